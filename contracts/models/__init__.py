@@ -1,0 +1,39 @@
+from contracts.models.contracts import Contract, ContactSide, ContractContact, ContractSystem
+from contracts.models.organizations import (
+    HOSPITAL_ROLES,
+    VENDOR_ROLES,
+    Membership,
+    Organization,
+    OrganizationKind,
+    Role,
+)
+from contracts.models.systems import CoveredSystem, SystemTier
+from contracts.models.terms import (
+    Clock,
+    ClockStart,
+    ClockTarget,
+    ServiceClass,
+    TicketKind,
+    TargetUnit,
+)
+
+__all__ = [
+    "HOSPITAL_ROLES",
+    "VENDOR_ROLES",
+    "Clock",
+    "ClockStart",
+    "ClockTarget",
+    "ContactSide",
+    "Contract",
+    "ContractContact",
+    "ContractSystem",
+    "CoveredSystem",
+    "Membership",
+    "Organization",
+    "OrganizationKind",
+    "Role",
+    "ServiceClass",
+    "SystemTier",
+    "TargetUnit",
+    "TicketKind",
+]

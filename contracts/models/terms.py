@@ -1,0 +1,170 @@
+"""The SLA table of a contract.
+
+Each row (ServiceClass) is what a ticket can be filed as: a fault level with the contract's
+own definition text, a service-request category, consultations, or changes. Each row has up
+to three clocks — respond, arrive, resolve — each with its own target and the calendar it
+counts in, because contracts mix them (C5 responds in 7×8 service hours but must arrive
+within 12 hours around the clock).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models.contracts import Contract
+
+MAX_FAULT_LEVEL = 4
+
+
+class TicketKind(models.TextChoices):
+    FAULT = "fault", _("Fault")
+    SERVICE_REQUEST = "service_request", _("Service request")
+    CONSULTATION = "consultation", _("Consultation")
+    CHANGE = "change", _("Change")
+
+
+class Clock(models.TextChoices):
+    RESPOND = "respond", _("Respond")
+    ARRIVE = "arrive", _("Arrive on site")
+    RESOLVE = "resolve", _("Resolve")
+
+
+class ClockStart(models.TextChoices):
+    REPORT = "report", _("From the report")
+    ARRIVAL = "arrival", _("From arrival on site")
+
+
+class TargetUnit(models.TextChoices):
+    MINUTES = "minutes", _("minutes")
+    HOURS = "hours", _("hours")
+    WORKING_DAYS = "working_days", _("working days")
+
+
+class ServiceClass(models.Model):
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="service_classes", verbose_name=_("contract")
+    )
+    kind = models.CharField(_("ticket kind"), max_length=20, choices=TicketKind.choices)
+    level = models.PositiveSmallIntegerField(
+        _("fault level"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_FAULT_LEVEL)],
+        help_text=_("1 is the most severe. Only faults have a level."),
+    )
+    code = models.SlugField(_("code"), max_length=40, help_text=_("e.g. level-1 or usage-support"))
+    name = models.CharField(_("name"), max_length=100)
+    definition = models.TextField(
+        _("definition"), blank=True, help_text=_("The contract's own words, shown to reporters.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("SLA row")
+        verbose_name_plural = _("SLA table")
+        ordering = ["contract", "position", "level", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "code"],
+                name="contracts_service_class_code",
+                violation_error_message=_("This contract already has a row with this code."),
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "level"],
+                condition=Q(kind="fault"),
+                name="contracts_fault_level_once",
+                violation_error_message=_("This fault level is already defined for the contract."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="fault", level__isnull=False) | (~Q(kind="fault") & Q(level__isnull=True)),
+                name="contracts_level_only_for_faults",
+                violation_error_message=_("Faults have a level; other kinds have none."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kind == TicketKind.FAULT and self.level is None:
+            raise ValidationError({"level": _("A fault row needs a level from 1 to 4.")})
+        if self.kind != TicketKind.FAULT and self.level is not None:
+            raise ValidationError({"level": _("Only faults have a level; clear it for this kind.")})
+
+    def clock_target(self, clock: str) -> ClockTarget | None:
+        return next((target for target in self.clocks.all() if target.clock == clock), None)
+
+
+class ClockTarget(models.Model):
+    service_class = models.ForeignKey(
+        ServiceClass, on_delete=models.CASCADE, related_name="clocks", verbose_name=_("SLA row")
+    )
+    clock = models.CharField(_("clock"), max_length=10, choices=Clock.choices)
+    amount = models.PositiveIntegerField(_("target"), validators=[MinValueValidator(1)])
+    unit = models.CharField(_("unit"), max_length=15, choices=TargetUnit.choices)
+    calendar = models.ForeignKey(
+        "sla.ServiceCalendar",
+        on_delete=models.PROTECT,
+        related_name="clock_targets",
+        verbose_name=_("counts in"),
+    )
+    starts_from = models.CharField(
+        _("counts from"), max_length=10, choices=ClockStart.choices, default=ClockStart.REPORT
+    )
+    extendable_with_consent = models.BooleanField(
+        _("extendable with the hospital's consent"), default=False
+    )
+    max_extension = models.PositiveIntegerField(
+        _("longest extension"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("In the same unit as the target; empty means as agreed each time."),
+    )
+
+    class Meta:
+        verbose_name = _("clock target")
+        verbose_name_plural = _("clock targets")
+        ordering = ["service_class", "clock"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_class", "clock"],
+                name="contracts_clock_once_per_row",
+                violation_error_message=_("This clock is already set for this row."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="contracts_clock_target_positive",
+                violation_error_message=_("A target must be greater than zero."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_clock_display()} {self.amount} {self.get_unit_display()}"
+
+    def clean(self) -> None:
+        if self.starts_from == ClockStart.ARRIVAL and self.clock != Clock.RESOLVE:
+            raise ValidationError(
+                {"starts_from": _("Only the resolve clock can count from arrival on site.")}
+            )
+        if self.max_extension and not self.extendable_with_consent:
+            raise ValidationError(
+                {"max_extension": _("Tick “extendable with consent” to allow an extension.")}
+            )
+
+    def target_minutes(self) -> int:
+        """The target in the minutes of its calendar ("1 working day" = one day's service hours)."""
+        return self.to_minutes(self.amount)
+
+    def max_extension_minutes(self) -> int | None:
+        return self.to_minutes(self.max_extension) if self.max_extension else None
+
+    def to_minutes(self, amount: int) -> int:
+        if self.unit == TargetUnit.MINUTES:
+            return amount
+        if self.unit == TargetUnit.HOURS:
+            return amount * 60
+        return amount * self.calendar.working_day_minutes()

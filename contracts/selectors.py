@@ -1,0 +1,52 @@
+"""Reads for contract pages, already scoped to what the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from contracts.models import Contract, ContractContact, CoveredSystem
+
+
+def contracts_for(user) -> QuerySet[Contract]:
+    return (
+        Contract.objects.visible_to(user)
+        .select_related("hospital", "vendor", "calendar")
+        .order_by("hospital__code", "code")
+    )
+
+
+def contract_for(user, code: str) -> Contract:
+    """The contract with this code if the user may see it; 404 otherwise, never 403,
+    so that a foreign contract's existence is not revealed."""
+    queryset = contracts_for(user).prefetch_related(
+        Prefetch("contacts", queryset=ContractContact.objects.order_by("side", "-is_primary", "name"))
+    )
+    return get_object_or_404(queryset, code=code)
+
+
+@dataclass
+class SystemNode:
+    system: CoveredSystem
+    covered: bool
+    children: list[SystemNode] = field(default_factory=list)
+
+
+def system_tree(contract: Contract) -> list[SystemNode]:
+    """The hospital's system tree, marking what this contract covers (directly or by an ancestor)."""
+    systems = list(CoveredSystem.objects.filter(hospital_id=contract.hospital_id).order_by("tier", "position", "code"))
+    direct = set(contract.contract_systems.values_list("system_id", flat=True))
+    nodes = {system.pk: SystemNode(system=system, covered=False) for system in systems}
+    roots: list[SystemNode] = []
+    for system in systems:
+        node = nodes[system.pk]
+        parent = nodes.get(system.parent_id) if system.parent_id else None
+        node.covered = system.pk in direct or bool(parent and parent.covered)
+        (parent.children if parent else roots).append(node)
+    return [node for node in roots if node.covered or _any_covered(node)]
+
+
+def _any_covered(node: SystemNode) -> bool:
+    return node.covered or any(_any_covered(child) for child in node.children)

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("OpsDesk administration")
+admin.site.site_title = _("OpsDesk")
+admin.site.index_title = _("Contracts, calendars and people")
+
+urlpatterns = [
+    path("", include("contracts.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sla.holidays import coverage_warnings
+from sla.models import (
+    CalendarDateOverride,
+    CalendarPeriod,
+    HolidayDate,
+    HolidayYear,
+    ServiceCalendar,
+)
+from sla.periods import validate_periods
+
+
+def _warn_missing_holiday_years(request) -> None:
+    for warning in coverage_warnings(timezone.localdate()):
+        messages.warning(request, warning.message)
+
+
+class PeriodFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        periods = [
+            (form.cleaned_data["starts_at"], form.cleaned_data["ends_at"])
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("starts_at")
+            and form.cleaned_data.get("ends_at")
+        ]
+        validate_periods(periods)
+        if self.instance.is_around_the_clock and periods:
+            raise ValidationError(_("A 7×24 calendar has no service hours to list; remove them."))
+        if not self.instance.is_around_the_clock and not periods:
+            raise ValidationError(_("List at least one span of service hours."))
+
+
+class CalendarPeriodInline(admin.TabularInline):
+    model = CalendarPeriod
+    formset = PeriodFormSet
+    extra = 0
+
+
+class CalendarDateOverrideInline(admin.TabularInline):
+    model = CalendarDateOverride
+    extra = 0
+
+
+@admin.register(ServiceCalendar)
+class ServiceCalendarAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "day_rule", "hours", "updated_at"]
+    search_fields = ["code", "name"]
+    inlines = [CalendarPeriodInline, CalendarDateOverrideInline]
+
+    @admin.display(description=_("service hours"))
+    def hours(self, calendar: ServiceCalendar) -> str:
+        return calendar.hours_display()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("periods")
+
+    def changelist_view(self, request, extra_context=None):
+        _warn_missing_holiday_years(request)
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(HolidayDate)
+class HolidayDateAdmin(admin.ModelAdmin):
+    list_display = ["date", "weekday", "kind", "name", "source"]
+    list_filter = ["kind", "source"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+    @admin.display(description=_("weekday"))
+    def weekday(self, row: HolidayDate) -> str:
+        from django.utils.dates import WEEKDAYS
+
+        return str(WEEKDAYS[row.date.weekday()])
+
+    def save_model(self, request, obj, form, change):
+        # An administrator's date is theirs from now on: re-seeding from the package won't touch it.
+        obj.source = "manual"
+        super().save_model(request, obj, form, change)
+
+    def changelist_view(self, request, extra_context=None):
+        _warn_missing_holiday_years(request)
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(HolidayYear)
+class HolidayYearAdmin(admin.ModelAdmin):
+    list_display = ["year", "source", "note", "recorded_at"]
+
+    def changelist_view(self, request, extra_context=None):
+        _warn_missing_holiday_years(request)
+        return super().changelist_view(request, extra_context)
