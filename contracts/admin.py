@@ -142,7 +142,9 @@ class ClockTargetFormSet(BaseInlineFormSet):
         validate_clock_set(
             (form.cleaned_data["clock"], form.cleaned_data.get("starts_from", ""))
             for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE") and "clock" in form.cleaned_data
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and "clock" in form.cleaned_data
         )
 
 
@@ -160,13 +162,13 @@ class ServiceClassAdmin(admin.ModelAdmin):
     inlines = [ClockTargetInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(
-            contract__in=Contract.objects.visible_to(request.user)
+        return (
+            super()
+            .get_queryset(request)
+            .filter(contract__in=Contract.objects.visible_to(request.user))
         )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "contract":
             kwargs["queryset"] = Contract.objects.visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-

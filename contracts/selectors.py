@@ -22,7 +22,9 @@ def contract_for(user, code: str) -> Contract:
     """The contract with this code if the user may see it; 404 otherwise, never 403,
     so that a foreign contract's existence is not revealed."""
     queryset = contracts_for(user).prefetch_related(
-        Prefetch("contacts", queryset=ContractContact.objects.order_by("side", "-is_primary", "name"))
+        Prefetch(
+            "contacts", queryset=ContractContact.objects.order_by("side", "-is_primary", "name")
+        )
     )
     return get_object_or_404(queryset, code=code)
 
@@ -35,8 +37,12 @@ class SystemNode:
 
 
 def system_tree(contract: Contract) -> list[SystemNode]:
-    """The hospital's system tree, marking what this contract covers (directly or by an ancestor)."""
-    systems = list(CoveredSystem.objects.filter(hospital_id=contract.hospital_id).order_by("tier", "position", "code"))
+    """The hospital's system tree, marking what this contract covers, directly or by an ancestor."""
+    systems = list(
+        CoveredSystem.objects.filter(hospital_id=contract.hospital_id).order_by(
+            "tier", "position", "code"
+        )
+    )
     direct = set(contract.contract_systems.values_list("system_id", flat=True))
     nodes = {system.pk: SystemNode(system=system, covered=False) for system in systems}
     roots: list[SystemNode] = []

@@ -7,7 +7,9 @@ from contracts.sla_table import table_rows
 
 @login_required
 def contract_list(request):
-    return render(request, "contracts/contract/list.html", {"contracts": contracts_for(request.user)})
+    return render(
+        request, "contracts/contract/list.html", {"contracts": contracts_for(request.user)}
+    )
 
 
 @login_required

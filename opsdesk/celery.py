@@ -1,9 +1,18 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsdesk.settings")
 
 app = Celery("opsdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The one place the periodic schedule lives.
+app.conf.beat_schedule = {
+    "warn-missing-holiday-years": {
+        "task": "sla.warn_missing_holiday_years",
+        "schedule": crontab(hour=8, minute=0),
+    },
+}

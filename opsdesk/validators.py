@@ -16,6 +16,9 @@ def validate_phone(value: str) -> None:
     if _MOBILE.match(number) or _LANDLINE.match(number):
         return
     raise ValidationError(
-        _("Enter a mobile number of 11 digits starting with 13–19, or a landline such as 0668-2345678."),
+        _(
+            "Enter a mobile number of 11 digits starting with 13–19, "
+            "or a landline such as 0668-2345678."
+        ),
         code="invalid_phone",
     )

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sla.models import DayRule, HolidayDate, HolidayKind, HolidaySource, HolidayYear, ServiceCalendar
+from sla.models import (
+    DayRule,
+    HolidayDate,
+    HolidayKind,
+    HolidaySource,
+    HolidayYear,
+    ServiceCalendar,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,10 @@ from sla.periods import minutes_between, validate_period
 
 class DayRule(models.TextChoices):
     ALWAYS = "always", _("Around the clock (7×24)")
-    CN_WORKDAYS = "cn_workdays", _("Chinese working days (weekends and holidays off, make-up days on)")
+    CN_WORKDAYS = (
+        "cn_workdays",
+        _("Chinese working days (weekends and holidays off, make-up days on)"),
+    )
     EVERY_DAY = "every_day", _("Every day of the year, holidays included")
 
 
@@ -62,7 +65,10 @@ class CalendarPeriod(models.Model):
     """One span of service hours on an open day, e.g. 08:30–17:30."""
 
     calendar = models.ForeignKey(
-        ServiceCalendar, on_delete=models.CASCADE, related_name="periods", verbose_name=_("calendar")
+        ServiceCalendar,
+        on_delete=models.CASCADE,
+        related_name="periods",
+        verbose_name=_("calendar"),
     )
     starts_at = models.TimeField(_("from"))
     ends_at = models.TimeField(_("until"))
@@ -87,7 +93,10 @@ class CalendarDateOverride(models.Model):
     """A date on which one calendar departs from its rule: closed, or open at other hours."""
 
     calendar = models.ForeignKey(
-        ServiceCalendar, on_delete=models.CASCADE, related_name="overrides", verbose_name=_("calendar")
+        ServiceCalendar,
+        on_delete=models.CASCADE,
+        related_name="overrides",
+        verbose_name=_("calendar"),
     )
     date = models.DateField(_("date"))
     is_open = models.BooleanField(_("open"), default=False)
@@ -112,7 +121,9 @@ class CalendarDateOverride(models.Model):
         from django.core.exceptions import ValidationError
 
         if not self.is_open and (self.opens_at or self.closes_at):
-            raise ValidationError(_("A closed date has no opening hours; clear them or mark it open."))
+            raise ValidationError(
+                _("A closed date has no opening hours; clear them or mark it open.")
+            )
         if (self.opens_at is None) != (self.closes_at is None):
             raise ValidationError(_("Give both the opening and the closing time, or neither."))
         if self.opens_at and self.closes_at:
@@ -153,8 +164,13 @@ class HolidayDate(models.Model):
         weekend = self.date is not None and self.date.weekday() >= 5
         if self.kind == HolidayKind.MAKEUP_WORKDAY and self.date and not weekend:
             raise ValidationError(
-                {"kind": _("A make-up working day falls on a Saturday or Sunday; %(date)s is a weekday.")
-                 % {"date": self.date.isoformat()}}
+                {
+                    "kind": _(
+                        "A make-up working day falls on a Saturday or Sunday; "
+                        "%(date)s is a weekday."
+                    )
+                    % {"date": self.date.isoformat()}
+                }
             )
 
 

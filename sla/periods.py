@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ def validate_periods(periods: Iterable[tuple[dt.time, dt.time]]) -> None:
     ordered = sorted(periods)
     for start, end in ordered:
         validate_period(start, end)
-    for (start_a, end_a), (start_b, end_b) in zip(ordered, ordered[1:], strict=False):
+    for (start_a, end_a), (start_b, end_b) in pairwise(ordered):
         if start_b < end_a:
             raise ValidationError(
                 _("Service hours %(a)s and %(b)s overlap.")

@@ -57,7 +57,11 @@ def load_calendars() -> dict[str, ServiceCalendar]:
         calendar = upsert(
             ServiceCalendar,
             {"code": spec["code"]},
-            {"name": spec["name"], "day_rule": spec["day_rule"], "description": spec["description"]},
+            {
+                "name": spec["name"],
+                "day_rule": spec["day_rule"],
+                "description": spec["description"],
+            },
         )
         wanted = [(_time(start), _time(end)) for start, end in spec["periods"]]
         current = list(calendar.periods.order_by("starts_at").values_list("starts_at", "ends_at"))
@@ -115,13 +119,22 @@ def load_people(organizations) -> dict[str, User]:
         if user is None:
             user = User(username=username, email=f"{username}@opsdesk.local")
             user.set_password(DEMO_PASSWORD)
-        for name, value in (("full_name", full_name), ("phone", phone), ("is_staff", username in STAFF)):
+        for name, value in (
+            ("full_name", full_name),
+            ("phone", phone),
+            ("is_staff", username in STAFF),
+        ):
             setattr(user, name, value)
         _save_if_changed(user)
-        upsert(Membership, {"user": user, "organization": organizations[org_code], "role": role},
-               {"title": title})
+        upsert(
+            Membership,
+            {"user": user, "organization": organizations[org_code], "role": role},
+            {"title": title},
+        )
         if username in STAFF:
-            group = groups[VENDOR_MANAGERS if role == "vendor_manager" else ORGANISATION_ADMINISTRATORS]
+            group = groups[
+                VENDOR_MANAGERS if role == "vendor_manager" else ORGANISATION_ADMINISTRATORS
+            ]
             if not user.groups.filter(pk=group.pk).exists():
                 user.groups.add(group)
         users[username] = user
@@ -149,7 +162,9 @@ def load_contract(spec, organizations, systems, calendars, users) -> Contract:
             "ends_on": spec["ends_on"],
             "calendar": calendars[spec["calendar"]],
             "allowed_downtime_hours": (
-                Decimal(spec["allowed_downtime_hours"]) if "allowed_downtime_hours" in spec else None
+                Decimal(spec["allowed_downtime_hours"])
+                if "allowed_downtime_hours" in spec
+                else None
             ),
             "min_onsite_days": spec.get("min_onsite_days"),
             "person_day_quota": spec.get("person_day_quota"),
@@ -214,6 +229,4 @@ def load_demo() -> list[Contract]:
     organizations = load_organizations()
     systems = load_systems(organizations)
     users = load_people(organizations)
-    return [
-        load_contract(spec, organizations, systems, calendars, users) for spec in CONTRACTS
-    ]
+    return [load_contract(spec, organizations, systems, calendars, users) for spec in CONTRACTS]

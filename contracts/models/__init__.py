@@ -1,4 +1,4 @@
-from contracts.models.contracts import Contract, ContactSide, ContractContact, ContractSystem
+from contracts.models.contracts import ContactSide, Contract, ContractContact, ContractSystem
 from contracts.models.organizations import (
     HOSPITAL_ROLES,
     VENDOR_ROLES,
@@ -13,8 +13,8 @@ from contracts.models.terms import (
     ClockStart,
     ClockTarget,
     ServiceClass,
-    TicketKind,
     TargetUnit,
+    TicketKind,
 )
 
 __all__ = [

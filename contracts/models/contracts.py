@@ -172,7 +172,10 @@ class Contract(models.Model):
 
 class ContractSystem(models.Model):
     contract = models.ForeignKey(
-        Contract, on_delete=models.CASCADE, related_name="contract_systems", verbose_name=_("contract")
+        Contract,
+        on_delete=models.CASCADE,
+        related_name="contract_systems",
+        verbose_name=_("contract"),
     )
     system = models.ForeignKey(
         CoveredSystem, on_delete=models.PROTECT, related_name="+", verbose_name=_("system")
@@ -193,7 +196,11 @@ class ContractSystem(models.Model):
         return str(self.system)
 
     def clean(self) -> None:
-        if self.contract_id and self.system_id and self.system.hospital_id != self.contract.hospital_id:
+        if (
+            self.contract_id
+            and self.system_id
+            and self.system.hospital_id != self.contract.hospital_id
+        ):
             raise ValidationError(
                 {
                     "system": _("%(system)s belongs to %(owner)s, not to the contract's hospital.")
@@ -238,17 +245,25 @@ class ContractContact(models.Model):
     def organization_id(self) -> int | None:
         if not self.contract_id:
             return None
-        return self.contract.hospital_id if self.side == ContactSide.HOSPITAL else self.contract.vendor_id
+        return (
+            self.contract.hospital_id
+            if self.side == ContactSide.HOSPITAL
+            else self.contract.vendor_id
+        )
 
     def clean(self) -> None:
         if not (self.phone or self.email or self.user_id):
-            raise ValidationError(_("Give a phone number, an e-mail address or an OpsDesk account."))
+            raise ValidationError(
+                _("Give a phone number, an e-mail address or an OpsDesk account.")
+            )
         if self.user_id and self.contract_id:
             member = Membership.objects.filter(
                 user_id=self.user_id, organization_id=self.organization_id
             ).exists()
             if not member:
                 raise ValidationError(
-                    {"user": _("This account does not belong to the %(side)s's organisation.")
-                     % {"side": self.get_side_display()}}
+                    {
+                        "user": _("This account does not belong to the %(side)s's organisation.")
+                        % {"side": self.get_side_display()}
+                    }
                 )

@@ -29,14 +29,14 @@ class Role(models.TextChoices):
 
 
 HOSPITAL_ROLES = frozenset({Role.REPORTER, Role.HOSPITAL_IT, Role.ADMINISTRATOR})
-VENDOR_ROLES = frozenset(
-    {Role.ENGINEER, Role.DISPATCHER, Role.VENDOR_MANAGER, Role.ADMINISTRATOR}
-)
+VENDOR_ROLES = frozenset({Role.ENGINEER, Role.DISPATCHER, Role.VENDOR_MANAGER, Role.ADMINISTRATOR})
 
 validate_org_code = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,9}$",
-    _("Use 2–10 capital letters or digits, starting with a letter (e.g. YN); it starts every "
-      "ticket number."),
+    _(
+        "Use 2–10 capital letters or digits, starting with a letter (e.g. YN); it starts every "
+        "ticket number."
+    ),
 )
 
 
@@ -57,7 +57,9 @@ class OrganizationQuerySet(models.QuerySet):
 
 class Organization(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=OrganizationKind.choices)
-    code = models.CharField(_("short code"), max_length=10, unique=True, validators=[validate_org_code])
+    code = models.CharField(
+        _("short code"), max_length=10, unique=True, validators=[validate_org_code]
+    )
     name = models.CharField(_("name"), max_length=200, unique=True)
     short_name = models.CharField(_("short name"), max_length=50, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -85,7 +87,10 @@ class Membership(models.Model):
         verbose_name=_("user"),
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organisation"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     title = models.CharField(_("job title"), max_length=100, blank=True)
@@ -98,7 +103,9 @@ class Membership(models.Model):
             models.UniqueConstraint(
                 fields=["user", "organization", "role"],
                 name="contracts_membership_unique_role",
-                violation_error_message=_("This person already has this role in this organisation."),
+                violation_error_message=_(
+                    "This person already has this role in this organisation."
+                ),
             ),
         ]
 

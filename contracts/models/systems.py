@@ -78,13 +78,29 @@ class CoveredSystem(models.Model):
     def __str__(self) -> str:
         return self.path()
 
+    def save(self, *args, **kwargs) -> None:
+        # The tier is derived, never typed: keep it right however the row was built.
+        self.tier = len(self.ancestors()) + 1 if self.parent_id else SystemTier.SYSTEM
+        super().save(*args, **kwargs)
+
     def ancestors(self) -> list[CoveredSystem]:
+        """Root first. Stops at a cycle (which clean() refuses) instead of looping forever."""
         chain: list[CoveredSystem] = []
+        seen = {self.pk} if self.pk else set()
         node = self.parent
-        while node is not None:
+        while node is not None and node.pk not in seen and len(chain) <= MAX_DEPTH:
+            seen.add(node.pk)
             chain.append(node)
             node = node.parent
         return list(reversed(chain))
+
+    def _has_cycle(self) -> bool:
+        node, steps = self.parent, 0
+        while node is not None and steps <= MAX_DEPTH:
+            if self.pk and node.pk == self.pk:
+                return True
+            node, steps = node.parent, steps + 1
+        return False
 
     def path(self) -> str:
         return " / ".join([node.name for node in self.ancestors()] + [self.name])
@@ -95,16 +111,11 @@ class CoveredSystem(models.Model):
             return
         if self.hospital_id and self.parent.hospital_id != self.hospital_id:
             raise ValidationError({"parent": _("A part must belong to the same hospital.")})
-        chain = self.ancestors()
-        if self.pk and any(node.pk == self.pk for node in chain):
+        if self._has_cycle():
             raise ValidationError({"parent": _("A system cannot be part of itself.")})
+        chain = self.ancestors()
         if len(chain) >= MAX_DEPTH:
             raise ValidationError(
                 {"parent": _("Systems nest three deep at most: system, subsystem, module.")}
             )
         self.tier = len(chain) + 1
-
-    def save(self, *args, **kwargs) -> None:
-        # The tier is derived, never typed: keep it right however the row was built.
-        self.tier = len(self.ancestors()) + 1 if self.parent_id else SystemTier.SYSTEM
-        super().save(*args, **kwargs)

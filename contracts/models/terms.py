@@ -46,7 +46,10 @@ class TargetUnit(models.TextChoices):
 
 class ServiceClass(models.Model):
     contract = models.ForeignKey(
-        Contract, on_delete=models.CASCADE, related_name="service_classes", verbose_name=_("contract")
+        Contract,
+        on_delete=models.CASCADE,
+        related_name="service_classes",
+        verbose_name=_("contract"),
     )
     kind = models.CharField(_("ticket kind"), max_length=20, choices=TicketKind.choices)
     level = models.PositiveSmallIntegerField(
@@ -80,7 +83,8 @@ class ServiceClass(models.Model):
                 violation_error_message=_("This fault level is already defined for the contract."),
             ),
             models.CheckConstraint(
-                condition=Q(kind="fault", level__isnull=False) | (~Q(kind="fault") & Q(level__isnull=True)),
+                condition=Q(kind="fault", level__isnull=False)
+                | (~Q(kind="fault") & Q(level__isnull=True)),
                 name="contracts_level_only_for_faults",
                 violation_error_message=_("Faults have a level; other kinds have none."),
             ),
@@ -137,7 +141,8 @@ class ClockTarget(models.Model):
                 violation_error_message=_("This clock is already set for this row."),
             ),
             models.CheckConstraint(
-                condition=Q(amount__gt=0), name="contracts_clock_target_positive",
+                condition=Q(amount__gt=0),
+                name="contracts_clock_target_positive",
                 violation_error_message=_("A target must be greater than zero."),
             ),
         ]

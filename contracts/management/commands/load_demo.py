@@ -10,7 +10,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         contracts = load_demo()
         for contract in contracts:
-            self.stdout.write(f"  {contract.code:<14} {contract.hospital.name} ← {contract.vendor.name}")
+            self.stdout.write(
+                f"  {contract.code:<14} {contract.hospital.name} ← {contract.vendor.name}"
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(contracts)} contracts. "

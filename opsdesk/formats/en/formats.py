@@ -1,4 +1,5 @@
-# Hospitals read dates as YYYY-MM-DD HH:mm in both languages (Django's zh-hans default is Y年n月j日).
+# Hospitals read dates as YYYY-MM-DD HH:mm in both languages
+# (Django's zh-hans default is Y年n月j日).
 DATE_FORMAT = "Y-m-d"
 DATETIME_FORMAT = "Y-m-d H:i"
 SHORT_DATE_FORMAT = "Y-m-d"

@@ -1,0 +1,43 @@
+# OpsDesk: `make run` starts everything, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format setup system demo messages clean
+
+run: setup demo
+	./scripts/run-dev
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+system:
+	./scripts/check-system
+
+$(STAMP): pyproject.toml constraints.txt
+	./scripts/check-system
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) messages
+
+messages:
+	cd $(CURDIR) && $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+
+demo: setup
+	$(PY) manage.py migrate --noinput --verbosity 0
+	$(PY) manage.py load_demo
+
+clean:
+	rm -rf $(VENV) var/opsdesk.sqlite3 var/broker var/celerybeat-schedule*
