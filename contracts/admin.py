@@ -17,12 +17,14 @@ from contracts.models import (
     ContractContact,
     ContractSystem,
     CoveredSystem,
+    EscalationStep,
     Membership,
     Organization,
     OrganizationKind,
     ServiceClass,
 )
 from contracts.sla_table import table_rows, validate_clock_set
+from notifications.admin import ChannelInline
 
 
 class MembershipInline(admin.TabularInline):
@@ -91,6 +93,11 @@ class ServiceClassInline(admin.TabularInline):
         return "; ".join(str(target) for target in row.clocks.all()) or "—"
 
 
+class EscalationStepInline(admin.TabularInline):
+    model = EscalationStep
+    extra = 0
+
+
 @admin.register(Contract)
 class ContractAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "hospital", "vendor", "starts_on", "ends_on"]
@@ -111,13 +118,20 @@ class ContractAdmin(admin.ModelAdmin):
                     "person_day_quota",
                     "min_team_size",
                     ("recurrence_count", "recurrence_window_days", "recurrence_raises_to_level"),
+                    ("warning_threshold_percent", "reopen_window_days"),
                 ]
             },
         ),
         (_("SLA table as counted"), {"fields": ["sla_table"]}),
         (None, {"fields": ["notes"]}),
     ]
-    inlines = [ServiceClassInline, ContractSystemInline, ContractContactInline]
+    inlines = [
+        ServiceClassInline,
+        ContractSystemInline,
+        ContractContactInline,
+        EscalationStepInline,
+        ChannelInline,
+    ]
 
     @admin.display(description=_("SLA table"))
     def sla_table(self, contract: Contract) -> str:

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "accounts",
     "sla",
     "contracts",
+    "tickets",
+    "notifications",
 ]
 
 MIDDLEWARE = [

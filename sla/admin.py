@@ -6,8 +6,10 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sla.changes import calendars_changed
 from sla.holidays import coverage_warnings
 from sla.models import (
+    CalendarChange,
     CalendarDateOverride,
     CalendarPeriod,
     HolidayDate,
@@ -68,9 +70,36 @@ class ServiceCalendarAdmin(admin.ModelAdmin):
         _warn_missing_holiday_years(request)
         return super().changelist_view(request, extra_context)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            calendars_changed(
+                calendars=[form.instance],
+                by=request.user,
+                description=_("Service hours of %(calendar)s edited") % {"calendar": form.instance.code},
+            )
+
+
+class HolidayChangeMixin:
+    """Any holiday edit moves deadlines of every calendar that follows Chinese holidays."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        calendars_changed(calendars=None, by=request.user, description=str(obj))
+
+    def delete_model(self, request, obj):
+        description = _("Deleted: %(item)s") % {"item": obj}
+        super().delete_model(request, obj)
+        calendars_changed(calendars=None, by=request.user, description=description)
+
+    def delete_queryset(self, request, queryset):
+        description = _("Deleted: %(item)s") % {"item": ", ".join(str(row) for row in queryset)}
+        super().delete_queryset(request, queryset)
+        calendars_changed(calendars=None, by=request.user, description=description)
+
 
 @admin.register(HolidayDate)
-class HolidayDateAdmin(admin.ModelAdmin):
+class HolidayDateAdmin(HolidayChangeMixin, admin.ModelAdmin):
     list_display = ["date", "weekday", "kind", "name", "source"]
     list_filter = ["kind", "source"]
     date_hierarchy = "date"
@@ -93,9 +122,21 @@ class HolidayDateAdmin(admin.ModelAdmin):
 
 
 @admin.register(HolidayYear)
-class HolidayYearAdmin(admin.ModelAdmin):
+class HolidayYearAdmin(HolidayChangeMixin, admin.ModelAdmin):
     list_display = ["year", "source", "note", "recorded_at"]
 
     def changelist_view(self, request, extra_context=None):
         _warn_missing_holiday_years(request)
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(CalendarChange)
+class CalendarChangeAdmin(admin.ModelAdmin):
+    list_display = ["at", "by", "description", "calendar_codes", "moved_clocks", "finished_at"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -199,3 +199,29 @@ class HolidayYear(models.Model):
     @property
     def first_day(self) -> dt.date:
         return dt.date(self.year, 1, 1)
+
+
+class CalendarChange(models.Model):
+    """A recorded edit of service hours or holidays, and the deadlines it moved."""
+
+    at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    description = models.CharField(_("change"), max_length=300)
+    calendar_codes = models.CharField(_("calendars"), max_length=300, blank=True)
+    moved_clocks = models.PositiveIntegerField(_("deadlines moved"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("recomputed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar change")
+        verbose_name_plural = _("calendar changes")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return self.description

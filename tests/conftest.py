@@ -12,6 +12,16 @@ from tests.factories import ContractFactory, MembershipFactory, VendorFactory
 
 
 @pytest.fixture(autouse=True)
+def enqueued(monkeypatch) -> list[int]:
+    """Notification ids handed to the broker: recorded, so no test talks to a real broker."""
+    from notifications.tasks import deliver
+
+    sent: list[int] = []
+    monkeypatch.setattr(deliver, "delay", sent.append)
+    return sent
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Production hashing costs ~0.5 s a password; the demo alone has two dozen people.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -132,3 +132,7 @@ class ClockTargetFactory(DjangoModelFactory):
     amount = 30
     unit = "minutes"
     calendar = factory.SubFactory(CalendarFactory)
+
+
+def demo_user(username: str) -> User:
+    return User.objects.get(username=username)

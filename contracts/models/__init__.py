@@ -1,4 +1,10 @@
 from contracts.models.contracts import ContactSide, Contract, ContractContact, ContractSystem
+from contracts.models.escalation import (
+    DEFAULT_CHAIN,
+    EscalationStep,
+    EscalationTrigger,
+    escalation_roles,
+)
 from contracts.models.organizations import (
     HOSPITAL_ROLES,
     VENDOR_ROLES,
@@ -18,6 +24,10 @@ from contracts.models.terms import (
 )
 
 __all__ = [
+    "DEFAULT_CHAIN",
+    "EscalationStep",
+    "EscalationTrigger",
+    "escalation_roles",
     "HOSPITAL_ROLES",
     "VENDOR_ROLES",
     "Clock",

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -96,6 +96,17 @@ class Contract(models.Model):
     )
     recurrence_raises_to_level = models.PositiveSmallIntegerField(
         _("recurrence: raise to level"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    warning_threshold_percent = models.PositiveSmallIntegerField(
+        _("warn at (% of a clock's target)"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_("People are warned when this share of a clock's time has passed."),
+    )
+    reopen_window_days = models.PositiveSmallIntegerField(
+        _("reopen window (days)"),
+        default=7,
+        help_text=_("How long after resolution or closing the hospital may reopen a ticket."),
     )
     notes = models.TextField(_("notes"), blank=True)
     systems = models.ManyToManyField(

@@ -27,6 +27,13 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are compared in their English source; the Chinese ones are checked separately.
+    with translation.override("en"):
+        yield
+
+
 def messages_of(error: ValidationError) -> list[str]:
     return [str(message) for message in error.messages]
 

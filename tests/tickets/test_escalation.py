@@ -1,0 +1,82 @@
+"""The breach sweep records each warning and breach once and tells the escalation chain."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from notifications.models import Notification
+from tests.factories import demo_user
+from tests.tickets.conftest import at, file_ticket, local
+from tickets import services
+from tickets.escalation import sweep
+
+pytestmark = pytest.mark.django_db
+
+
+def test_warning_at_80_percent_then_breach_each_recorded_once(demo):
+    ticket = file_ticket(demo["yn-his"], "level-1", "2026-11-03 10:00")
+    assert sweep(at("2026-11-03 10:23")).warned == 0
+    first = sweep(at("2026-11-03 10:24"))  # 80 % of the 30-minute respond clock
+    assert (first.warned, first.breached) == (1, 0)
+    assert sweep(at("2026-11-03 10:25")).warned == 0
+    breach = sweep(at("2026-11-03 10:31"))
+    assert breach.breached == 1
+    respond = ticket.clocks.get(name="respond")
+    assert local(respond.warned_at) == "2026-11-03 10:24"
+    assert local(respond.breached_at) == "2026-11-03 10:30"
+    assert sweep(at("2026-11-03 10:40")).breached == 0
+
+
+def test_warnings_go_to_vendor_side_and_breaches_climb_to_hospital_it(demo):
+    file_ticket(demo["yn-his"], "level-1", "2026-11-03 10:00")
+    sweep(at("2026-11-03 10:24"))
+    warned = set(Notification.objects.filter(event="clock_warned").values_list(
+        "recipient__username", flat=True))
+    assert warned == {"ny-dispatcher"}  # unassigned: the dispatcher stands in for the engineer
+    sweep(at("2026-11-03 10:31"))
+    breached = set(Notification.objects.filter(event="clock_breached").values_list(
+        "recipient__username", flat=True))
+    assert breached == {"ny-dispatcher", "ny-manager", "yn-it"}
+
+
+def test_met_and_paused_clocks_are_not_swept(demo):
+    ticket = file_ticket(demo["yn-his"], "level-3", "2026-11-03 10:00")
+    engineer = demo_user("ny-engineer")
+    services.acknowledge(ticket=ticket, by=engineer, now=at("2026-11-03 10:05"))
+    services.hold(ticket=ticket, by=engineer, reason="third_party", consent_by="李明",
+                  now=at("2026-11-03 10:10"))
+    result = sweep(at("2026-11-10 10:00"))
+    assert (result.warned, result.breached) == (0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sweeping_at_once_record_and_notify_each_clock_once(demo):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks with SKIP LOCKED need PostgreSQL")
+    for minute in range(20):
+        file_ticket(demo["yn-his"], "level-1", f"2026-11-03 10:{minute:02d}")
+    results, errors = [], []
+
+    def worker():
+        try:
+            results.append(sweep(at("2026-11-03 12:00")))
+        except Exception as exc:  # pragma: no cover - surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    # 20 tickets: every respond clock is past its warning and its deadline; arrive and
+    # resolve (6 h) are not yet at 80 %.
+    assert sum(r.warned for r in results) == 20
+    assert sum(r.breached for r in results) == 20
+    keys = list(Notification.objects.values_list("dedupe_key", flat=True))
+    assert len(keys) == len(set(keys))

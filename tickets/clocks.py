@@ -1,0 +1,175 @@
+"""Clock rules: when a ticket's clocks start, stop, pause, and when they fall due.
+
+Deadlines are always derived from stored facts — the ticket's report and arrival times, its
+pauses (holds with consent), the clock's target and extensions, and the calendar — by
+`schedule()`, a pure function. Anything that changes a fact calls `reschedule()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from contracts.models import Clock as ClockName
+from contracts.models import ClockStart, ServiceClass
+from sla.calendar import working_time
+from tickets.models import Pause, Ticket, TicketClock
+
+Span = tuple[dt.datetime, dt.datetime | None]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    due_at: dt.datetime | None
+    warn_at: dt.datetime | None
+    paused: bool
+    provisional: bool
+
+
+def _deadline(clock_start: dt.datetime, seconds: int, pauses: Sequence[Span], wt) -> dt.datetime | None:
+    """When `seconds` of working time have run from `clock_start`, skipping paused spans.
+
+    None while a pause that began before the deadline is still open: a held clock has no
+    deadline until it is resumed.
+    """
+    cursor, remaining = clock_start, seconds
+    for pause_start, pause_end in pauses:
+        if pause_end is not None and pause_end <= cursor:
+            continue
+        pause_start = max(pause_start, cursor)
+        if pause_start >= wt.add_seconds(cursor, remaining):
+            break
+        remaining -= wt.seconds_between(cursor, pause_start)
+        if pause_end is None:
+            return None
+        cursor = pause_end
+    return wt.add_seconds(cursor, remaining)
+
+
+def schedule(
+    *,
+    started_at: dt.datetime,
+    total_minutes: int,
+    warn_percent: int,
+    pauses: Iterable[Span],
+    calendar,
+) -> Schedule:
+    wt = working_time(calendar)
+    spans = sorted(pauses, key=lambda span: span[0])
+    total = total_minutes * 60
+    due = _deadline(started_at, total, spans, wt)
+    warn = _deadline(started_at, math.ceil(total * warn_percent / 100), spans, wt)
+    paused = bool(spans) and spans[-1][1] is None and due is None
+    end = due or warn or started_at
+    return Schedule(
+        due_at=due,
+        warn_at=warn if due is not None else None,
+        paused=paused,
+        provisional=bool(wt.unknown_years_between(started_at, end)),
+    )
+
+
+def pause_spans(ticket: Ticket) -> list[Span]:
+    return [(pause.started_at, pause.ended_at) for pause in ticket.pauses.all()]
+
+
+def clock_start_time(ticket: Ticket, starts_from: str) -> dt.datetime | None:
+    return ticket.arrived_at if starts_from == ClockStart.ARRIVAL else ticket.created_at
+
+
+def reschedule_clock(clock: TicketClock, ticket: Ticket, spans: list[Span], now: dt.datetime) -> None:
+    """Recompute one clock's deadline and warning time from the facts; fields only, no save."""
+    if not clock.is_running:
+        clock.due_at = clock.due_at if clock.met_at else None
+        clock.warn_at = clock.warn_at if clock.met_at else None
+        clock.is_paused = False
+        return
+    result = schedule(
+        started_at=clock.started_at,
+        total_minutes=clock.total_minutes,
+        warn_percent=ticket.contract.warning_threshold_percent,
+        pauses=spans,
+        calendar=clock.calendar,
+    )
+    clock.due_at, clock.warn_at = result.due_at, result.warn_at
+    clock.is_paused, clock.provisional = result.paused, result.provisional
+    # A longer deadline (a hold, an extension, a lower level) can lift a recorded warning or
+    # breach that is no longer true; a shorter one is picked up by the next sweep.
+    if clock.breached_at and (clock.due_at is None or clock.due_at > now):
+        clock.breached_at = None
+    if clock.warned_at and (clock.warn_at is None or clock.warn_at > now):
+        clock.warned_at = None
+
+
+CLOCK_FIELDS = [
+    "target_minutes", "extension_minutes", "calendar", "starts_from", "started_at", "due_at",
+    "warn_at", "met_at", "warned_at", "breached_at", "is_paused", "is_active", "provisional",
+]
+
+
+def reschedule(ticket: Ticket, now: dt.datetime) -> list[TicketClock]:
+    spans = pause_spans(ticket)
+    clocks = list(ticket.clocks.select_related("calendar"))
+    for clock in clocks:
+        reschedule_clock(clock, ticket, spans, now)
+    TicketClock.objects.bulk_update(clocks, CLOCK_FIELDS)
+    return clocks
+
+
+def apply_service_class(ticket: Ticket, service_class: ServiceClass, now: dt.datetime) -> None:
+    """Set the ticket's clocks to the targets of its (new) level or category.
+
+    Met clocks keep their record. A running clock takes the new target and calendar and keeps
+    its start; a clock the new row lacks stops applying; one it adds starts as the row says.
+    """
+    targets = {target.clock: target for target in service_class.clocks.select_related("calendar")}
+    existing = {clock.name: clock for clock in ticket.clocks.all()}
+    for name in ClockName.values:
+        target, clock = targets.get(name), existing.get(name)
+        if clock is not None and clock.met_at is not None:
+            continue
+        if target is None:
+            if clock is not None:
+                clock.is_active = False
+                clock.save(update_fields=["is_active"])
+            continue
+        values = {
+            "target_minutes": target.target_minutes(),
+            "calendar": target.calendar,
+            "starts_from": target.starts_from,
+            "started_at": clock_start_time(ticket, target.starts_from),
+            "is_active": True,
+        }
+        if clock is None:
+            TicketClock.objects.create(ticket=ticket, name=name, **values)
+        else:
+            for field, value in values.items():
+                setattr(clock, field, value)
+            clock.save()
+    reschedule(ticket, now)
+
+
+def meet(ticket: Ticket, name: str, at: dt.datetime) -> TicketClock | None:
+    """Stop a clock because its promise was kept at `at`; a late stop records the breach."""
+    clock = ticket.clocks.filter(name=name, is_active=True, met_at__isnull=True).first()
+    if clock is None or clock.started_at is None:
+        return None
+    clock.met_at = at
+    if clock.due_at is not None and at > clock.due_at and clock.breached_at is None:
+        clock.breached_at = clock.due_at
+    clock.is_paused = False
+    clock.save(update_fields=["met_at", "breached_at", "is_paused"])
+    return clock
+
+
+def start_on_arrival(ticket: Ticket, now: dt.datetime) -> None:
+    ticket.clocks.filter(starts_from=ClockStart.ARRIVAL, started_at__isnull=True, is_active=True).update(
+        started_at=ticket.arrived_at
+    )
+    reschedule(ticket, now)
+
+
+def open_pause(ticket: Ticket) -> Pause | None:
+    return ticket.pauses.filter(ended_at__isnull=True).first()

@@ -1,0 +1,30 @@
+from tickets.models.clocks import Extension, Pause, PauseReason, TicketClock
+from tickets.models.tickets import (
+    FINISHED_STATES,
+    OPEN_STATES,
+    WORKING_STATES,
+    Satisfaction,
+    State,
+    Ticket,
+    TicketSequence,
+)
+from tickets.models.timeline import Attachment, Event, Outage, Worklog, WorkMode
+
+__all__ = [
+    "FINISHED_STATES",
+    "OPEN_STATES",
+    "WORKING_STATES",
+    "Attachment",
+    "Event",
+    "Extension",
+    "Outage",
+    "Pause",
+    "PauseReason",
+    "Satisfaction",
+    "State",
+    "Ticket",
+    "TicketClock",
+    "TicketSequence",
+    "WorkMode",
+    "Worklog",
+]

@@ -1,0 +1,254 @@
+"""Tickets (工单) and their state machine.
+
+The transitions below say only what may happen and touch only the ticket's own fields;
+tickets.services makes it happen: it checks the actor's role, locks the row, moves the
+clocks, writes the timeline and schedules notifications.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from contracts.models import Contract, CoveredSystem, Membership, ServiceClass, TicketKind
+from opsdesk.validators import validate_phone
+
+
+class State(models.TextChoices):
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    DISPATCHED = "dispatched", _("Dispatched")
+    ON_SITE = "on_site", _("On site")
+    ON_HOLD = "on_hold", _("On hold")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+    AWAITING_APPROVAL = "awaiting_approval", _("Plan awaiting approval")
+    APPROVED = "approved", _("Plan approved")
+    DONE = "done", _("Change done")
+    ROLLED_BACK = "rolled_back", _("Change rolled back")
+
+
+WORKING_STATES = (State.ACKNOWLEDGED, State.DISPATCHED, State.ON_SITE)
+OPEN_STATES = (
+    State.NEW,
+    *WORKING_STATES,
+    State.ON_HOLD,
+    State.AWAITING_APPROVAL,
+    State.APPROVED,
+)
+FINISHED_STATES = (State.RESOLVED, State.CLOSED, State.CANCELLED, State.DONE, State.ROLLED_BACK)
+
+
+def is_change(ticket: Ticket) -> bool:
+    return ticket.kind == TicketKind.CHANGE
+
+
+def is_not_change(ticket: Ticket) -> bool:
+    return ticket.kind != TicketKind.CHANGE
+
+
+class Satisfaction(models.IntegerChoices):
+    VERY_SATISFIED = 5, _("Very satisfied")
+    SATISFIED = 4, _("Satisfied")
+    NEUTRAL = 3, _("Neutral")
+    DISSATISFIED = 2, _("Dissatisfied")
+    VERY_DISSATISFIED = 1, _("Very dissatisfied")
+
+
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TicketQuerySet:
+        """Tickets of contracts the user's organisation is party to."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        own = Membership.objects.filter(user=user).values("organization_id")
+        return self.filter(Q(contract__hospital_id__in=own) | Q(contract__vendor_id__in=own))
+
+    def open(self) -> TicketQuerySet:
+        return self.filter(state__in=OPEN_STATES)
+
+
+class Ticket(ConcurrentTransitionMixin, models.Model):
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("contract")
+    )
+    system = models.ForeignKey(
+        CoveredSystem, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("system")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=TicketKind.choices)
+    service_class = models.ForeignKey(
+        ServiceClass,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("level or category"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reported_tickets",
+        verbose_name=_("reported by"),
+    )
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=20, validators=[validate_phone]
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("engineer"),
+    )
+    state = FSMField(
+        _("state"), max_length=20, choices=State.choices, default=State.NEW, protected=True
+    )
+    state_before_hold = models.CharField(max_length=20, blank=True, editable=False)
+    recurrence_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recurrences",
+        verbose_name=_("recurrence of"),
+    )
+    upgrade_plan = models.TextField(_("upgrade plan"), blank=True)
+    rollback_plan = models.TextField(_("rollback plan"), blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction"),
+        choices=Satisfaction.choices,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True)
+    created_at = models.DateTimeField(_("reported at"), db_index=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at"]
+        indexes = [
+            # Engineer queue and dispatcher board: open tickets of a contract by state.
+            models.Index(fields=["contract", "state"], name="tickets_contract_state"),
+            # "My tickets" and an engineer's load.
+            models.Index(fields=["assignee", "state"], name="tickets_assignee_state"),
+            models.Index(fields=["reporter", "-created_at"], name="tickets_reporter_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def level(self) -> int | None:
+        return self.service_class.level
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    # --- the state machine: what may happen -----------------------------------------------
+
+    @transition(field=state, source=State.NEW, target=State.ACKNOWLEDGED)
+    def acknowledge(self) -> None:
+        pass
+
+    @transition(
+        field=state, source=[State.NEW, *WORKING_STATES, State.APPROVED], target=State.DISPATCHED
+    )
+    def dispatch(self) -> None:
+        pass
+
+    @transition(field=state, source=[State.ACKNOWLEDGED, State.DISPATCHED], target=State.ON_SITE)
+    def arrive(self) -> None:
+        pass
+
+    @transition(field=state, source=list(WORKING_STATES), target=State.ON_HOLD)
+    def hold(self) -> None:
+        self.state_before_hold = self.state
+
+    @transition(field=state, source=State.ON_HOLD, target=RETURN_VALUE(*WORKING_STATES))
+    def resume(self) -> str:
+        previous, self.state_before_hold = self.state_before_hold, ""
+        return previous or State.ACKNOWLEDGED
+
+    @transition(
+        field=state, source=list(WORKING_STATES), target=State.RESOLVED, conditions=[is_not_change]
+    )
+    def resolve(self) -> None:
+        pass
+
+    @transition(field=state, source=State.RESOLVED, target=State.CLOSED)
+    def confirm(self) -> None:
+        pass
+
+    @transition(field=state, source=[State.RESOLVED, State.CLOSED], target=State.ACKNOWLEDGED)
+    def reopen(self) -> None:
+        pass
+
+    @transition(field=state, source=[State.NEW, State.ACKNOWLEDGED], target=State.CANCELLED)
+    def cancel(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[State.ACKNOWLEDGED, State.DISPATCHED],
+        target=State.AWAITING_APPROVAL,
+        conditions=[is_change],
+    )
+    def submit_plan(self) -> None:
+        pass
+
+    @transition(field=state, source=State.AWAITING_APPROVAL, target=State.APPROVED)
+    def approve_plan(self) -> None:
+        pass
+
+    @transition(field=state, source=State.AWAITING_APPROVAL, target=State.ACKNOWLEDGED)
+    def reject_plan(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[State.APPROVED, State.DISPATCHED, State.ON_SITE],
+        target=State.DONE,
+        conditions=[is_change],
+    )
+    def complete_change(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[State.APPROVED, State.DISPATCHED, State.ON_SITE],
+        target=State.ROLLED_BACK,
+        conditions=[is_change],
+    )
+    def roll_back(self) -> None:
+        pass
+
+
+class TicketSequence(models.Model):
+    """The last number used per hospital and year (YN-2026-00042), locked while incremented."""
+
+    hospital = models.ForeignKey("contracts.Organization", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hospital", "year"], name="tickets_sequence_per_year"),
+        ]

@@ -1,0 +1,128 @@
+"""What happened to a ticket: every transition, comment, worklog and clock change, in order."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models.tickets import Ticket
+
+
+class Event(models.Model):
+    """One line of a ticket's timeline; append-only.
+
+    `action` is a dotted name such as `tickets.ticket.acknowledged` or
+    `tickets.clock.extended`; `data` holds what the line needs to be read later.
+    """
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+    )
+    action = models.CharField(_("action"), max_length=60)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"))
+    from_state = models.CharField(_("from"), max_length=20, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline")
+        ordering = ["ticket", "at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"], name="tickets_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class WorkMode(models.TextChoices):
+    ON_SITE = "on_site", _("On site")
+    REMOTE = "remote", _("Remote")
+
+
+class Worklog(models.Model):
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="worklogs", verbose_name=_("ticket")
+    )
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="worklogs", verbose_name=_("engineer")
+    )
+    work_date = models.DateField(_("date"))
+    minutes = models.PositiveIntegerField(
+        _("minutes"), validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    mode = models.CharField(_("mode"), max_length=10, choices=WorkMode.choices)
+    counts_against_quota = models.BooleanField(
+        _("counts against the person-day quota"),
+        default=False,
+        help_text=_("Adaptive work (flow changes, interfaces) the contract caps in person-days."),
+    )
+    description = models.TextField(_("work done"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("worklog")
+        verbose_name_plural = _("worklogs")
+        ordering = ["ticket", "work_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.engineer} {self.minutes}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("ticket")
+    )
+    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["ticket", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Outage(models.Model):
+    """A span in which a level-1 fault took the service down, counted against availability."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="outages", verbose_name=_("ticket")
+    )
+    started_at = models.DateTimeField(_("service down at"))
+    ended_at = models.DateTimeField(_("service back at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+
+    class Meta:
+        verbose_name = _("outage")
+        verbose_name_plural = _("outages")
+        ordering = ["ticket", "started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gt=models.F("started_at")),
+                name="tickets_outage_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.started_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,149 @@
+"""Who is told what about a ticket, and in which words.
+
+Messages are queued in the notifications outbox inside the caller's transaction and sent
+after commit, so a failing channel never breaks the ticket flow and nothing is lost when
+the broker is down.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+
+from contracts.models import EscalationTrigger, Role, escalation_roles
+from notifications.models import NotificationEvent
+from notifications.services import notify_channels, notify_people
+from tickets.models import State, Ticket, TicketClock
+
+HOSPITAL_ROLES = {Role.REPORTER, Role.HOSPITAL_IT}
+
+
+def people(ticket: Ticket, role: str):
+    """The people holding `role` at the party of the ticket's contract that has that role."""
+    if role == Role.ENGINEER:
+        # Only the engineer on the ticket; an unassigned ticket is the dispatchers' to place.
+        return get_user_model().objects.filter(pk=ticket.assignee_id, is_active=True)
+    if role == Role.REPORTER:
+        return get_user_model().objects.filter(pk=ticket.reporter_id, is_active=True)
+    organization = ticket.contract.hospital_id if role in HOSPITAL_ROLES else ticket.contract.vendor_id
+    return get_user_model().objects.filter(
+        memberships__organization_id=organization, memberships__role=role, is_active=True
+    ).distinct()
+
+
+def _prefix(ticket: Ticket) -> str:
+    return f"[{ticket.number}] "
+
+
+def ticket_created(ticket: Ticket) -> None:
+    def subject() -> str:
+        return _prefix(ticket) + _("New ticket: %(title)s") % {"title": ticket.title}
+
+    def body() -> str:
+        return _("%(hospital)s reported %(level)s on %(system)s.\n\n%(description)s") % {
+            "hospital": ticket.contract.hospital.name,
+            "level": ticket.service_class.name,
+            "system": ticket.system.path(),
+            "description": ticket.description,
+        }
+
+    recipients = [*people(ticket, Role.DISPATCHER), *people(ticket, Role.HOSPITAL_IT)]
+    notify_people(event=NotificationEvent.TICKET_CREATED, ticket=ticket, recipients=recipients,
+                  subject=subject, body=body, dedupe=f"ticket:{ticket.pk}:created")
+    notify_channels(event=NotificationEvent.TICKET_CREATED, ticket=ticket, subject=subject,
+                    body=body, dedupe=f"ticket:{ticket.pk}:created")
+
+
+def state_changed(ticket: Ticket, *, by, from_state: str) -> None:
+    """The reporter follows their ticket; C4 also wants the hospital told at start and end."""
+
+    def subject() -> str:
+        return _prefix(ticket) + _("Now “%(state)s”") % {"state": ticket.get_state_display()}
+
+    def body() -> str:
+        return _("%(title)s\n%(who)s changed it from “%(from)s” to “%(to)s”.") % {
+            "title": ticket.title,
+            "who": str(by),
+            "from": State(from_state).label,
+            "to": ticket.get_state_display(),
+        }
+
+    recipients = [person for person in people(ticket, Role.REPORTER) if person.pk != by.pk]
+    if ticket.state in (State.RESOLVED, State.DONE, State.ROLLED_BACK, State.AWAITING_APPROVAL):
+        recipients += list(people(ticket, Role.HOSPITAL_IT))
+    notify_people(event=NotificationEvent.STATE_CHANGED, ticket=ticket, recipients=recipients,
+                  subject=subject, body=body)
+    notify_channels(event=NotificationEvent.STATE_CHANGED, ticket=ticket, subject=subject, body=body)
+
+
+def assigned(ticket: Ticket, engineer) -> None:
+    def subject() -> str:
+        return _prefix(ticket) + _("Assigned to you: %(title)s") % {"title": ticket.title}
+
+    def body() -> str:
+        return _("%(hospital)s · %(system)s · %(level)s\n\n%(description)s") % {
+            "hospital": ticket.contract.hospital.name,
+            "system": ticket.system.path(),
+            "level": ticket.service_class.name,
+            "description": ticket.description,
+        }
+
+    notify_people(event=NotificationEvent.TICKET_ASSIGNED, ticket=ticket, recipients=[engineer],
+                  subject=subject, body=body)
+
+
+def level_changed(ticket: Ticket, *, previous, automatic: bool) -> None:
+    def subject() -> str:
+        return _prefix(ticket) + _("Level changed to %(level)s") % {"level": ticket.service_class.name}
+
+    def body() -> str:
+        reason = (
+            _("The same problem occurred again: the contract's recurrence rule raised the level.")
+            if automatic
+            else ""
+        )
+        return _("%(title)s: %(old)s → %(new)s. %(reason)s") % {
+            "title": ticket.title,
+            "old": previous.name,
+            "new": ticket.service_class.name,
+            "reason": reason,
+        }
+
+    recipients = [
+        *people(ticket, Role.ENGINEER),
+        *people(ticket, Role.DISPATCHER),
+        *people(ticket, Role.HOSPITAL_IT),
+    ]
+    notify_people(event=NotificationEvent.LEVEL_RAISED, ticket=ticket, recipients=recipients,
+                  subject=subject, body=body)
+    notify_channels(event=NotificationEvent.LEVEL_RAISED, ticket=ticket, subject=subject, body=body)
+
+
+def clock_alarm(clock: TicketClock, trigger: str) -> None:
+    """A warning or breach, told along the contract's escalation chain, exactly once each."""
+    ticket = clock.ticket
+    breach = trigger == EscalationTrigger.BREACH
+    event = NotificationEvent.CLOCK_BREACHED if breach else NotificationEvent.CLOCK_WARNED
+
+    def subject() -> str:
+        text = (_("%(clock)s deadline missed") if breach else _("%(clock)s deadline approaching"))
+        return _prefix(ticket) + text % {"clock": clock.get_name_display()}
+
+    def body() -> str:
+        from django.utils import formats, timezone
+
+        return _("%(title)s (%(level)s, %(hospital)s)\nDue %(due)s.") % {
+            "title": ticket.title,
+            "level": ticket.service_class.name,
+            "hospital": ticket.contract.hospital.name,
+            "due": formats.date_format(timezone.localtime(clock.due_at), "DATETIME_FORMAT"),
+        }
+
+    roles = escalation_roles(ticket.contract, trigger)
+    if Role.ENGINEER in roles and not ticket.assignee_id:
+        roles.append(Role.DISPATCHER)
+    recipients = [person for role in roles for person in people(ticket, role)]
+    key = f"clock:{clock.pk}:{trigger}"
+    notify_people(event=event, ticket=ticket, recipients=recipients, subject=subject, body=body,
+                  dedupe=key)
+    notify_channels(event=event, ticket=ticket, subject=subject, body=body, dedupe=key)

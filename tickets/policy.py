@@ -1,0 +1,72 @@
+"""Who may do what to a ticket.
+
+A person acts through a role in one of the two parties to the ticket's contract: hospital
+roles count at the contract's hospital, vendor roles at its vendor. Reporters act only on
+the tickets they filed; hospital IT acts on all of their hospital's tickets.
+"""
+
+from __future__ import annotations
+
+from contracts.models import Membership, Role
+from tickets.models import Ticket
+
+VENDOR_STAFF = frozenset({Role.ENGINEER, Role.DISPATCHER, Role.VENDOR_MANAGER})
+HOSPITAL_STAFF = frozenset({Role.REPORTER, Role.HOSPITAL_IT})
+
+# action -> roles that may take it (reporters only on their own tickets)
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    "acknowledge": VENDOR_STAFF,
+    "assign": frozenset({Role.DISPATCHER, Role.VENDOR_MANAGER}),
+    "take": frozenset({Role.ENGINEER}),
+    "arrive": frozenset({Role.ENGINEER}),
+    "hold": VENDOR_STAFF | {Role.HOSPITAL_IT},
+    "resume": VENDOR_STAFF | {Role.HOSPITAL_IT},
+    "resolve": frozenset({Role.ENGINEER, Role.DISPATCHER}),
+    "confirm": frozenset({Role.REPORTER, Role.HOSPITAL_IT}),
+    "reopen": frozenset({Role.REPORTER, Role.HOSPITAL_IT}),
+    "cancel": frozenset({Role.REPORTER, Role.HOSPITAL_IT}),
+    "change_level": VENDOR_STAFF | {Role.HOSPITAL_IT},
+    "extend": VENDOR_STAFF | {Role.HOSPITAL_IT},
+    "mark_recurrence": VENDOR_STAFF,
+    "submit_plan": frozenset({Role.ENGINEER, Role.VENDOR_MANAGER}),
+    "approve_plan": frozenset({Role.HOSPITAL_IT}),
+    "reject_plan": frozenset({Role.HOSPITAL_IT}),
+    "complete_change": frozenset({Role.ENGINEER}),
+    "roll_back": frozenset({Role.ENGINEER}),
+    "comment": VENDOR_STAFF | HOSPITAL_STAFF,
+    "log_work": frozenset({Role.ENGINEER}),
+    "record_outage": VENDOR_STAFF | {Role.HOSPITAL_IT},
+    "report": HOSPITAL_STAFF,
+}
+
+OWN_TICKETS_ONLY = frozenset({Role.REPORTER})
+
+
+def roles_on_contract(user, contract) -> set[str]:
+    """The roles the user holds at the contract's hospital (hospital roles) or vendor."""
+    if not user.is_authenticated:
+        return set()
+    roles = set()
+    for organization_id, role in Membership.objects.filter(
+        user=user, organization_id__in=(contract.hospital_id, contract.vendor_id)
+    ).values_list("organization_id", "role"):
+        at_hospital = organization_id == contract.hospital_id
+        if (at_hospital and role in HOSPITAL_STAFF) or (not at_hospital and role in VENDOR_STAFF):
+            roles.add(role)
+    return roles
+
+
+def may(user, action: str, ticket: Ticket, roles: set[str] | None = None) -> bool:
+    if user.is_superuser:
+        return True
+    held = roles if roles is not None else roles_on_contract(user, ticket.contract)
+    allowed = ACTION_ROLES[action] & held
+    if not allowed:
+        return False
+    if allowed <= OWN_TICKETS_ONLY:
+        return ticket.reporter_id == user.pk
+    return True
+
+
+def may_report(user, contract) -> bool:
+    return user.is_superuser or bool(ACTION_ROLES["report"] & roles_on_contract(user, contract))
