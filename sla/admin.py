@@ -76,7 +76,8 @@ class ServiceCalendarAdmin(admin.ModelAdmin):
             calendars_changed(
                 calendars=[form.instance],
                 by=request.user,
-                description=_("Service hours of %(calendar)s edited") % {"calendar": form.instance.code},
+                description=_("Service hours of %(calendar)s edited")
+                % {"calendar": form.instance.code},
             )
 
 

@@ -13,7 +13,9 @@ from sla.models import CalendarChange, DayRule, ServiceCalendar
 logger = logging.getLogger(__name__)
 
 
-def calendars_changed(*, calendars: list[ServiceCalendar] | None, by, description: str) -> CalendarChange:
+def calendars_changed(
+    *, calendars: list[ServiceCalendar] | None, by, description: str
+) -> CalendarChange:
     """`calendars=None` means every calendar that follows Chinese holidays (a holiday edit)."""
     from sla.calendar import invalidate
 
@@ -36,4 +38,6 @@ def _enqueue(change_id: int, calendar_ids: list[int]) -> None:
     try:
         recompute_deadlines.delay(calendar_ids=calendar_ids, change_id=change_id)
     except Exception:  # the broker may be down; the change row shows it never finished
-        logger.exception("Could not queue the deadline recomputation for calendar change %s", change_id)
+        logger.exception(
+            "Could not queue the deadline recomputation for calendar change %s", change_id
+        )

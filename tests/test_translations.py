@@ -37,7 +37,9 @@ def msgids(po_text: str) -> set[str]:
 def test_every_message_is_translated_into_chinese():
     result = subprocess.run(
         ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(CATALOGUE)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     statistics = result.stderr
     assert "fuzzy" not in statistics and "untranslated" not in statistics, statistics
@@ -54,9 +56,14 @@ def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
     shutil.copytree(ROOT / "locale", tmp_path / "locale")
     result = subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete", "-v0"],
-        cwd=tmp_path, capture_output=True, text=True,
-        env={"PATH": "/usr/bin:/bin", "OPSDESK_VAR_DIR": str(tmp_path / "var"),
-             "PYTHONPATH": str(tmp_path)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "OPSDESK_VAR_DIR": str(tmp_path / "var"),
+            "PYTHONPATH": str(tmp_path),
+        },
     )
     if result.returncode != 0:
         pytest.fail(result.stderr)

@@ -8,8 +8,20 @@ class ClockInline(admin.TabularInline):
     model = TicketClock
     extra = 0
     can_delete = False
-    fields = ["name", "target_minutes", "extension_minutes", "calendar", "started_at", "due_at",
-              "met_at", "warned_at", "breached_at", "is_paused", "is_active", "provisional"]
+    fields = [
+        "name",
+        "target_minutes",
+        "extension_minutes",
+        "calendar",
+        "started_at",
+        "due_at",
+        "met_at",
+        "warned_at",
+        "breached_at",
+        "is_paused",
+        "is_active",
+        "provisional",
+    ]
     readonly_fields = fields
 
 
@@ -41,7 +53,15 @@ class WorklogInline(admin.TabularInline):
 class TicketAdmin(admin.ModelAdmin):
     """Read-only: tickets change only through their services, so every change is on the timeline."""
 
-    list_display = ["number", "title", "contract", "service_class", "state", "assignee", "created_at"]
+    list_display = [
+        "number",
+        "title",
+        "contract",
+        "service_class",
+        "state",
+        "assignee",
+        "created_at",
+    ]
     list_filter = ["state", "kind", "contract"]
     search_fields = ["number", "title"]
     list_select_related = ["contract", "service_class", "assignee"]
@@ -49,8 +69,10 @@ class TicketAdmin(admin.ModelAdmin):
     inlines = [ClockInline, PauseInline, WorklogInline, EventInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(
-            contract__in=Contract.objects.visible_to(request.user)
+        return (
+            super()
+            .get_queryset(request)
+            .filter(contract__in=Contract.objects.visible_to(request.user))
         )
 
     def has_add_permission(self, request) -> bool:

@@ -13,7 +13,9 @@ from contracts.models import Contract
 from tickets.models import Outage
 
 
-def merged_spans(spans: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:
+def merged_spans(
+    spans: list[tuple[dt.datetime, dt.datetime]],
+) -> list[tuple[dt.datetime, dt.datetime]]:
     """Overlapping outages (two tickets for one failure) count once."""
     merged: list[tuple[dt.datetime, dt.datetime]] = []
     for start, end in sorted(spans):
@@ -24,7 +26,9 @@ def merged_spans(spans: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.
     return merged
 
 
-def downtime(contract: Contract, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dt.timedelta:
+def downtime(
+    contract: Contract, start: dt.datetime, end: dt.datetime, now: dt.datetime
+) -> dt.timedelta:
     """Service downtime within [start, end); an outage still open counts until `now`."""
     outages = Outage.objects.filter(ticket__contract=contract, started_at__lt=end).exclude(
         ended_at__lte=start
@@ -53,7 +57,9 @@ class AvailabilityYear:
         return None if self.allowed_hours is None else self.allowed_hours - self.downtime_hours
 
 
-def availability_year(contract: Contract, year: int, now: dt.datetime | None = None) -> AvailabilityYear:
+def availability_year(
+    contract: Contract, year: int, now: dt.datetime | None = None
+) -> AvailabilityYear:
     now = now or timezone.now()
     zone = timezone.get_current_timezone()
     start = dt.datetime(year, 1, 1, tzinfo=zone)

@@ -28,7 +28,9 @@ class Schedule:
     provisional: bool
 
 
-def _deadline(clock_start: dt.datetime, seconds: int, pauses: Sequence[Span], wt) -> dt.datetime | None:
+def _deadline(
+    clock_start: dt.datetime, seconds: int, pauses: Sequence[Span], wt
+) -> dt.datetime | None:
     """When `seconds` of working time have run from `clock_start`, skipping paused spans.
 
     None while a pause that began before the deadline is still open: a held clock has no
@@ -54,9 +56,11 @@ def schedule(
     total_minutes: int,
     warn_percent: int,
     pauses: Iterable[Span],
-    calendar,
+    calendar=None,
+    wt=None,
 ) -> Schedule:
-    wt = working_time(calendar)
+    """Deadline and warning time of a running clock; `wt` saves building one per call."""
+    wt = wt or working_time(calendar)
     spans = sorted(pauses, key=lambda span: span[0])
     total = total_minutes * 60
     due = _deadline(started_at, total, spans, wt)
@@ -79,7 +83,9 @@ def clock_start_time(ticket: Ticket, starts_from: str) -> dt.datetime | None:
     return ticket.arrived_at if starts_from == ClockStart.ARRIVAL else ticket.created_at
 
 
-def reschedule_clock(clock: TicketClock, ticket: Ticket, spans: list[Span], now: dt.datetime) -> None:
+def reschedule_clock(
+    clock: TicketClock, ticket: Ticket, spans: list[Span], now: dt.datetime
+) -> None:
     """Recompute one clock's deadline and warning time from the facts; fields only, no save."""
     if not clock.is_running:
         clock.due_at = clock.due_at if clock.met_at else None
@@ -95,17 +101,41 @@ def reschedule_clock(clock: TicketClock, ticket: Ticket, spans: list[Span], now:
     )
     clock.due_at, clock.warn_at = result.due_at, result.warn_at
     clock.is_paused, clock.provisional = result.paused, result.provisional
-    # A longer deadline (a hold, an extension, a lower level) can lift a recorded warning or
-    # breach that is no longer true; a shorter one is picked up by the next sweep.
-    if clock.breached_at and (clock.due_at is None or clock.due_at > now):
-        clock.breached_at = None
-    if clock.warned_at and (clock.warn_at is None or clock.warn_at > now):
-        clock.warned_at = None
+    clock.warned_at, clock.breached_at = still_recorded(
+        result, warned_at=clock.warned_at, breached_at=clock.breached_at, now=now
+    )
+
+
+def still_recorded(
+    result: Schedule,
+    *,
+    warned_at: dt.datetime | None,
+    breached_at: dt.datetime | None,
+    now: dt.datetime,
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """A longer deadline (a hold, an extension, a lower level) lifts a recorded warning or
+    breach that is no longer true; a shorter one is left to the next sweep to record."""
+    if breached_at and (result.due_at is None or result.due_at > now):
+        breached_at = None
+    if warned_at and (result.warn_at is None or result.warn_at > now):
+        warned_at = None
+    return warned_at, breached_at
 
 
 CLOCK_FIELDS = [
-    "target_minutes", "extension_minutes", "calendar", "starts_from", "started_at", "due_at",
-    "warn_at", "met_at", "warned_at", "breached_at", "is_paused", "is_active", "provisional",
+    "target_minutes",
+    "extension_minutes",
+    "calendar",
+    "starts_from",
+    "started_at",
+    "due_at",
+    "warn_at",
+    "met_at",
+    "warned_at",
+    "breached_at",
+    "is_paused",
+    "is_active",
+    "provisional",
 ]
 
 
@@ -165,9 +195,9 @@ def meet(ticket: Ticket, name: str, at: dt.datetime) -> TicketClock | None:
 
 
 def start_on_arrival(ticket: Ticket, now: dt.datetime) -> None:
-    ticket.clocks.filter(starts_from=ClockStart.ARRIVAL, started_at__isnull=True, is_active=True).update(
-        started_at=ticket.arrived_at
-    )
+    ticket.clocks.filter(
+        starts_from=ClockStart.ARRIVAL, started_at__isnull=True, is_active=True
+    ).update(started_at=ticket.arrived_at)
     reschedule(ticket, now)
 
 

@@ -1,8 +1,9 @@
 """Recomputing deadlines in bulk when a calendar changes (say, next year's holidays are added).
 
-Open tickets' clocks are rescheduled from their facts in batches, with one query per batch
-for the clocks, one for their pauses and one bulk update; every ticket whose deadline moved
-gets a timeline line saying why.
+Running clocks are read as plain tuples in keyset-paginated batches, rescheduled with the
+same pure rules as a single ticket (tickets.clocks.schedule and still_recorded), and written
+back with one statement per batch; every ticket whose deadline moved gets a timeline line
+saying why.
 """
 
 from __future__ import annotations
@@ -13,65 +14,108 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 
-from sla.calendar import invalidate
-from tickets.clocks import CLOCK_FIELDS, reschedule_clock
-from tickets.models import Event, Pause, TicketClock
+from sla.calendar import invalidate, working_time
+from sla.models import ServiceCalendar
+from tickets.bulk import ScheduleRow, insert_events, write_schedules
+from tickets.clocks import schedule, still_recorded
+from tickets.models import Pause, TicketClock
 
-BATCH = 2000
+BATCH = 5000
+FIELDS = (
+    "pk",
+    "ticket_id",
+    "name",
+    "calendar_id",
+    "started_at",
+    "target_minutes",
+    "extension_minutes",
+    "due_at",
+    "warn_at",
+    "warned_at",
+    "breached_at",
+    "is_paused",
+    "provisional",
+    "ticket__contract__warning_threshold_percent",
+)
 
 
 def recompute_open_deadlines(
     *, calendar_ids: list[int] | None = None, reason: str = "", now: dt.datetime | None = None
 ) -> int:
-    """Reschedule every running clock (of the given calendars); returns how many moved."""
+    """Reschedule every running clock (of the given calendars); returns how many deadlines moved."""
     now = now or timezone.now()
     invalidate()
-    running = TicketClock.objects.filter(met_at__isnull=True, is_active=True, started_at__isnull=False)
+    running = TicketClock.objects.filter(
+        met_at__isnull=True, is_active=True, started_at__isnull=False
+    )
     if calendar_ids is not None:
         running = running.filter(calendar_id__in=calendar_ids)
-    moved = 0
-    last_pk = 0
+    clocks_of = {calendar.pk: working_time(calendar) for calendar in ServiceCalendar.objects.all()}
+    moved, last_pk = 0, 0
     while True:
-        batch = list(
-            running.filter(pk__gt=last_pk)
-            .select_related("ticket__contract", "calendar")
-            .order_by("pk")[:BATCH]
-        )
-        if not batch:
+        rows = list(running.filter(pk__gt=last_pk).order_by("pk").values_list(*FIELDS)[:BATCH])
+        if not rows:
             return moved
-        last_pk = batch[-1].pk
-        moved += _recompute_batch(batch, reason, now)
+        last_pk = rows[-1][0]
+        moved += _recompute_batch(rows, clocks_of, reason, now)
 
 
-def _recompute_batch(batch: list[TicketClock], reason: str, now: dt.datetime) -> int:
+def _recompute_batch(rows: list[tuple], clocks_of: dict, reason: str, now: dt.datetime) -> int:
     spans = defaultdict(list)
-    for pause in Pause.objects.filter(ticket_id__in={clock.ticket_id for clock in batch}).order_by(
-        "started_at"
-    ):
-        spans[pause.ticket_id].append((pause.started_at, pause.ended_at))
-    changed, events = [], []
-    for clock in batch:
-        before, before_state = clock.due_at, (clock.warn_at, clock.provisional, clock.is_paused)
-        reschedule_clock(clock, clock.ticket, spans[clock.ticket_id], now)
-        if (clock.due_at, clock.warn_at, clock.provisional, clock.is_paused) != (before, *before_state):
-            changed.append(clock)
-        if clock.due_at != before:
-            events.append(
-                Event(
-                    ticket_id=clock.ticket_id,
-                    action="tickets.clock.recomputed",
-                    at=now,
-                    note=reason,
-                    data={
-                        "clock": clock.name,
+    pauses = Pause.objects.filter(ticket_id__in={row[1] for row in rows}).order_by("started_at")
+    for ticket_id, started, ended in pauses.values_list("ticket_id", "started_at", "ended_at"):
+        spans[ticket_id].append((started, ended))
+    changed: list[ScheduleRow] = []
+    events: list[tuple] = []
+    for (
+        pk,
+        ticket_id,
+        name,
+        calendar_id,
+        started_at,
+        target,
+        extension,
+        due_at,
+        warn_at,
+        warned_at,
+        breached_at,
+        is_paused,
+        provisional,
+        warn_percent,
+    ) in rows:
+        result = schedule(
+            started_at=started_at,
+            total_minutes=target + extension,
+            warn_percent=warn_percent,
+            pauses=spans[ticket_id],
+            wt=clocks_of[calendar_id],
+        )
+        warned, breached = still_recorded(
+            result, warned_at=warned_at, breached_at=breached_at, now=now
+        )
+        new = (result.due_at, result.warn_at, result.paused, result.provisional, warned, breached)
+        if new != (due_at, warn_at, is_paused, provisional, warned_at, breached_at):
+            changed.append(ScheduleRow(pk, *new))
+        if result.due_at != due_at:
+            events.append((ticket_id, name, due_at, result.due_at))
+    with transaction.atomic():
+        write_schedules(changed)
+        insert_events(
+            [
+                (
+                    ticket_id,
+                    "tickets.clock.recomputed",
+                    now,
+                    reason,
+                    {
+                        "clock": name,
                         "from": before.isoformat() if before else None,
-                        "to": clock.due_at.isoformat() if clock.due_at else None,
+                        "to": after.isoformat() if after else None,
                     },
                 )
-            )
-    with transaction.atomic():
-        TicketClock.objects.bulk_update(changed, CLOCK_FIELDS, batch_size=500)
-        Event.objects.bulk_create(events, batch_size=1000)
+                for ticket_id, name, before, after in events
+            ]
+        )
     return len(events)
 
 
@@ -83,5 +127,7 @@ def recompute_for_change(*, calendar_ids: list[int] | None, change_id: int | Non
     reason = change.description if change else ""
     moved = recompute_open_deadlines(calendar_ids=calendar_ids, reason=reason)
     if change is not None:
-        CalendarChange.objects.filter(pk=change.pk).update(moved_clocks=moved, finished_at=timezone.now())
+        CalendarChange.objects.filter(pk=change.pk).update(
+            moved_clocks=moved, finished_at=timezone.now()
+        )
     return moved

@@ -63,8 +63,9 @@ def _sweep(trigger: str, now: dt.datetime) -> int:
             clocks = TicketClock.objects.filter(pk__in=ids).select_related(
                 "ticket__contract__hospital", "ticket__service_class", "ticket__system"
             )
+            audience = notices.Audience()
             for clock in clocks:
-                notices.clock_alarm(clock, trigger)
+                notices.clock_alarm(clock, trigger, audience)
         total += len(ids)
         if len(ids) < BATCH:
             return total

@@ -25,10 +25,16 @@ def people(ticket: Ticket, role: str):
         return get_user_model().objects.filter(pk=ticket.assignee_id, is_active=True)
     if role == Role.REPORTER:
         return get_user_model().objects.filter(pk=ticket.reporter_id, is_active=True)
-    organization = ticket.contract.hospital_id if role in HOSPITAL_ROLES else ticket.contract.vendor_id
-    return get_user_model().objects.filter(
-        memberships__organization_id=organization, memberships__role=role, is_active=True
-    ).distinct()
+    organization = (
+        ticket.contract.hospital_id if role in HOSPITAL_ROLES else ticket.contract.vendor_id
+    )
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__organization_id=organization, memberships__role=role, is_active=True
+        )
+        .distinct()
+    )
 
 
 def _prefix(ticket: Ticket) -> str:
@@ -48,10 +54,21 @@ def ticket_created(ticket: Ticket) -> None:
         }
 
     recipients = [*people(ticket, Role.DISPATCHER), *people(ticket, Role.HOSPITAL_IT)]
-    notify_people(event=NotificationEvent.TICKET_CREATED, ticket=ticket, recipients=recipients,
-                  subject=subject, body=body, dedupe=f"ticket:{ticket.pk}:created")
-    notify_channels(event=NotificationEvent.TICKET_CREATED, ticket=ticket, subject=subject,
-                    body=body, dedupe=f"ticket:{ticket.pk}:created")
+    notify_people(
+        event=NotificationEvent.TICKET_CREATED,
+        ticket=ticket,
+        recipients=recipients,
+        subject=subject,
+        body=body,
+        dedupe=f"ticket:{ticket.pk}:created",
+    )
+    notify_channels(
+        event=NotificationEvent.TICKET_CREATED,
+        ticket=ticket,
+        subject=subject,
+        body=body,
+        dedupe=f"ticket:{ticket.pk}:created",
+    )
 
 
 def state_changed(ticket: Ticket, *, by, from_state: str) -> None:
@@ -71,9 +88,16 @@ def state_changed(ticket: Ticket, *, by, from_state: str) -> None:
     recipients = [person for person in people(ticket, Role.REPORTER) if person.pk != by.pk]
     if ticket.state in (State.RESOLVED, State.DONE, State.ROLLED_BACK, State.AWAITING_APPROVAL):
         recipients += list(people(ticket, Role.HOSPITAL_IT))
-    notify_people(event=NotificationEvent.STATE_CHANGED, ticket=ticket, recipients=recipients,
-                  subject=subject, body=body)
-    notify_channels(event=NotificationEvent.STATE_CHANGED, ticket=ticket, subject=subject, body=body)
+    notify_people(
+        event=NotificationEvent.STATE_CHANGED,
+        ticket=ticket,
+        recipients=recipients,
+        subject=subject,
+        body=body,
+    )
+    notify_channels(
+        event=NotificationEvent.STATE_CHANGED, ticket=ticket, subject=subject, body=body
+    )
 
 
 def assigned(ticket: Ticket, engineer) -> None:
@@ -88,13 +112,20 @@ def assigned(ticket: Ticket, engineer) -> None:
             "description": ticket.description,
         }
 
-    notify_people(event=NotificationEvent.TICKET_ASSIGNED, ticket=ticket, recipients=[engineer],
-                  subject=subject, body=body)
+    notify_people(
+        event=NotificationEvent.TICKET_ASSIGNED,
+        ticket=ticket,
+        recipients=[engineer],
+        subject=subject,
+        body=body,
+    )
 
 
 def level_changed(ticket: Ticket, *, previous, automatic: bool) -> None:
     def subject() -> str:
-        return _prefix(ticket) + _("Level changed to %(level)s") % {"level": ticket.service_class.name}
+        return _prefix(ticket) + _("Level changed to %(level)s") % {
+            "level": ticket.service_class.name
+        }
 
     def body() -> str:
         reason = (
@@ -114,19 +145,46 @@ def level_changed(ticket: Ticket, *, previous, automatic: bool) -> None:
         *people(ticket, Role.DISPATCHER),
         *people(ticket, Role.HOSPITAL_IT),
     ]
-    notify_people(event=NotificationEvent.LEVEL_RAISED, ticket=ticket, recipients=recipients,
-                  subject=subject, body=body)
+    notify_people(
+        event=NotificationEvent.LEVEL_RAISED,
+        ticket=ticket,
+        recipients=recipients,
+        subject=subject,
+        body=body,
+    )
     notify_channels(event=NotificationEvent.LEVEL_RAISED, ticket=ticket, subject=subject, body=body)
 
 
-def clock_alarm(clock: TicketClock, trigger: str) -> None:
+class Audience:
+    """Recipients by contract and role, looked up once per sweep batch rather than per clock."""
+
+    def __init__(self) -> None:
+        self._roles: dict[tuple[int, str], list[str]] = {}
+        self._people: dict[tuple[int, str, int | None], list] = {}
+
+    def roles(self, ticket: Ticket, trigger: str) -> list[str]:
+        key = (ticket.contract_id, trigger)
+        if key not in self._roles:
+            self._roles[key] = escalation_roles(ticket.contract, trigger)
+        return list(self._roles[key])
+
+    def people(self, ticket: Ticket, role: str) -> list:
+        personal = role in (Role.ENGINEER, Role.REPORTER)
+        key = (ticket.contract_id, role, ticket.pk if personal else None)
+        if key not in self._people:
+            self._people[key] = list(people(ticket, role))
+        return self._people[key]
+
+
+def clock_alarm(clock: TicketClock, trigger: str, audience: Audience | None = None) -> None:
     """A warning or breach, told along the contract's escalation chain, exactly once each."""
+    audience = audience or Audience()
     ticket = clock.ticket
     breach = trigger == EscalationTrigger.BREACH
     event = NotificationEvent.CLOCK_BREACHED if breach else NotificationEvent.CLOCK_WARNED
 
     def subject() -> str:
-        text = (_("%(clock)s deadline missed") if breach else _("%(clock)s deadline approaching"))
+        text = _("%(clock)s deadline missed") if breach else _("%(clock)s deadline approaching")
         return _prefix(ticket) + text % {"clock": clock.get_name_display()}
 
     def body() -> str:
@@ -139,11 +197,12 @@ def clock_alarm(clock: TicketClock, trigger: str) -> None:
             "due": formats.date_format(timezone.localtime(clock.due_at), "DATETIME_FORMAT"),
         }
 
-    roles = escalation_roles(ticket.contract, trigger)
+    roles = audience.roles(ticket, trigger)
     if Role.ENGINEER in roles and not ticket.assignee_id:
         roles.append(Role.DISPATCHER)
-    recipients = [person for role in roles for person in people(ticket, role)]
+    recipients = [person for role in roles for person in audience.people(ticket, role)]
     key = f"clock:{clock.pk}:{trigger}"
-    notify_people(event=event, ticket=ticket, recipients=recipients, subject=subject, body=body,
-                  dedupe=key)
+    notify_people(
+        event=event, ticket=ticket, recipients=recipients, subject=subject, body=body, dedupe=key
+    )
     notify_channels(event=event, ticket=ticket, subject=subject, body=body, dedupe=key)

@@ -8,7 +8,8 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from contracts.models import TicketKind
 from tickets import services
@@ -66,5 +67,6 @@ def _apply_rule(ticket: Ticket, by, at: dt.datetime) -> Ticket | None:
         "count": count,
         "days": contract.recurrence_window_days,
     }
-    return services.change_level(ticket=ticket, by=by, service_class=target, note=note, now=at,
-                                 automatic=True)
+    return services.change_level(
+        ticket=ticket, by=by, service_class=target, note=note, now=at, automatic=True
+    )

@@ -25,9 +25,6 @@ from contracts.models.terms import (
 
 __all__ = [
     "DEFAULT_CHAIN",
-    "EscalationStep",
-    "EscalationTrigger",
-    "escalation_roles",
     "HOSPITAL_ROLES",
     "VENDOR_ROLES",
     "Clock",
@@ -38,6 +35,8 @@ __all__ = [
     "ContractContact",
     "ContractSystem",
     "CoveredSystem",
+    "EscalationStep",
+    "EscalationTrigger",
     "Membership",
     "Organization",
     "OrganizationKind",
@@ -46,4 +45,5 @@ __all__ = [
     "SystemTier",
     "TargetUnit",
     "TicketKind",
+    "escalation_roles",
 ]

@@ -98,7 +98,7 @@ class Contract(models.Model):
         _("recurrence: raise to level"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
     warning_threshold_percent = models.PositiveSmallIntegerField(
-        _("warn at (% of a clock's target)"),
+        _("warn at (percent of a clock's target)"),
         default=80,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
         help_text=_("People are warned when this share of a clock's time has passed."),

@@ -66,9 +66,10 @@ def test_contract_term_message_is_in_chinese_for_chinese_users():
         starts_on=dt.date(2026, 6, 1),
         ends_on=dt.date(2026, 5, 1),
     )
-    with translation.override("zh-hans"), pytest.raises(ValidationError) as caught:
-        contract.full_clean()
-    assert "合同期" in " ".join(caught.value.message_dict["ends_on"])
+    with translation.override("zh-hans"):
+        with pytest.raises(ValidationError) as caught:
+            contract.full_clean()
+        assert "合同期" in " ".join(caught.value.message_dict["ends_on"])
 
 
 def test_contract_hospital_must_be_a_hospital_and_vendor_a_vendor():

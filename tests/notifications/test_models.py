@@ -15,6 +15,13 @@ from tests.notifications.factories import ChannelFactory, NotificationFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are compared in their English source; translations are checked elsewhere.
+    with translation.override("en"):
+        yield
+
+
 def errors_of(channel: Channel) -> dict[str, list[str]]:
     with translation.override("en"), pytest.raises(ValidationError) as caught:
         channel.full_clean()

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contracts.models import Contract, TicketKind
+from tests.factories import demo_user
 from tickets import services
 from tickets.models import Ticket
-from tests.factories import demo_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -26,10 +26,15 @@ def test_adding_next_years_holidays_moves_open_deadlines_and_is_recorded(
 
     admin = login("admin")
     with django_capture_on_commit_callbacks(execute=True):
-        admin.post("/admin/sla/holidaydate/add/",
-                   {"date": "2027-01-01", "kind": "holiday", "name": "元旦", "source": "manual"})
+        admin.post(
+            "/admin/sla/holidaydate/add/",
+            {"date": "2027-01-01", "kind": "holiday", "name": "元旦", "source": "manual"},
+        )
     with django_capture_on_commit_callbacks(execute=True):
-        admin.post("/admin/sla/holidayyear/add/", {"year": "2027", "source": "manual", "note": "国务院办公厅通知"})
+        admin.post(
+            "/admin/sla/holidayyear/add/",
+            {"year": "2027", "source": "manual", "note": "国务院办公厅通知"},
+        )
 
     assert due(ticket)["arrive"] == "2027-01-05 16:00"
     assert not ticket.clocks.get(name="arrive").provisional

@@ -13,7 +13,9 @@ from tickets.models import Event
 pytestmark = pytest.mark.django_db
 
 
-def test_level3_fault_at_1720_on_the_friday_before_spring_festival_counts_the_make_up_saturday(demo):
+def test_level3_fault_at_1720_on_the_friday_before_spring_festival_counts_the_make_up_saturday(
+    demo,
+):
     # 2026-02-13 is a Friday; Saturday 02-14 is a make-up working day before the holiday.
     ticket = file_ticket(demo["yn-his"], "level-3", "2026-02-13 17:20")
     assert due(ticket) == {"respond": "2026-02-14 10:20", "arrive": "2026-02-14 17:20"}
@@ -40,8 +42,14 @@ def test_hold_with_consent_across_a_weekend_moves_the_arrival_deadline(demo):
     assert due(ticket)["arrive"] == "2026-03-06 10:00"
     engineer = demo_user("ny-engineer")
     services.acknowledge(ticket=ticket, by=engineer, now=at("2026-03-05 10:30"))
-    services.hold(ticket=ticket, by=engineer, reason="hospital", consent_by="李明（信息科）",
-                  note="等待院方停机窗口", now=at("2026-03-06 09:00"))
+    services.hold(
+        ticket=ticket,
+        by=engineer,
+        reason="hospital",
+        consent_by="李明（信息科）",
+        note="等待院方停机窗口",
+        now=at("2026-03-06 09:00"),
+    )
     clock = ticket.clocks.get(name="arrive")
     assert clock.is_paused and clock.due_at is None
     services.resume(ticket=ticket, by=engineer, now=at("2026-03-09 11:00"))  # Monday
@@ -55,8 +63,9 @@ def test_level1_arrival_clock_pauses_on_hold_only_with_consent(demo):
     engineer = demo_user("ny-engineer")
     services.acknowledge(ticket=ticket, by=engineer, now=at("2026-03-02 09:10"))
     with pytest.raises(TicketError) as caught:
-        services.hold(ticket=ticket, by=engineer, reason="parts", consent_by=" ",
-                      now=at("2026-03-02 10:00"))
+        services.hold(
+            ticket=ticket, by=engineer, reason="parts", consent_by=" ", now=at("2026-03-02 10:00")
+        )
     assert caught.value.code == "consent_required"
     ticket.refresh_from_db()
     assert ticket.state == "acknowledged"
@@ -68,9 +77,13 @@ def test_downgrade_from_level1_to_level2_halfway_recomputes_running_clocks(demo)
     ticket = file_ticket(contract, "level-1", "2026-03-02 09:00")
     engineer = demo_user("ny-engineer")
     services.acknowledge(ticket=ticket, by=engineer, now=at("2026-03-02 09:10"))
-    services.change_level(ticket=ticket, by=engineer, note="已恢复主要业务，降为二级",
-                          service_class=contract.service_classes.get(code="level-2"),
-                          now=at("2026-03-02 12:00"))
+    services.change_level(
+        ticket=ticket,
+        by=engineer,
+        note="已恢复主要业务，降为二级",
+        service_class=contract.service_classes.get(code="level-2"),
+        now=at("2026-03-02 12:00"),
+    )
     respond = ticket.clocks.get(name="respond")
     assert local(respond.met_at) == "2026-03-02 09:10"  # a met clock keeps its record
     assert due(ticket)["arrive"] == "2026-03-02 21:00"
@@ -85,9 +98,15 @@ def test_c1_resolve_clock_starts_at_arrival_and_extends_with_consent(demo):
     services.acknowledge(ticket=ticket, by=engineer, now=at("2026-11-03 10:05"))
     services.arrive(ticket=ticket, by=engineer, now=at("2026-11-03 15:00"))
     assert due(ticket)["resolve"] == "2026-11-03 19:00"
-    services.extend_clock(ticket=ticket, by=engineer, clock="resolve", minutes=60,
-                          reason="需更换数据库服务器硬盘", consent_by="刘建国（信息科）",
-                          now=at("2026-11-03 18:00"))
+    services.extend_clock(
+        ticket=ticket,
+        by=engineer,
+        clock="resolve",
+        minutes=60,
+        reason="需更换数据库服务器硬盘",
+        consent_by="刘建国（信息科）",
+        now=at("2026-11-03 18:00"),
+    )
     assert due(ticket)["resolve"] == "2026-11-03 20:00"
     assert Event.objects.filter(ticket=ticket, action="tickets.clock.extended").exists()
 
@@ -96,16 +115,30 @@ def test_c1_level3_extension_is_capped_at_one_more_hour(demo):
     ticket = file_ticket(demo["cd-nutrition"], "level-3", "2026-11-03 10:00")
     engineer = demo_user("rk-engineer")
     with pytest.raises(TicketError) as caught:
-        services.extend_clock(ticket=ticket, by=engineer, clock="resolve", minutes=90,
-                              reason="x", consent_by="刘建国", now=at("2026-11-03 10:30"))
+        services.extend_clock(
+            ticket=ticket,
+            by=engineer,
+            clock="resolve",
+            minutes=90,
+            reason="x",
+            consent_by="刘建国",
+            now=at("2026-11-03 10:30"),
+        )
     assert caught.value.code == "extension_too_long"
 
 
 def test_clocks_the_contract_does_not_make_extendable_cannot_be_extended(demo):
     ticket = file_ticket(demo["yn-his"], "level-1", "2026-11-03 10:00")
     with pytest.raises(TicketError) as caught:
-        services.extend_clock(ticket=ticket, by=demo_user("ny-engineer"), clock="resolve",
-                              minutes=60, reason="x", consent_by="李明", now=at("2026-11-03 10:30"))
+        services.extend_clock(
+            ticket=ticket,
+            by=demo_user("ny-engineer"),
+            clock="resolve",
+            minutes=60,
+            reason="x",
+            consent_by="李明",
+            now=at("2026-11-03 10:30"),
+        )
     assert caught.value.code == "not_extendable"
 
 

@@ -33,12 +33,18 @@ def test_warning_at_80_percent_then_breach_each_recorded_once(demo):
 def test_warnings_go_to_vendor_side_and_breaches_climb_to_hospital_it(demo):
     file_ticket(demo["yn-his"], "level-1", "2026-11-03 10:00")
     sweep(at("2026-11-03 10:24"))
-    warned = set(Notification.objects.filter(event="clock_warned").values_list(
-        "recipient__username", flat=True))
+    warned = set(
+        Notification.objects.filter(event="clock_warned").values_list(
+            "recipient__username", flat=True
+        )
+    )
     assert warned == {"ny-dispatcher"}  # unassigned: the dispatcher stands in for the engineer
     sweep(at("2026-11-03 10:31"))
-    breached = set(Notification.objects.filter(event="clock_breached").values_list(
-        "recipient__username", flat=True))
+    breached = set(
+        Notification.objects.filter(event="clock_breached").values_list(
+            "recipient__username", flat=True
+        )
+    )
     assert breached == {"ny-dispatcher", "ny-manager", "yn-it"}
 
 
@@ -46,8 +52,13 @@ def test_met_and_paused_clocks_are_not_swept(demo):
     ticket = file_ticket(demo["yn-his"], "level-3", "2026-11-03 10:00")
     engineer = demo_user("ny-engineer")
     services.acknowledge(ticket=ticket, by=engineer, now=at("2026-11-03 10:05"))
-    services.hold(ticket=ticket, by=engineer, reason="third_party", consent_by="李明",
-                  now=at("2026-11-03 10:10"))
+    services.hold(
+        ticket=ticket,
+        by=engineer,
+        reason="third_party",
+        consent_by="李明",
+        now=at("2026-11-03 10:10"),
+    )
     result = sweep(at("2026-11-10 10:00"))
     assert (result.warned, result.breached) == (0, 0)
 

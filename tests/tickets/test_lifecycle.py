@@ -17,36 +17,56 @@ def test_ticket_numbers_run_per_hospital_and_year(demo):
     first = file_ticket(demo["yn-his"], "level-3", "2026-11-03 10:00")
     second = file_ticket(demo["yn-his"], "level-4", "2026-11-03 10:05")
     other = file_ticket(demo["fd-internet"], "level-4", "2026-11-03 10:05")
-    assert (first.number, second.number, other.number) == ("YN-2026-00001", "YN-2026-00002",
-                                                           "FD-2026-00001")
+    assert (first.number, second.number, other.number) == (
+        "YN-2026-00001",
+        "YN-2026-00002",
+        "FD-2026-00001",
+    )
     next_year = file_ticket(demo["cd-nutrition"], "level-3", "2027-01-01 00:10")
     assert next_year.number == "CD-2027-00001"
 
 
 def test_the_full_path_of_a_fault_from_report_to_rating(demo):
     ticket = file_ticket(demo["yn-his"], "level-1", "2026-11-03 10:00")
-    engineer, dispatcher, reporter = (demo_user(u) for u in ("ny-engineer", "ny-dispatcher",
-                                                               "yn-reporter"))
-    services.acknowledge(ticket=ticket, by=dispatcher, note="已电话联系信息科", now=at("2026-11-03 10:05"))
+    engineer, dispatcher, reporter = (
+        demo_user(u) for u in ("ny-engineer", "ny-dispatcher", "yn-reporter")
+    )
+    services.acknowledge(
+        ticket=ticket, by=dispatcher, note="已电话联系信息科", now=at("2026-11-03 10:05")
+    )
     services.assign(ticket=ticket, by=dispatcher, engineer=engineer, now=at("2026-11-03 10:06"))
     services.arrive(ticket=ticket, by=engineer, now=at("2026-11-03 12:00"))
-    services.log_work(ticket=ticket, by=engineer, work_date=at("2026-11-03 12:00").date(),
-                      minutes=90, mode="on_site", description="更换网卡并重启服务",
-                      now=at("2026-11-03 13:00"))
+    services.log_work(
+        ticket=ticket,
+        by=engineer,
+        work_date=at("2026-11-03 12:00").date(),
+        minutes=90,
+        mode="on_site",
+        description="更换网卡并重启服务",
+        now=at("2026-11-03 13:00"),
+    )
     services.resolve(ticket=ticket, by=engineer, note="网卡故障已更换", now=at("2026-11-03 13:30"))
-    services.confirm(ticket=ticket, by=reporter, satisfaction=5, comment="响应及时",
-                     now=at("2026-11-03 14:00"))
+    services.confirm(
+        ticket=ticket, by=reporter, satisfaction=5, comment="响应及时", now=at("2026-11-03 14:00")
+    )
     assert ticket.state == "closed" and ticket.satisfaction == 5
     actions = list(Event.objects.filter(ticket=ticket).values_list("action", flat=True))
     assert actions == [
-        "tickets.ticket.reported", "tickets.ticket.acknowledge", "tickets.ticket.assign",
-        "tickets.ticket.arrive", "tickets.ticket.work_logged", "tickets.ticket.resolve",
+        "tickets.ticket.reported",
+        "tickets.ticket.acknowledge",
+        "tickets.ticket.assign",
+        "tickets.ticket.arrive",
+        "tickets.ticket.work_logged",
+        "tickets.ticket.resolve",
         "tickets.ticket.confirm",
     ]
     transitions = Event.objects.filter(ticket=ticket).exclude(from_state="")
     assert [(e.from_state, e.to_state) for e in transitions] == [
-        ("new", "acknowledged"), ("acknowledged", "dispatched"), ("dispatched", "on_site"),
-        ("on_site", "resolved"), ("resolved", "closed"),
+        ("new", "acknowledged"),
+        ("acknowledged", "dispatched"),
+        ("dispatched", "on_site"),
+        ("on_site", "resolved"),
+        ("resolved", "closed"),
     ]
     assert all(clock.met_at and not clock.breached_at for clock in ticket.clocks.all())
 
@@ -64,8 +84,9 @@ def test_transitions_are_allowed_only_to_the_right_roles(demo, username, action)
     ticket = file_ticket(demo["yn-his"], "level-2", "2026-11-03 10:00")
     if action == "confirm":
         services.acknowledge(ticket=ticket, by=demo_user("ny-engineer"), now=at("2026-11-03 10:05"))
-        services.resolve(ticket=ticket, by=demo_user("ny-engineer"), note="ok",
-                         now=at("2026-11-03 11:00"))
+        services.resolve(
+            ticket=ticket, by=demo_user("ny-engineer"), note="ok", now=at("2026-11-03 11:00")
+        )
     service = getattr(services, action)
     kwargs = {"satisfaction": 5} if action == "confirm" else {}
     with pytest.raises(TicketError) as caught:
@@ -76,21 +97,25 @@ def test_transitions_are_allowed_only_to_the_right_roles(demo, username, action)
 def test_a_forbidden_transition_names_the_state(demo):
     ticket = file_ticket(demo["yn-his"], "level-2", "2026-11-03 10:00")
     with pytest.raises(TicketError) as caught:
-        services.resolve(ticket=ticket, by=demo_user("ny-engineer"), note="x",
-                         now=at("2026-11-03 10:30"))
+        services.resolve(
+            ticket=ticket, by=demo_user("ny-engineer"), note="x", now=at("2026-11-03 10:30")
+        )
     assert caught.value.code == "invalid_transition"
 
 
 def test_the_reporter_may_cancel_before_work_starts_but_not_after(demo):
     ticket = file_ticket(demo["yn-his"], "level-3", "2026-11-03 10:00")
-    services.cancel(ticket=ticket, by=demo_user("yn-reporter"), note="误报", now=at("2026-11-03 10:01"))
+    services.cancel(
+        ticket=ticket, by=demo_user("yn-reporter"), note="误报", now=at("2026-11-03 10:01")
+    )
     assert ticket.state == "cancelled"
     assert not ticket.clocks.filter(is_active=True, met_at__isnull=True).exists()
     second = file_ticket(demo["yn-his"], "level-3", "2026-11-03 11:00")
     engineer = demo_user("ny-engineer")
     services.acknowledge(ticket=second, by=engineer, now=at("2026-11-03 11:05"))
-    services.assign(ticket=second, by=demo_user("ny-dispatcher"), engineer=engineer,
-                    now=at("2026-11-03 11:06"))
+    services.assign(
+        ticket=second, by=demo_user("ny-dispatcher"), engineer=engineer, now=at("2026-11-03 11:06")
+    )
     with pytest.raises(TicketError):
         services.cancel(ticket=second, by=demo_user("yn-reporter"), now=at("2026-11-03 11:10"))
 
@@ -110,10 +135,13 @@ def test_change_tickets_need_the_hospital_its_approval_of_both_plans(demo):
     engineer, hospital_it = demo_user("sk-engineer"), demo_user("fd-it")
     services.acknowledge(ticket=ticket, by=engineer, now=at("2026-11-03 10:30"))
     with pytest.raises(TicketError) as caught:
-        services.submit_plan(ticket=ticket, by=engineer, upgrade_plan="升级步骤……", rollback_plan="")
+        services.submit_plan(
+            ticket=ticket, by=engineer, upgrade_plan="升级步骤……", rollback_plan=""
+        )
     assert caught.value.code == "plans_required"
-    services.submit_plan(ticket=ticket, by=engineer, upgrade_plan="升级步骤……",
-                         rollback_plan="回退到 3.1 镜像……")
+    services.submit_plan(
+        ticket=ticket, by=engineer, upgrade_plan="升级步骤……", rollback_plan="回退到 3.1 镜像……"
+    )
     with pytest.raises(TicketError):  # the vendor cannot approve its own plan
         services.approve_plan(ticket=ticket, by=demo_user("sk-manager"))
     with pytest.raises(TicketError):  # nor implement before approval
@@ -148,10 +176,15 @@ def test_a_ticket_must_name_a_system_the_contract_covers(demo):
     contract = demo["yn-his"]
     foreign_system = demo["zj-einvoice"].systems.first()
     with pytest.raises(TicketError):
-        report_ticket(contract=contract, system=foreign_system,
-                      service_class=contract.service_classes.get(code="level-1"), title="x",
-                      description="y", reporter=demo_user("yn-reporter"),
-                      contact_phone="13726380001")
+        report_ticket(
+            contract=contract,
+            system=foreign_system,
+            service_class=contract.service_classes.get(code="level-1"),
+            title="x",
+            description="y",
+            reporter=demo_user("yn-reporter"),
+            contact_phone="13726380001",
+        )
 
 
 def test_a_bad_phone_number_is_refused_and_nothing_is_saved(demo):
@@ -159,9 +192,15 @@ def test_a_bad_phone_number_is_refused_and_nothing_is_saved(demo):
 
     contract = demo["yn-his"]
     with pytest.raises(TicketError) as caught:
-        report_ticket(contract=contract, system=contract.systems.first(),
-                      service_class=contract.service_classes.get(code="level-1"), title="x",
-                      description="y", reporter=demo_user("yn-reporter"), contact_phone="12345")
+        report_ticket(
+            contract=contract,
+            system=contract.systems.first(),
+            service_class=contract.service_classes.get(code="level-1"),
+            title="x",
+            description="y",
+            reporter=demo_user("yn-reporter"),
+            contact_phone="12345",
+        )
     assert caught.value.code == "invalid"
     assert not Ticket.objects.exists()
 
@@ -179,9 +218,35 @@ def test_comments_and_worklogs_join_the_timeline(demo):
     ticket = file_ticket(demo["gz-logistics"], "level-2", "2026-11-03 10:00")
     engineer = demo_user("ny-engineer")
     services.add_comment(ticket=ticket, by=demo_user("gz-it"), text="请尽快处理")
-    services.log_work(ticket=ticket, by=engineer, work_date=at("2026-11-03 10:00").date(),
-                      minutes=240, mode="remote", counts_against_quota=True,
-                      description="调整医废交接流程")
+    services.log_work(
+        ticket=ticket,
+        by=engineer,
+        work_date=at("2026-11-03 10:00").date(),
+        minutes=240,
+        mode="remote",
+        counts_against_quota=True,
+        description="调整医废交接流程",
+    )
     actions = list(Event.objects.filter(ticket=ticket).values_list("action", flat=True))
     assert actions[-2:] == ["tickets.ticket.commented", "tickets.ticket.work_logged"]
     assert ticket.worklogs.get().counts_against_quota
+
+
+def test_attachments_are_limited_by_type_and_size(demo, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    ticket = file_ticket(demo["yn-his"], "level-3", "2026-11-03 10:00")
+    reporter = demo_user("yn-reporter")
+    shot = SimpleUploadedFile("报错截图.png", b"\x89PNG fake", content_type="image/png")
+    attachment = services.attach_file(ticket=ticket, by=reporter, upload=shot)
+    assert attachment.original_name == "报错截图.png" and attachment.size == 9
+    with pytest.raises(TicketError) as caught:
+        services.attach_file(
+            ticket=ticket,
+            by=reporter,
+            upload=SimpleUploadedFile("page.html", b"<script>", content_type="text/html"),
+        )
+    assert caught.value.code == "file_type"
+    with pytest.raises(TicketError):
+        services.attach_file(ticket=ticket, by=demo_user("zj-it"), upload=shot)

@@ -33,8 +33,11 @@ def test_third_occurrence_within_90_days_raises_a_level2_fault_to_level1(demo):
     assert third.recurrence_of == first  # chains point at the first occurrence
     event = Event.objects.get(ticket=third, action="tickets.ticket.level_changed")
     assert event.data["automatic"] is True
-    told = set(Notification.objects.filter(ticket=third, event="level_raised").values_list(
-        "recipient__username", flat=True))
+    told = set(
+        Notification.objects.filter(ticket=third, event="level_raised").values_list(
+            "recipient__username", flat=True
+        )
+    )
     assert {"sk-dispatcher", "fd-it"} <= told
 
 
@@ -74,15 +77,27 @@ def test_yearly_downtime_is_measured_against_the_8_hour_target(demo):
     contract = demo["gz-logistics"]
     engineer = demo_user("ny-engineer")
     first = file_ticket(contract, "level-1", "2026-03-01 09:00")
-    services.record_outage(ticket=first, by=engineer, started_at=at("2026-03-01 08:50"),
-                           ended_at=at("2026-03-01 12:50"))
+    services.record_outage(
+        ticket=first,
+        by=engineer,
+        started_at=at("2026-03-01 08:50"),
+        ended_at=at("2026-03-01 12:50"),
+    )
     second = file_ticket(contract, "level-1", "2026-06-01 09:00")
     # Two tickets for one failure: the overlap counts once.
-    services.record_outage(ticket=second, by=engineer, started_at=at("2026-06-01 09:00"),
-                           ended_at=at("2026-06-01 11:00"))
+    services.record_outage(
+        ticket=second,
+        by=engineer,
+        started_at=at("2026-06-01 09:00"),
+        ended_at=at("2026-06-01 11:00"),
+    )
     duplicate = file_ticket(contract, "level-1", "2026-06-01 09:05")
-    services.record_outage(ticket=duplicate, by=demo_user("gz-it"), started_at=at("2026-06-01 10:00"),
-                           ended_at=at("2026-06-01 12:30"))
+    services.record_outage(
+        ticket=duplicate,
+        by=demo_user("gz-it"),
+        started_at=at("2026-06-01 10:00"),
+        ended_at=at("2026-06-01 12:30"),
+    )
     year = availability_year(contract, 2026, now=at("2026-11-21 12:00"))
     assert year.downtime_hours == Decimal("7.50")
     assert year.allowed_hours == Decimal("8.00") and year.within_target
@@ -95,8 +110,12 @@ def test_yearly_downtime_is_measured_against_the_8_hour_target(demo):
 def test_outages_across_new_year_count_in_each_year(demo):
     contract = demo["cd-nutrition"]
     ticket = file_ticket(contract, "level-1", "2026-12-31 22:00")
-    services.record_outage(ticket=ticket, by=demo_user("rk-engineer"),
-                           started_at=at("2026-12-31 22:00"), ended_at=at("2027-01-01 01:00"))
+    services.record_outage(
+        ticket=ticket,
+        by=demo_user("rk-engineer"),
+        started_at=at("2026-12-31 22:00"),
+        ended_at=at("2027-01-01 01:00"),
+    )
     assert availability_year(contract, 2026).downtime_hours == Decimal("2.00")
     assert availability_year(contract, 2027).downtime_hours == Decimal("1.00")
 
@@ -104,5 +123,9 @@ def test_outages_across_new_year_count_in_each_year(demo):
 def test_outages_are_recorded_on_level1_faults_only(demo):
     ticket = file_ticket(demo["gz-logistics"], "level-2", "2026-03-01 09:00")
     with pytest.raises(TicketError):
-        services.record_outage(ticket=ticket, by=demo_user("ny-engineer"),
-                               started_at=at("2026-03-01 09:00"), ended_at=None)
+        services.record_outage(
+            ticket=ticket,
+            by=demo_user("ny-engineer"),
+            started_at=at("2026-03-01 09:00"),
+            ended_at=None,
+        )

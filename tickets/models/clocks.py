@@ -25,9 +25,14 @@ class TicketClock(models.Model):
     target_minutes = models.PositiveIntegerField(_("target (working minutes)"))
     extension_minutes = models.PositiveIntegerField(_("extended by (working minutes)"), default=0)
     calendar = models.ForeignKey(
-        "sla.ServiceCalendar", on_delete=models.PROTECT, related_name="+", verbose_name=_("counts in")
+        "sla.ServiceCalendar",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("counts in"),
     )
-    starts_from = models.CharField(max_length=10, choices=ClockStart.choices, default=ClockStart.REPORT)
+    starts_from = models.CharField(
+        max_length=10, choices=ClockStart.choices, default=ClockStart.REPORT
+    )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     warn_at = models.DateTimeField(_("warn at"), null=True, blank=True)
@@ -109,7 +114,10 @@ class Pause(models.Model):
     consent_by = models.CharField(_("consent given by"), max_length=100, blank=True)
     consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     class Meta:
@@ -137,7 +145,10 @@ class Extension(models.Model):
     consent_by = models.CharField(_("consent given by"), max_length=100)
     consent_at = models.DateTimeField(_("consent given at"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 

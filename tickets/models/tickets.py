@@ -97,9 +97,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         related_name="reported_tickets",
         verbose_name=_("reported by"),
     )
-    contact_phone = models.CharField(
-        _("contact phone"), max_length=20, validators=[validate_phone]
-    )
+    contact_phone = models.CharField(_("contact phone"), max_length=20, validators=[validate_phone])
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -244,7 +242,9 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
 class TicketSequence(models.Model):
     """The last number used per hospital and year (YN-2026-00042), locked while incremented."""
 
-    hospital = models.ForeignKey("contracts.Organization", on_delete=models.CASCADE, related_name="+")
+    hospital = models.ForeignKey(
+        "contracts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
 
@@ -252,3 +252,6 @@ class TicketSequence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["hospital", "year"], name="tickets_sequence_per_year"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.hospital_id}-{self.year}: {self.last}"

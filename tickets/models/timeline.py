@@ -30,8 +30,8 @@ class Event(models.Model):
         verbose_name=_("by"),
     )
     at = models.DateTimeField(_("at"))
-    from_state = models.CharField(_("from"), max_length=20, blank=True)
-    to_state = models.CharField(_("to"), max_length=20, blank=True)
+    from_state = models.CharField(_("previous state"), max_length=20, blank=True)
+    to_state = models.CharField(_("new state"), max_length=20, blank=True)
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
 
@@ -46,8 +46,8 @@ class Event(models.Model):
 
 
 class WorkMode(models.TextChoices):
-    ON_SITE = "on_site", _("On site")
-    REMOTE = "remote", _("Remote")
+    ON_SITE = "on_site", _("On-site work")
+    REMOTE = "remote", _("Remote work")
 
 
 class Worklog(models.Model):
@@ -55,7 +55,10 @@ class Worklog(models.Model):
         Ticket, on_delete=models.CASCADE, related_name="worklogs", verbose_name=_("ticket")
     )
     engineer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="worklogs", verbose_name=_("engineer")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="worklogs",
+        verbose_name=_("engineer"),
     )
     work_date = models.DateField(_("date"))
     minutes = models.PositiveIntegerField(
@@ -88,7 +91,10 @@ class Attachment(models.Model):
     content_type = models.CharField(_("type"), max_length=100, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
@@ -110,7 +116,10 @@ class Outage(models.Model):
     started_at = models.DateTimeField(_("service down at"))
     ended_at = models.DateTimeField(_("service back at"), null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     class Meta:
@@ -119,7 +128,8 @@ class Outage(models.Model):
         ordering = ["ticket", "started_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gt=models.F("started_at")),
+                condition=models.Q(ended_at__isnull=True)
+                | models.Q(ended_at__gt=models.F("started_at")),
                 name="tickets_outage_order",
             ),
         ]
