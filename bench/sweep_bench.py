@@ -58,15 +58,19 @@ def _fill(open_tickets: int, now: dt.datetime) -> None:
         )
         clocks = []
         for index, ticket in enumerate(tickets):
-            due = now + dt.timedelta(minutes=10 + (offset + index) % (30 * 24 * 60))
+            serial = offset + index
+            # Started up to 20 days ago with targets of 1–20 working days: deadlines spread
+            # over the coming weeks, as in a busy vendor's queue.
+            started = now - dt.timedelta(minutes=(serial * 7) % (20 * 24 * 60))
+            due = now + dt.timedelta(minutes=10 + serial % (30 * 24 * 60))
             for name in ("arrive", "resolve"):
                 clocks.append(
                     TicketClock(
                         ticket=ticket,
                         name=name,
-                        target_minutes=720,
+                        target_minutes=540 * (1 + serial % 20),
                         calendar=calendar,
-                        started_at=now,
+                        started_at=started,
                         due_at=due,
                         warn_at=due + dt.timedelta(days=60),
                     )
@@ -140,7 +144,7 @@ def run(open_tickets: int = 100_000) -> list[dict]:
         date=holiday, defaults={"kind": "holiday", "name": "bench"}
     )
     started = time.perf_counter()
-    moved = recompute_open_deadlines(calendar_ids=None, reason="holiday added", now=now)
+    moved = recompute_open_deadlines(since=holiday, reason="holiday added", now=now)
     recompute = time.perf_counter() - started
     rows.append(
         {

@@ -14,7 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from notifications.models import CHANNEL_LANGUAGE, Channel, Notification
@@ -166,28 +166,28 @@ def _queue(rows: list[Notification]) -> list[Notification]:
 def _insert_once(rows: list[Notification]) -> list[Notification]:
     """Insert the rows, skipping any whose dedupe key is already taken.
 
-    Keyed rows go in with one INSERT … ON CONFLICT DO NOTHING; the unique index decides
-    races between two workers. The rows returned are those whose key was free before the
-    insert; should a concurrent worker have taken one in between, both may enqueue the same
-    id, and delivery's conditional claim still sends it once.
+    The unique index decides races: when two transactions insert the same key on
+    PostgreSQL, the second waits for the first and then fails; its savepoint is rolled
+    back and the row is skipped, leaving the caller's transaction intact.
     """
     plain = [row for row in rows if not row.dedupe_key]
     keyed = [row for row in rows if row.dedupe_key]
     created = Notification.objects.bulk_create(plain) if plain else []
     if keyed:
-        keys = [row.dedupe_key for row in keyed]
         taken = set(
-            Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+            Notification.objects.filter(
+                dedupe_key__in=[row.dedupe_key for row in keyed]
+            ).values_list("dedupe_key", flat=True)
         )
-        fresh = [row for row in keyed if row.dedupe_key not in taken]
-        if fresh:
-            Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-            ids = dict(
-                Notification.objects.filter(
-                    dedupe_key__in=[row.dedupe_key for row in fresh]
-                ).values_list("dedupe_key", "pk")
-            )
-            for row in fresh:
-                row.pk = ids.get(row.dedupe_key)
-            created += [row for row in fresh if row.pk is not None]
+        for row in keyed:
+            if row.dedupe_key in taken:
+                continue
+            try:
+                with transaction.atomic():
+                    row.save(force_insert=True)
+            except IntegrityError:
+                if not Notification.objects.filter(dedupe_key=row.dedupe_key).exists():
+                    raise  # some other constraint: a bug, not a duplicate
+                continue
+            created.append(row)
     return created

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
@@ -81,22 +83,37 @@ class ServiceCalendarAdmin(admin.ModelAdmin):
             )
 
 
+def first_day_touched(rows) -> dt.date:
+    """The first date a holiday row (a date) or a holiday year (a whole year) affects."""
+    return min(
+        row.date if isinstance(row, HolidayDate) else dt.date(row.year, 1, 1) for row in rows
+    )
+
+
 class HolidayChangeMixin:
     """Any holiday edit moves deadlines of every calendar that follows Chinese holidays."""
 
     def save_model(self, request, obj, form, change):
+        since = first_day_touched([obj])
+        if change:
+            # The date itself may have moved: the earlier of the old and new dates counts.
+            since = min(since, first_day_touched([type(obj).objects.get(pk=obj.pk)]))
         super().save_model(request, obj, form, change)
-        calendars_changed(calendars=None, by=request.user, description=str(obj))
+        calendars_changed(calendars=None, by=request.user, description=str(obj), since=since)
 
     def delete_model(self, request, obj):
         description = _("Deleted: %(item)s") % {"item": obj}
+        since = first_day_touched([obj])
         super().delete_model(request, obj)
-        calendars_changed(calendars=None, by=request.user, description=description)
+        calendars_changed(calendars=None, by=request.user, description=description, since=since)
 
     def delete_queryset(self, request, queryset):
-        description = _("Deleted: %(item)s") % {"item": ", ".join(str(row) for row in queryset)}
+        rows = list(queryset)
+        description = _("Deleted: %(item)s") % {"item": ", ".join(str(row) for row in rows)}
         super().delete_queryset(request, queryset)
-        calendars_changed(calendars=None, by=request.user, description=description)
+        calendars_changed(
+            calendars=None, by=request.user, description=description, since=first_day_touched(rows)
+        )
 
 
 @admin.register(HolidayDate)

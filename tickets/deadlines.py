@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from sla.calendar import invalidate, working_time
@@ -40,9 +41,14 @@ FIELDS = (
 
 
 def recompute_open_deadlines(
-    *, calendar_ids: list[int] | None = None, reason: str = "", now: dt.datetime | None = None
+    *,
+    calendar_ids: list[int] | None = None,
+    since: dt.date | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
 ) -> int:
-    """Reschedule every running clock (of the given calendars); returns how many deadlines moved."""
+    """Reschedule running clocks (of the given calendars, due on or after `since`, or paused);
+    returns how many deadlines moved."""
     now = now or timezone.now()
     invalidate()
     running = TicketClock.objects.filter(
@@ -50,6 +56,10 @@ def recompute_open_deadlines(
     )
     if calendar_ids is not None:
         running = running.filter(calendar_id__in=calendar_ids)
+    if since is not None:
+        # A deadline reached before the first changed date cannot move.
+        first = dt.datetime.combine(since, dt.time.min, tzinfo=timezone.get_current_timezone())
+        running = running.filter(Q(due_at__gte=first) | Q(due_at__isnull=True))
     clocks_of = {calendar.pk: working_time(calendar) for calendar in ServiceCalendar.objects.all()}
     moved, last_pk = 0, 0
     while True:
@@ -119,13 +129,15 @@ def _recompute_batch(rows: list[tuple], clocks_of: dict, reason: str, now: dt.da
     return len(events)
 
 
-def recompute_for_change(*, calendar_ids: list[int] | None, change_id: int | None) -> int:
+def recompute_for_change(
+    *, calendar_ids: list[int] | None, change_id: int | None, since: dt.date | None = None
+) -> int:
     """Recompute after a recorded calendar change and note on it how many deadlines moved."""
     from sla.models import CalendarChange
 
     change = CalendarChange.objects.filter(pk=change_id).first() if change_id else None
     reason = change.description if change else ""
-    moved = recompute_open_deadlines(calendar_ids=calendar_ids, reason=reason)
+    moved = recompute_open_deadlines(calendar_ids=calendar_ids, since=since, reason=reason)
     if change is not None:
         CalendarChange.objects.filter(pk=change.pk).update(
             moved_clocks=moved, finished_at=timezone.now()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 
 from tickets.deadlines import recompute_for_change
@@ -16,6 +18,9 @@ def sweep_clocks() -> dict:
 
 
 @shared_task(name="tickets.recompute_deadlines")
-def recompute_deadlines(calendar_ids: list[int] | None = None, change_id: int | None = None) -> int:
+def recompute_deadlines(
+    calendar_ids: list[int] | None = None, change_id: int | None = None, since: str | None = None
+) -> int:
     """After a calendar or holiday edit: move the deadlines of open tickets that count in it."""
-    return recompute_for_change(calendar_ids=calendar_ids, change_id=change_id)
+    first = dt.date.fromisoformat(since) if since else None
+    return recompute_for_change(calendar_ids=calendar_ids, change_id=change_id, since=first)

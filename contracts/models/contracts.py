@@ -16,6 +16,15 @@ from contracts.models.systems import CoveredSystem
 from opsdesk.validators import validate_phone
 
 
+def party_to(user, contract_path: str = "") -> Q:
+    """Rows whose contract (reached by `contract_path`, e.g. "contract__") has the user's
+    organisation as hospital or vendor. The one definition of "what a user may see"."""
+    own = Membership.objects.filter(user=user).values("organization_id")
+    return Q(**{f"{contract_path}hospital_id__in": own}) | Q(
+        **{f"{contract_path}vendor_id__in": own}
+    )
+
+
 class ContractQuerySet(models.QuerySet):
     def visible_to(self, user) -> ContractQuerySet:
         """Contracts the user's organisation is party to, as hospital or as vendor."""
@@ -23,8 +32,7 @@ class ContractQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        own = Membership.objects.filter(user=user).values("organization_id")
-        return self.filter(Q(hospital_id__in=own) | Q(vendor_id__in=own))
+        return self.filter(party_to(user))
 
     def in_force_on(self, day: dt.date) -> ContractQuerySet:
         return self.filter(starts_on__lte=day, ends_on__gte=day)

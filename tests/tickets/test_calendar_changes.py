@@ -44,3 +44,19 @@ def test_adding_next_years_holidays_moves_open_deadlines_and_is_recorded(
     assert event is not None and event.data["to"].startswith("2027-01-05")
     change = CalendarChange.objects.order_by("at").first()
     assert change.finished_at is not None and change.moved_clocks >= 1
+
+
+def test_a_holiday_edit_leaves_deadlines_reached_before_it_alone(
+    demo, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    early = file_ticket(demo["yn-his"], "level-3", "2026-11-30 10:00")  # due 2026-12-01
+    late = file_ticket(demo["yn-his"], "level-4", "2026-12-09 10:00")  # due 2026-12-11
+    with django_capture_on_commit_callbacks(execute=True):
+        login("admin").post(
+            "/admin/sla/holidaydate/add/",
+            {"date": "2026-12-10", "kind": "holiday", "name": "院庆", "source": "manual"},
+        )
+    assert due(early)["arrive"] == "2026-12-01 10:00"
+    assert due(late)["arrive"] == "2026-12-14 10:00"  # Thursday 12-10 off: Monday instead
+    assert not Event.objects.filter(ticket=early, action="tickets.clock.recomputed").exists()

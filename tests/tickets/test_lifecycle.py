@@ -250,3 +250,11 @@ def test_attachments_are_limited_by_type_and_size(demo, settings, tmp_path):
     assert caught.value.code == "file_type"
     with pytest.raises(TicketError):
         services.attach_file(ticket=ticket, by=demo_user("zj-it"), upload=shot)
+
+
+def test_tickets_are_visible_only_to_the_parties_of_their_contract(demo):
+    ticket = file_ticket(demo["yn-his"], "level-3", "2026-11-03 10:00")
+    assert ticket in Ticket.objects.visible_to(demo_user("yn-reporter"))
+    assert ticket in Ticket.objects.visible_to(demo_user("ny-engineer"))
+    assert ticket not in Ticket.objects.visible_to(demo_user("zj-it"))
+    assert ticket not in Ticket.objects.visible_to(demo_user("sk-engineer"))

@@ -10,11 +10,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from contracts.models import Contract, CoveredSystem, Membership, ServiceClass, TicketKind
+from contracts.models import Contract, CoveredSystem, ServiceClass, TicketKind
+from contracts.models.contracts import party_to
 from opsdesk.validators import validate_phone
 
 
@@ -67,8 +67,7 @@ class TicketQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        own = Membership.objects.filter(user=user).values("organization_id")
-        return self.filter(Q(contract__hospital_id__in=own) | Q(contract__vendor_id__in=own))
+        return self.filter(party_to(user, "contract__"))
 
     def open(self) -> TicketQuerySet:
         return self.filter(state__in=OPEN_STATES)
