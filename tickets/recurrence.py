@@ -16,6 +16,7 @@ from tickets import services
 from tickets.errors import TicketError
 from tickets.models import Ticket
 from tickets.policy import may
+from tickets.services._common import _log
 
 
 def occurrences(ticket: Ticket) -> int:
@@ -42,7 +43,7 @@ def mark_recurrence(*, ticket: Ticket, by, of: Ticket, now: dt.datetime | None =
     with transaction.atomic():
         ticket.recurrence_of = root
         ticket.save(update_fields=["recurrence_of", "updated_at"])
-        services._log(ticket, "ticket.marked_recurrence", by, at, data={"of": root.number})
+        _log(ticket, "ticket.marked_recurrence", by, at, data={"of": root.number})
         raised = _apply_rule(ticket, by, at)
     return raised or ticket
 

@@ -1,0 +1,58 @@
+"""Everything that changes a ticket. Each service guards (role, state), locks the row,
+changes state and clocks, appends to the timeline, and queues notifications after commit."""
+
+from tickets.services.changes import (
+    approve_plan,
+    complete_change,
+    reject_plan,
+    roll_back,
+    submit_plan,
+)
+from tickets.services.filing import report_ticket
+from tickets.services.records import (
+    ATTACHMENT_EXTENSIONS,
+    ATTACHMENT_MAX_BYTES,
+    add_comment,
+    attach_file,
+    change_level,
+    extend_clock,
+    log_work,
+    record_outage,
+)
+from tickets.services.work import (
+    acknowledge,
+    arrive,
+    assign,
+    cancel,
+    confirm,
+    hold,
+    reopen,
+    resolve,
+    resume,
+)
+
+__all__ = [
+    "ATTACHMENT_EXTENSIONS",
+    "ATTACHMENT_MAX_BYTES",
+    "acknowledge",
+    "add_comment",
+    "approve_plan",
+    "arrive",
+    "assign",
+    "attach_file",
+    "cancel",
+    "change_level",
+    "complete_change",
+    "confirm",
+    "extend_clock",
+    "hold",
+    "log_work",
+    "record_outage",
+    "reject_plan",
+    "reopen",
+    "report_ticket",
+    "resolve",
+    "resume",
+    "roll_back",
+    "submit_plan",
+]

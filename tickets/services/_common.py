@@ -1,0 +1,132 @@
+"""The common path of every ticket change: guard the role, lock the row, move the state,
+write the timeline, queue notifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition, can_proceed
+
+from tickets import notices
+from tickets.errors import TicketConflict, TicketError
+from tickets.models import (
+    Event,
+    Ticket,
+)
+from tickets.policy import may
+
+ACTION_LABELS = {
+    "acknowledge": _("acknowledge"),
+    "assign": _("assign"),
+    "arrive": _("record arrival on site"),
+    "hold": _("put on hold"),
+    "resume": _("resume"),
+    "resolve": _("resolve"),
+    "confirm": _("confirm the resolution"),
+    "reopen": _("reopen"),
+    "cancel": _("cancel"),
+    "submit_plan": _("submit the change plan"),
+    "approve_plan": _("approve the change plan"),
+    "reject_plan": _("reject the change plan"),
+    "complete_change": _("complete the change"),
+    "roll_back": _("roll the change back"),
+}
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or timezone.now()
+
+
+def _require(user, action: str, ticket: Ticket) -> None:
+    if not may(user, action, ticket):
+        raise TicketError(
+            "forbidden",
+            _("You may not %(action)s this ticket."),
+            action=ACTION_LABELS.get(action, action),
+        )
+
+
+def _log(
+    ticket: Ticket,
+    action: str,
+    by,
+    at: dt.datetime,
+    note: str = "",
+    from_state: str = "",
+    data: dict | None = None,
+) -> Event:
+    return Event.objects.create(
+        ticket=ticket,
+        action=f"tickets.{action}",
+        actor=by,
+        at=at,
+        note=note,
+        from_state=from_state,
+        to_state=ticket.state if from_state else "",
+        data=data or {},
+    )
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    return (
+        Ticket.objects.select_for_update()
+        .select_related("contract", "service_class")
+        .get(pk=ticket.pk)
+    )
+
+
+def _transition(
+    ticket: Ticket,
+    *,
+    by,
+    action: str,
+    method: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+    before: Callable[[Ticket], None] | None = None,
+    after: Callable[[Ticket, dt.datetime], None] | None = None,
+    data: dict | None = None,
+) -> Ticket:
+    """The common path of a state change: guard, lock, move, record, notify."""
+    at = _now(now)
+    try:
+        with transaction.atomic():
+            locked = _locked(ticket)
+            if locked.state != ticket.state:
+                raise TicketConflict(
+                    "conflict",
+                    _(
+                        "Someone else changed this ticket a moment ago (it is now “%(state)s”). "
+                        "Reload it and try again."
+                    ),
+                    state=locked.get_state_display(),
+                )
+            _require(by, action, locked)
+            bound = getattr(locked, method)
+            if not can_proceed(bound):
+                raise TicketError(
+                    "invalid_transition",
+                    _("A ticket that is “%(state)s” cannot be %(action)s."),
+                    state=locked.get_state_display(),
+                    action=ACTION_LABELS.get(action, action),
+                )
+            if before:
+                before(locked)
+            from_state = locked.state
+            bound()
+            locked.save()
+            if after:
+                after(locked, at)
+            _log(locked, f"ticket.{action}", by, at, note=note, from_state=from_state, data=data)
+            notices.state_changed(locked, by=by, from_state=from_state)
+    except ConcurrentTransition as exc:
+        raise TicketConflict(
+            "conflict",
+            _("Someone else changed this ticket a moment ago. Reload it and try again."),
+        ) from exc
+    ticket.refresh_from_db()
+    return ticket

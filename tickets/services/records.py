@@ -1,0 +1,265 @@
+"""Levels, extensions, comments, worklogs, outages and attachments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import ServiceClass, TicketKind
+from tickets import clocks, notices
+from tickets.errors import TicketError
+from tickets.models import (
+    Attachment,
+    Event,
+    Extension,
+    Outage,
+    Ticket,
+    TicketClock,
+    Worklog,
+)
+from tickets.services._common import _locked, _log, _now, _require
+
+
+def change_level(
+    *,
+    ticket: Ticket,
+    by,
+    service_class: ServiceClass,
+    note: str,
+    now: dt.datetime | None = None,
+    automatic: bool = False,
+) -> Ticket:
+    """Raise or lower the level (升级/降级): running clocks take the new targets."""
+    at = _now(now)
+    if not automatic:
+        _require(by, "change_level", ticket)
+    if service_class.contract_id != ticket.contract_id or service_class.kind != ticket.kind:
+        raise TicketError("invalid", _("Choose a level of the same contract and kind."))
+    if not note.strip():
+        raise TicketError("note_required", _("Say why the level changes."))
+    if not ticket.is_open:
+        raise TicketError("invalid_transition", _("The level of a finished ticket cannot change."))
+    with transaction.atomic():
+        locked = _locked(ticket)
+        previous = locked.service_class
+        if previous.pk == service_class.pk:
+            return locked
+        locked.service_class = service_class
+        locked.save(update_fields=["service_class", "updated_at"])
+        clocks.apply_service_class(locked, service_class, at)
+        _log(
+            locked,
+            "ticket.level_changed",
+            by,
+            at,
+            note=note,
+            data={"from": previous.name, "to": service_class.name, "automatic": automatic},
+        )
+        notices.level_changed(locked, previous=previous, automatic=automatic)
+    ticket.refresh_from_db()
+    return ticket
+
+
+def extend_clock(
+    *,
+    ticket: Ticket,
+    by,
+    clock: str,
+    minutes: int,
+    reason: str,
+    consent_by: str,
+    now: dt.datetime | None = None,
+) -> TicketClock:
+    """Give one clock more time with the hospital's consent (C1: 经用户同意后可适当延长)."""
+    at = _now(now)
+    _require(by, "extend", ticket)
+    if minutes <= 0:
+        raise TicketError("invalid", _("An extension is a positive number of minutes."))
+    if not consent_by.strip() or not reason.strip():
+        raise TicketError(
+            "consent_required",
+            _("An extension needs a reason and the name of whoever at the hospital agreed."),
+        )
+    with transaction.atomic():
+        locked = _locked(ticket)
+        row = locked.clocks.filter(name=clock, is_active=True, met_at__isnull=True).first()
+        if row is None:
+            raise TicketError("invalid", _("Only a running clock can be extended."))
+        target = locked.service_class.clock_target(clock)
+        if target is None or not target.extendable_with_consent:
+            raise TicketError(
+                "not_extendable", _("The contract does not allow extending this clock.")
+            )
+        limit = target.max_extension_minutes()
+        if limit is not None and row.extension_minutes + minutes > limit:
+            raise TicketError(
+                "extension_too_long",
+                _("The contract allows at most %(limit)s more minutes on this clock."),
+                limit=limit,
+            )
+        Extension.objects.create(
+            clock=row,
+            minutes=minutes,
+            reason=reason.strip(),
+            consent_by=consent_by.strip(),
+            consent_at=at,
+            recorded_by=by,
+        )
+        row.extension_minutes += minutes
+        row.save(update_fields=["extension_minutes"])
+        clocks.reschedule(locked, at)
+        _log(
+            locked,
+            "clock.extended",
+            by,
+            at,
+            note=reason,
+            data={"clock": clock, "minutes": minutes, "consent_by": consent_by.strip()},
+        )
+    row.refresh_from_db()
+    return row
+
+
+def add_comment(*, ticket: Ticket, by, text: str, now: dt.datetime | None = None) -> Event:
+    _require(by, "comment", ticket)
+    if not text.strip():
+        raise TicketError("invalid", _("Write a comment first."))
+    return _log(ticket, "ticket.commented", by, _now(now), note=text.strip())
+
+
+def log_work(
+    *,
+    ticket: Ticket,
+    by,
+    work_date: dt.date,
+    minutes: int,
+    mode: str,
+    description: str,
+    counts_against_quota: bool = False,
+    now: dt.datetime | None = None,
+) -> Worklog:
+    _require(by, "log_work", ticket)
+    worklog = Worklog(
+        ticket=ticket,
+        engineer=by,
+        work_date=work_date,
+        minutes=minutes,
+        mode=mode,
+        counts_against_quota=counts_against_quota,
+        description=description.strip(),
+    )
+    try:
+        worklog.full_clean()
+    except ValidationError as exc:
+        raise TicketError(
+            "invalid", _("Please correct the worklog: %(errors)s"), errors="; ".join(exc.messages)
+        ) from exc
+    with transaction.atomic():
+        worklog.save()
+        _log(
+            ticket,
+            "ticket.work_logged",
+            by,
+            _now(now),
+            note=worklog.description,
+            data={
+                "worklog": worklog.pk,
+                "minutes": minutes,
+                "mode": mode,
+                "counts_against_quota": counts_against_quota,
+            },
+        )
+    return worklog
+
+
+def record_outage(
+    *,
+    ticket: Ticket,
+    by,
+    started_at: dt.datetime,
+    ended_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Outage:
+    """Record when a level-1 fault took the service down and when it came back."""
+    _require(by, "record_outage", ticket)
+    if ticket.kind != TicketKind.FAULT or ticket.level != 1:
+        raise TicketError("invalid", _("Outages are recorded on level-1 faults."))
+    if ended_at is not None and ended_at <= started_at:
+        raise TicketError("invalid", _("The service must come back after it went down."))
+    with transaction.atomic():
+        outage = Outage.objects.create(
+            ticket=ticket, started_at=started_at, ended_at=ended_at, recorded_by=by
+        )
+        _log(
+            ticket,
+            "ticket.outage_recorded",
+            by,
+            _now(now),
+            data={
+                "started_at": started_at.isoformat(),
+                "ended_at": ended_at.isoformat() if ended_at else None,
+            },
+        )
+    return outage
+
+
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+ATTACHMENT_EXTENSIONS = frozenset(
+    {
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "bmp",
+        "webp",
+        "pdf",
+        "txt",
+        "log",
+        "csv",
+        "doc",
+        "docx",
+        "xls",
+        "xlsx",
+        "ppt",
+        "pptx",
+        "zip",
+        "rar",
+        "7z",
+    }
+)
+
+
+def attach_file(*, ticket: Ticket, by, upload, now: dt.datetime | None = None) -> Attachment:
+    """Attach a screenshot, log or document; the file is kept outside the static files and
+    only ever served as a download through a permission check."""
+    _require(by, "comment", ticket)
+    name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ATTACHMENT_EXTENSIONS:
+        raise TicketError(
+            "file_type", _("Files of this type cannot be attached: %(name)s."), name=name
+        )
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise TicketError(
+            "file_too_large", _("Attachments are limited to 20 MB; %(name)s is larger."), name=name
+        )
+    with transaction.atomic():
+        attachment = Attachment.objects.create(
+            ticket=ticket,
+            file=upload,
+            original_name=name[:255],
+            content_type=getattr(upload, "content_type", "") or "",
+            size=upload.size,
+            uploaded_by=by,
+        )
+        _log(
+            ticket,
+            "ticket.file_attached",
+            by,
+            _now(now),
+            data={"attachment": attachment.pk, "name": attachment.original_name},
+        )
+    return attachment
