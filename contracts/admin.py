@@ -47,7 +47,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 @admin.register(CoveredSystem)
 class CoveredSystemAdmin(admin.ModelAdmin):
     list_display = ["code", "path", "tier", "hospital"]
-    list_filter = ["hospital", "tier"]
+    list_filter = [("hospital", admin.RelatedOnlyFieldListFilter), "tier"]
     search_fields = ["code", "name", "hospital__name"]
     autocomplete_fields = ["parent"]
     list_select_related = ["hospital", "parent__parent"]
@@ -101,7 +101,11 @@ class EscalationStepInline(admin.TabularInline):
 @admin.register(Contract)
 class ContractAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "hospital", "vendor", "starts_on", "ends_on"]
-    list_filter = ["vendor", "hospital"]
+    # Only the organisations of visible contracts: the filter must not list other customers.
+    list_filter = [
+        ("vendor", admin.RelatedOnlyFieldListFilter),
+        ("hospital", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["code", "name", "hospital__name", "vendor__name"]
     list_select_related = ["hospital", "vendor"]
     date_hierarchy = "starts_on"
@@ -171,7 +175,7 @@ class ClockTargetInline(admin.TabularInline):
 @admin.register(ServiceClass)
 class ServiceClassAdmin(admin.ModelAdmin):
     list_display = ["contract", "name", "kind", "level", "code"]
-    list_filter = ["kind", "contract"]
+    list_filter = ["kind", ("contract", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "code", "contract__code"]
     inlines = [ClockTargetInline]
 

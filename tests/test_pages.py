@@ -61,3 +61,17 @@ def test_admin_speaks_chinese(demo):
 
     page = login("ny-manager").get("/admin/").content.decode()
     assert "维保合同" in page
+
+
+def test_pages_stay_chinese_for_a_browser_that_reports_english(demo):
+    page = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get("/accounts/login/").content.decode()
+    assert '<html lang="zh-hans">' in page and "登录" in page
+
+
+def test_a_person_who_prefers_english_gets_english_pages(demo):
+    from accounts.models import User
+    from tests.conftest import login
+
+    User.objects.filter(username="sk-manager").update(language="en")
+    page = login("sk-manager").get("/").content.decode()
+    assert '<html lang="en">' in page

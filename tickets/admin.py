@@ -62,7 +62,7 @@ class TicketAdmin(admin.ModelAdmin):
         "assignee",
         "created_at",
     ]
-    list_filter = ["state", "kind", "contract"]
+    list_filter = ["state", "kind", ("contract", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["number", "title"]
     list_select_related = ["contract", "service_class", "assignee"]
     date_hierarchy = "created_at"

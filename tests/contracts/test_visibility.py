@@ -86,3 +86,10 @@ def test_anonymous_visitors_are_sent_to_the_login_page(demo):
 def test_platform_administrator_sees_all_contracts(demo):
     admin = UserFactory(username="root-admin", is_superuser=True, is_staff=True)
     assert Contract.objects.visible_to(admin).count() == 5
+
+
+def test_admin_filters_do_not_name_other_vendors_customers(demo):
+    page = login("ny-manager").get("/admin/contracts/contract/").content.decode()
+    assert "郁南县医院" in page
+    for stranger in ("成都公卫中心", "复旦肿瘤医院", "蓉康营养", "申康互联"):
+        assert stranger not in page
