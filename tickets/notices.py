@@ -14,8 +14,8 @@ from contracts.models import EscalationTrigger, Role, escalation_roles
 from notifications.models import NotificationEvent
 from notifications.services import notify_channels, notify_people
 from tickets.models import State, Ticket, TicketClock
+from tickets.policy import HOSPITAL_STAFF
 
-HOSPITAL_ROLES = {Role.REPORTER, Role.HOSPITAL_IT}
 
 
 def people(ticket: Ticket, role: str):
@@ -26,7 +26,7 @@ def people(ticket: Ticket, role: str):
     if role == Role.REPORTER:
         return get_user_model().objects.filter(pk=ticket.reporter_id, is_active=True)
     organization = (
-        ticket.contract.hospital_id if role in HOSPITAL_ROLES else ticket.contract.vendor_id
+        ticket.contract.hospital_id if role in HOSPITAL_STAFF else ticket.contract.vendor_id
     )
     return (
         get_user_model()
