@@ -17,7 +17,6 @@ from tickets.models import State, Ticket, TicketClock
 from tickets.policy import HOSPITAL_STAFF
 
 
-
 def people(ticket: Ticket, role: str):
     """The people holding `role` at the party of the ticket's contract that has that role."""
     if role == Role.ENGINEER:
