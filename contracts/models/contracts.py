@@ -11,7 +11,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models.organizations import Membership, Organization, OrganizationKind
+from contracts.models.organizations import (
+    Membership,
+    Organization,
+    OrganizationKind,
+    related_or_none,
+)
 from contracts.models.systems import CoveredSystem
 from opsdesk.validators import validate_phone
 
@@ -215,10 +220,11 @@ class ContractSystem(models.Model):
         return str(self.system)
 
     def clean(self) -> None:
+        contract = related_or_none(self, "contract")
         if (
-            self.contract_id
+            contract is not None
             and self.system_id
-            and self.system.hospital_id != self.contract.hospital_id
+            and self.system.hospital_id != contract.hospital_id
         ):
             raise ValidationError(
                 {
@@ -262,20 +268,17 @@ class ContractContact(models.Model):
 
     @property
     def organization_id(self) -> int | None:
-        if not self.contract_id:
+        contract = related_or_none(self, "contract")
+        if contract is None:
             return None
-        return (
-            self.contract.hospital_id
-            if self.side == ContactSide.HOSPITAL
-            else self.contract.vendor_id
-        )
+        return contract.hospital_id if self.side == ContactSide.HOSPITAL else contract.vendor_id
 
     def clean(self) -> None:
         if not (self.phone or self.email or self.user_id):
             raise ValidationError(
                 _("Give a phone number, an e-mail address or an OpsDesk account.")
             )
-        if self.user_id and self.contract_id:
+        if self.user_id and self.organization_id:
             member = Membership.objects.filter(
                 user_id=self.user_id, organization_id=self.organization_id
             ).exists()

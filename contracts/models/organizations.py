@@ -7,7 +7,7 @@ organisation is party to, and nothing else.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -38,6 +38,18 @@ validate_org_code = RegexValidator(
         "ticket number."
     ),
 )
+
+
+def related_or_none(obj: models.Model, name: str):
+    """The related object if one is set, saved or not; None otherwise.
+
+    Inline rows are validated before their new parent is saved, so checks must look at the
+    parent object rather than its (still empty) id.
+    """
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
 
 
 class OrganizationQuerySet(models.QuerySet):
@@ -113,9 +125,11 @@ class Membership(models.Model):
         return f"{self.user} · {self.organization} · {self.get_role_display()}"
 
     def clean(self) -> None:
-        if self.organization_id is None or not self.role:
+        # The organisation may be unsaved yet (added together in the admin): use the object.
+        organization = related_or_none(self, "organization")
+        if organization is None or not self.role:
             return
-        allowed = HOSPITAL_ROLES if self.organization.is_hospital else VENDOR_ROLES
+        allowed = HOSPITAL_ROLES if organization.is_hospital else VENDOR_ROLES
         if self.role not in allowed:
             raise ValidationError(
                 {

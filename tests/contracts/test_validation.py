@@ -306,3 +306,59 @@ def test_organisation_codes_are_short_capitals_because_they_start_ticket_numbers
         HospitalFactory.build(code="yn-his").full_clean()
     assert "code" in caught.value.message_dict
     HospitalFactory.build(code="YN").full_clean()
+
+
+def test_systems_are_checked_while_the_contract_is_being_created():
+    # The admin validates inline rows before the new contract has an id.
+    contract = ContractFactory.build(
+        hospital=HospitalFactory(), vendor=VendorFactory(), calendar=CalendarFactory()
+    )
+    link = ContractSystem(contract=contract, system=SystemFactory())
+    with pytest.raises(ValidationError) as caught:
+        link.full_clean(exclude=["contract"])
+    assert "system" in caught.value.message_dict
+
+
+def test_roles_are_checked_while_the_organisation_is_being_created():
+    hospital = HospitalFactory.build()
+    membership = Membership(organization=hospital, role="engineer", user=MembershipFactory().user)
+    with pytest.raises(ValidationError) as caught:
+        membership.full_clean(exclude=["organization"])
+    assert "role" in caught.value.message_dict
+
+
+def test_contacts_are_checked_while_the_contract_is_being_created():
+    vendor = VendorFactory()
+    contract = ContractFactory.build(
+        hospital=HospitalFactory(), vendor=vendor, calendar=CalendarFactory()
+    )
+    engineer = MembershipFactory(organization=vendor, role="engineer").user
+    contact = ContractContact(contract=contract, side="hospital", name="x", user=engineer)
+    with pytest.raises(ValidationError) as caught:
+        contact.full_clean(exclude=["contract"])
+    assert "user" in caught.value.message_dict
+
+
+def test_the_admin_refuses_a_new_contract_covering_another_hospitals_system(demo):
+    from contracts.models import Contract
+    from tests.conftest import login
+
+    foreign = demo["zj-einvoice"].systems.first()
+    yn = demo["yn-his"]
+    response = login("admin").post(
+        "/admin/contracts/contract/add/",
+        {
+            "code": "yn-new", "name": "新合同", "hospital": yn.hospital_id,
+            "vendor": yn.vendor_id, "starts_on": "2027-01-01", "ends_on": "2027-12-31",
+            "remote_service": "on", "onsite_service": "on", "calendar": yn.calendar_id,
+            "warning_threshold_percent": "80", "reopen_window_days": "7",
+            "service_classes-TOTAL_FORMS": "0", "service_classes-INITIAL_FORMS": "0",
+            "contract_systems-TOTAL_FORMS": "1", "contract_systems-INITIAL_FORMS": "0",
+            "contract_systems-0-system": foreign.pk,
+            "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0",
+            "escalation_steps-TOTAL_FORMS": "0", "escalation_steps-INITIAL_FORMS": "0",
+            "notification_channels-TOTAL_FORMS": "0", "notification_channels-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert not Contract.objects.filter(code="yn-new").exists()
