@@ -12,9 +12,12 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from contracts.models import Clock as ClockName
 from contracts.models import ClockStart, ServiceClass
-from sla.calendar import working_time
+from sla.calendar import NoServiceHours, working_time
+from tickets.errors import TicketError
 from tickets.models import Pause, Ticket, TicketClock
 
 Span = tuple[dt.datetime, dt.datetime | None]
@@ -63,8 +66,18 @@ def schedule(
     wt = wt or working_time(calendar)
     spans = sorted(pauses, key=lambda span: span[0])
     total = total_minutes * 60
-    due = _deadline(started_at, total, spans, wt)
-    warn = _deadline(started_at, math.ceil(total * warn_percent / 100), spans, wt)
+    try:
+        due = _deadline(started_at, total, spans, wt)
+        warn = _deadline(started_at, math.ceil(total * warn_percent / 100), spans, wt)
+    except NoServiceHours as exc:
+        raise TicketError(
+            "calendar_without_hours",
+            _(
+                "The service calendar %(calendar)s has no service hours, so no deadline can be "
+                "counted. Ask an administrator to set its hours."
+            ),
+            calendar=wt.calendar.name,
+        ) from exc
     paused = bool(spans) and spans[-1][1] is None and due is None
     end = due or warn or started_at
     return Schedule(

@@ -155,6 +155,14 @@ class ClockTarget(models.Model):
             raise ValidationError(
                 {"starts_from": _("Only the resolve clock can count from arrival on site.")}
             )
+        if (
+            self.unit == TargetUnit.WORKING_DAYS
+            and self.calendar_id
+            and self.calendar.working_day_minutes() == 0
+        ):
+            raise ValidationError(
+                {"calendar": _("This calendar has no service hours, so it has no working days.")}
+            )
         if self.max_extension and not self.extendable_with_consent:
             raise ValidationError(
                 {"max_extension": _("Tick “extendable with consent” to allow an extension.")}

@@ -362,3 +362,15 @@ def test_the_admin_refuses_a_new_contract_covering_another_hospitals_system(demo
     )
     assert response.status_code == 200  # the form again, with the error
     assert not Contract.objects.filter(code="yn-new").exists()
+
+
+def test_a_working_day_target_needs_a_calendar_with_service_hours():
+    from sla.models import ServiceCalendar
+
+    empty = ServiceCalendar.objects.create(code="empty", name="无服务时间", day_rule="every_day")
+    target = ClockTargetFactory.build(
+        service_class=FaultLevelFactory(), calendar=empty, amount=1, unit="working_days"
+    )
+    with pytest.raises(ValidationError) as caught:
+        target.full_clean()
+    assert "calendar" in caught.value.message_dict

@@ -258,3 +258,15 @@ def test_tickets_are_visible_only_to_the_parties_of_their_contract(demo):
     assert ticket in Ticket.objects.visible_to(demo_user("ny-engineer"))
     assert ticket not in Ticket.objects.visible_to(demo_user("zj-it"))
     assert ticket not in Ticket.objects.visible_to(demo_user("sk-engineer"))
+
+
+def test_a_calendar_without_hours_gives_a_clear_error_and_files_nothing(demo):
+    from sla.models import ServiceCalendar
+
+    empty = ServiceCalendar.objects.create(code="empty", name="无服务时间", day_rule="every_day")
+    contract = demo["gz-logistics"]
+    contract.service_classes.get(code="level-2").clocks.update(calendar=empty)
+    with pytest.raises(TicketError) as caught:
+        file_ticket(contract, "level-2", "2026-11-03 10:00")
+    assert caught.value.code == "calendar_without_hours"
+    assert not Ticket.objects.exists()
