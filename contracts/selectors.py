@@ -22,9 +22,10 @@ def contract_for(user, code: str) -> Contract:
     """The contract with this code if the user may see it; 404 otherwise, never 403,
     so that a foreign contract's existence is not revealed."""
     queryset = contracts_for(user).prefetch_related(
+        "calendar__periods",
         Prefetch(
             "contacts", queryset=ContractContact.objects.order_by("side", "-is_primary", "name")
-        )
+        ),
     )
     return get_object_or_404(queryset, code=code)
 

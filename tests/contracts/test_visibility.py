@@ -93,3 +93,22 @@ def test_admin_filters_do_not_name_other_vendors_customers(demo):
     assert "郁南县医院" in page
     for stranger in ("成都公卫中心", "复旦肿瘤医院", "蓉康营养", "申康互联"):
         assert stranger not in page
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_contract_pages_make_the_same_number_of_queries_however_large_the_contract(demo):
+    # cd-nutrition has 7 SLA rows and a 15-node system tree; zj-einvoice 2 rows and 9 nodes.
+    admin = login("admin")
+    big = _queries(admin, "/contracts/cd-nutrition/")
+    small = _queries(admin, "/contracts/zj-einvoice/")
+    assert big == small
+    assert big <= 15
+    assert _queries(admin, "/") <= 8
