@@ -207,6 +207,15 @@ def meet(ticket: Ticket, name: str, at: dt.datetime) -> TicketClock | None:
     return clock
 
 
+def finish(ticket: Ticket, at: dt.datetime) -> None:
+    """The work is done (resolved, or a change completed or rolled back): every running
+    clock is met at `at`, and a late one records its breach."""
+    ticket.resolved_at = at
+    ticket.save(update_fields=["resolved_at"])
+    for name in ClockName.values:
+        meet(ticket, name, at)
+
+
 def start_on_arrival(ticket: Ticket, now: dt.datetime) -> None:
     ticket.clocks.filter(
         starts_from=ClockStart.ARRIVAL, started_at__isnull=True, is_active=True

@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Clock as ClockName
 from tickets import clocks
 from tickets.errors import TicketError
 from tickets.models import (
@@ -51,10 +50,7 @@ def _finish_change(action: str):
             raise TicketError("note_required", _("Describe what was done."))
 
         def after(t: Ticket, at: dt.datetime) -> None:
-            t.resolved_at = at
-            t.save(update_fields=["resolved_at"])
-            for name in ClockName.values:
-                clocks.meet(t, name, at)
+            clocks.finish(t, at)
 
         return _transition(
             ticket, by=by, action=action, method=action, note=note, now=now, after=after

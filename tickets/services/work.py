@@ -146,10 +146,7 @@ def resolve(*, ticket: Ticket, by, note: str = "", now: dt.datetime | None = Non
         raise TicketError("note_required", _("Say how the problem was solved."))
 
     def after(t: Ticket, at: dt.datetime) -> None:
-        t.resolved_at = at
-        t.save(update_fields=["resolved_at"])
-        for name in ClockName.values:
-            clocks.meet(t, name, at)
+        clocks.finish(t, at)
         Outage.objects.filter(ticket=t, ended_at__isnull=True).update(ended_at=at)
 
     return _transition(
