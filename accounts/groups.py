@@ -31,6 +31,9 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "contracts.organization": ("view", "add"),
         "sla.servicecalendar": ("view",),
         "sla.holidaydate": ("view",),
+        "api.apitoken": ("view", "add", "change"),
+        "webhooks.subscription": _EDIT,
+        "webhooks.delivery": ("view", "change"),
     },
     ORGANISATION_ADMINISTRATORS: {
         "accounts.user": ("view", "add", "change"),
@@ -43,6 +46,9 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "sla.calendardateoverride": _EDIT,
         "sla.holidaydate": _EDIT,
         "sla.holidayyear": _EDIT,
+        "api.apitoken": ("view", "add", "change"),
+        "webhooks.subscription": _EDIT,
+        "webhooks.delivery": ("view", "change"),
     },
 }
 

@@ -24,6 +24,11 @@ class User(AbstractUser):
         default=settings.LANGUAGE_CODE,
         help_text=_("Language of the e-mails and messages this person receives."),
     )
+    is_integration = models.BooleanField(
+        _("integration account"),
+        default=False,
+        help_text=_("A hospital or vendor system, not a person: it acts only through API tokens."),
+    )
 
     class Meta:
         verbose_name = _("user")

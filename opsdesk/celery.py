@@ -13,8 +13,13 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "sweep-clocks": {"task": "tickets.sweep_clocks", "schedule": 60.0},
     "deliver-pending-notifications": {"task": "notifications.deliver_pending", "schedule": 60.0},
+    "deliver-pending-webhooks": {"task": "webhooks.deliver_pending", "schedule": 60.0},
     "warn-missing-holiday-years": {
         "task": "sla.warn_missing_holiday_years",
         "schedule": crontab(hour=8, minute=0),
+    },
+    "forget-old-idempotency-keys": {
+        "task": "api.forget_old_idempotency_keys",
+        "schedule": crontab(hour=3, minute=30),
     },
 }

@@ -9,6 +9,10 @@ admin.site.index_title = _("Contracts, calendars and people")
 urlpatterns = [
     path("", include("contracts.urls")),
     path("accounts/", include("accounts.urls")),
+    path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "opsdesk.errors.page_not_found"
+handler500 = "opsdesk.errors.server_error"

@@ -22,6 +22,16 @@ def enqueued(monkeypatch) -> list[int]:
 
 
 @pytest.fixture(autouse=True)
+def webhook_deliveries(monkeypatch) -> list[int]:
+    """Webhook delivery ids handed to the broker: recorded, so no test talks to a real broker."""
+    from webhooks.tasks import deliver
+
+    sent: list[int] = []
+    monkeypatch.setattr(deliver, "delay", sent.append)
+    return sent
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Production hashing costs ~0.5 s a password; the demo alone has two dozen people.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

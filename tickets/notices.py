@@ -10,11 +10,14 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
+from api.payloads import clock_payload, ticket_payload
 from contracts.models import EscalationTrigger, Role, escalation_roles
 from notifications.models import NotificationEvent
 from notifications.services import notify_channels, notify_people
 from tickets.models import State, Ticket, TicketClock
 from tickets.policy import HOSPITAL_STAFF
+from webhooks.models import WebhookEvent
+from webhooks.services import publish
 
 
 def people(ticket: Ticket, role: str):
@@ -33,6 +36,17 @@ def people(ticket: Ticket, role: str):
             memberships__organization_id=organization, memberships__role=role, is_active=True
         )
         .distinct()
+    )
+
+
+def _tell_systems(event: str, ticket: Ticket, *, dedupe: str = "", details=dict) -> None:
+    """Hospital and vendor systems that subscribed hear it too, in the API's ticket JSON.
+    The payload is built only if someone subscribed: the breach sweep calls this per clock."""
+    publish(
+        event,
+        contract=ticket.contract,
+        data=lambda: {"ticket": ticket_payload(ticket), **details()},
+        dedupe=dedupe,
     )
 
 
@@ -68,6 +82,7 @@ def ticket_created(ticket: Ticket) -> None:
         body=body,
         dedupe=f"ticket:{ticket.pk}:created",
     )
+    _tell_systems(WebhookEvent.TICKET_CREATED, ticket, dedupe=f"ticket:{ticket.pk}:created")
 
 
 def state_changed(ticket: Ticket, *, by, from_state: str) -> None:
@@ -96,6 +111,11 @@ def state_changed(ticket: Ticket, *, by, from_state: str) -> None:
     )
     notify_channels(
         event=NotificationEvent.STATE_CHANGED, ticket=ticket, subject=subject, body=body
+    )
+    _tell_systems(
+        WebhookEvent.STATE_CHANGED,
+        ticket,
+        details=lambda: {"from_state": from_state, "to_state": ticket.state, "by": str(by)},
     )
 
 
@@ -205,3 +225,9 @@ def clock_alarm(clock: TicketClock, trigger: str, audience: Audience | None = No
         event=event, ticket=ticket, recipients=recipients, subject=subject, body=body, dedupe=key
     )
     notify_channels(event=event, ticket=ticket, subject=subject, body=body, dedupe=key)
+    _tell_systems(
+        WebhookEvent.CLOCK_BREACHED if breach else WebhookEvent.CLOCK_WARNED,
+        ticket,
+        dedupe=key,
+        details=lambda: {"clock": clock_payload(clock)},
+    )

@@ -37,6 +37,7 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "log_work": frozenset({Role.ENGINEER}),
     "record_outage": VENDOR_STAFF | {Role.HOSPITAL_IT},
     "report": HOSPITAL_STAFF,
+    "edit": HOSPITAL_STAFF,
 }
 
 OWN_TICKETS_ONLY = frozenset({Role.REPORTER})

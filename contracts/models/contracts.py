@@ -188,6 +188,22 @@ class Contract(models.Model):
         covered = set(self.contract_systems.values_list("system_id", flat=True))
         return any(node.pk in covered for node in [*system.ancestors(), system])
 
+    def covered_system_ids(self) -> set[int]:
+        """The systems named in the contract and every subsystem and module under them."""
+        children: dict[int | None, list[int]] = {}
+        for pk, parent_id in CoveredSystem.objects.filter(hospital_id=self.hospital_id).values_list(
+            "pk", "parent_id"
+        ):
+            children.setdefault(parent_id, []).append(pk)
+        covered: set[int] = set()
+        pending = list(self.contract_systems.values_list("system_id", flat=True))
+        while pending:
+            pk = pending.pop()
+            if pk not in covered:
+                covered.add(pk)
+                pending.extend(children.get(pk, []))
+        return covered
+
     def fault_levels(self):
         from contracts.models.terms import TicketKind
 

@@ -34,6 +34,12 @@ ACTION_LABELS = {
     "reject_plan": _("reject the change plan"),
     "complete_change": _("complete the change"),
     "roll_back": _("roll the change back"),
+    "edit": _("edit"),
+    "comment": _("comment on"),
+    "log_work": _("log work on"),
+    "change_level": _("change the level of"),
+    "extend": _("extend a clock of"),
+    "record_outage": _("record an outage on"),
 }
 
 

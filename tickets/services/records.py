@@ -123,6 +123,43 @@ def extend_clock(
     return row
 
 
+EDITABLE_FIELDS = ("title", "description", "contact_phone")
+
+
+def edit_ticket(
+    *, ticket: Ticket, by, changes: dict[str, str], now: dt.datetime | None = None
+) -> Ticket:
+    """Correct what the hospital wrote (title, description, call-back phone) while the ticket
+    is open; the timeline keeps what it said before."""
+    _require(by, "edit", ticket)
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise TicketError(
+            "invalid", _("These fields cannot be changed: %(fields)s."), fields=", ".join(unknown)
+        )
+    if not ticket.is_open:
+        raise TicketError("invalid_transition", _("A finished ticket cannot be edited."))
+    with transaction.atomic():
+        locked = _locked(ticket)
+        before = {name: getattr(locked, name) for name in changes}
+        for name, value in changes.items():
+            setattr(locked, name, value.strip())
+        try:
+            locked.full_clean(exclude=["number", "state"])
+        except ValidationError as exc:
+            raise TicketError(
+                "invalid",
+                _("Please correct the ticket: %(errors)s"),
+                errors="; ".join(exc.messages),
+            ) from exc
+        changed = {name: before[name] for name in changes if getattr(locked, name) != before[name]}
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+            _log(locked, "ticket.edited", by, _now(now), data={"before": changed})
+    ticket.refresh_from_db()
+    return ticket
+
+
 def add_comment(*, ticket: Ticket, by, text: str, now: dt.datetime | None = None) -> Event:
     _require(by, "comment", ticket)
     if not text.strip():

@@ -1,0 +1,92 @@
+"""The bodies of ticket actions (POST /tickets/{id}/{action}/)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from contracts.models import Clock, ServiceClass
+from tickets.models import PauseReason
+
+NOTE_LIMIT = 5000
+
+
+def note_field(required: bool = False, help_text: str = ""):
+    return serializers.CharField(
+        required=required,
+        allow_blank=not required,
+        default="" if not required else serializers.empty,
+        max_length=NOTE_LIMIT,
+        trim_whitespace=True,
+        help_text=help_text,
+    )
+
+
+class NoteSerializer(serializers.Serializer):
+    note = note_field()
+
+
+class RequiredNoteSerializer(serializers.Serializer):
+    note = note_field(required=True)
+
+
+class ResolveSerializer(serializers.Serializer):
+    note = note_field(required=True, help_text="How the problem was solved.")
+
+
+class AssignSerializer(serializers.Serializer):
+    engineer = serializers.IntegerField(min_value=1, help_text="User id of a vendor engineer.")
+    note = note_field()
+
+
+class HoldSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=[c for c in PauseReason.choices if c[0] != PauseReason.AWAITING_CONFIRMATION]
+    )
+    consent_by = serializers.CharField(
+        max_length=100, help_text="Who at the hospital agreed that the clocks stop."
+    )
+    consent_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    note = note_field()
+
+
+class ConfirmSerializer(serializers.Serializer):
+    satisfaction = serializers.IntegerField(
+        min_value=1, max_value=5, help_text="1 very dissatisfied … 5 very satisfied."
+    )
+    comment = note_field()
+
+
+class ChangeLevelSerializer(serializers.Serializer):
+    level = serializers.IntegerField(required=False, min_value=1, max_value=9)
+    service_class = serializers.SlugField(required=False)
+    note = note_field(required=True, help_text="Why the level changes.")
+
+    def validate(self, attrs: dict) -> dict:
+        ticket = self.context["ticket"]
+        rows = ServiceClass.objects.filter(contract_id=ticket.contract_id, kind=ticket.kind)
+        if attrs.get("service_class"):
+            row = rows.filter(code=attrs["service_class"]).first()
+        elif attrs.get("level") is not None:
+            row = rows.filter(level=attrs["level"]).first()
+        else:
+            raise serializers.ValidationError(
+                {"level": [_("Give the new level, or the code of an SLA row.")]}
+            )
+        if row is None:
+            raise serializers.ValidationError(
+                {"level": [_("The contract defines no such level for this kind of ticket.")]}
+            )
+        return {"service_class": row, "note": attrs["note"]}
+
+
+class ExtendSerializer(serializers.Serializer):
+    clock = serializers.ChoiceField(choices=Clock.choices)
+    minutes = serializers.IntegerField(min_value=1, max_value=525600)
+    reason = serializers.CharField(max_length=NOTE_LIMIT)
+    consent_by = serializers.CharField(max_length=100)
+
+
+class SubmitPlanSerializer(serializers.Serializer):
+    upgrade_plan = serializers.CharField(max_length=20000)
+    rollback_plan = serializers.CharField(max_length=20000)

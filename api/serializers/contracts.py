@@ -1,0 +1,82 @@
+"""Contracts as hospital systems read them: parties, term, quotas, SLA table, covered systems."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from contracts.models import ClockTarget, Contract, CoveredSystem, Organization, ServiceClass
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["code", "name"]
+
+
+class SystemSerializer(serializers.ModelSerializer):
+    hospital = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = CoveredSystem
+        fields = ["id", "code", "name", "tier", "parent", "hospital", "description"]
+
+
+class ClockTargetSerializer(serializers.ModelSerializer):
+    calendar = serializers.CharField(source="calendar.name", read_only=True)
+    target_minutes = serializers.IntegerField(
+        read_only=True, help_text="The target in working minutes of its calendar."
+    )
+    max_extension_minutes = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ClockTarget
+        fields = [
+            "clock",
+            "amount",
+            "unit",
+            "target_minutes",
+            "calendar",
+            "starts_from",
+            "extendable_with_consent",
+            "max_extension",
+            "max_extension_minutes",
+        ]
+
+
+class ServiceClassSerializer(serializers.ModelSerializer):
+    clocks = ClockTargetSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ServiceClass
+        fields = ["code", "kind", "level", "name", "definition", "clocks"]
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    hospital = OrganizationSerializer(read_only=True)
+    vendor = OrganizationSerializer(read_only=True)
+    calendar = serializers.CharField(source="calendar.name", read_only=True)
+    sla = ServiceClassSerializer(source="service_classes", many=True, read_only=True)
+    systems = SystemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "code",
+            "name",
+            "hospital",
+            "vendor",
+            "starts_on",
+            "ends_on",
+            "remote_service",
+            "onsite_service",
+            "calendar",
+            "allowed_downtime_hours",
+            "min_onsite_days",
+            "person_day_quota",
+            "min_team_size",
+            "warning_threshold_percent",
+            "reopen_window_days",
+            "sla",
+            "systems",
+        ]

@@ -1,0 +1,40 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from api.views.actions import ACTION_VIEWS
+from api.views.contracts import ContractViewSet, SystemViewSet
+from api.views.records import AttachmentDownloadView, AttachmentsView, CommentsView, WorklogsView
+from api.views.tickets import TicketDetailView, TicketListView
+from api.views.webhooks import SubscriptionViewSet
+
+router = SimpleRouter()
+router.register("contracts", ContractViewSet, basename="contract")
+router.register("systems", SystemViewSet, basename="system")
+router.register("webhooks", SubscriptionViewSet, basename="webhook")
+
+v1 = [
+    *router.urls,
+    path("tickets/", TicketListView.as_view(), name="ticket-list"),
+    path("tickets/<int:pk>/", TicketDetailView.as_view(), name="ticket-detail"),
+    *(
+        path(f"tickets/<int:pk>/{slug}/", view.as_view(), name=f"ticket-{slug}")
+        for slug, view in ACTION_VIEWS.items()
+    ),
+    path("tickets/<int:pk>/comments/", CommentsView.as_view(), name="ticket-comments"),
+    path("tickets/<int:pk>/worklogs/", WorklogsView.as_view(), name="ticket-worklogs"),
+    path("tickets/<int:pk>/attachments/", AttachmentsView.as_view(), name="ticket-attachments"),
+    path(
+        "tickets/<int:pk>/attachments/<int:attachment_pk>/download/",
+        AttachmentDownloadView.as_view(),
+        name="ticket-attachment-download",
+    ),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

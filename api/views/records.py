@@ -1,0 +1,121 @@
+"""Comments, worklogs and attachments of one ticket."""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.renderers import DownloadRenderer
+from api.serializers.records import (
+    AttachmentUploadSerializer,
+    CommentCreateSerializer,
+    WorklogSerializer,
+)
+from api.serializers.tickets import AttachmentSerializer, EventSerializer
+from api.views.tickets import ticket_for
+from tickets import services
+from tickets.models import Attachment, Event, Worklog
+
+COMMENT_ACTION = "tickets.ticket.commented"
+
+
+class CommentsView(APIView):
+    @extend_schema(summary="Comments on a ticket", responses={200: EventSerializer(many=True)})
+    def get(self, request, pk: int):
+        ticket = ticket_for(request, pk)
+        comments = Event.objects.filter(ticket=ticket, action=COMMENT_ACTION).select_related(
+            "actor"
+        )
+        return Response(EventSerializer(comments.order_by("at", "id"), many=True).data)
+
+    @extend_schema(
+        summary="Comment on a ticket",
+        request=CommentCreateSerializer,
+        responses={201: EventSerializer},
+    )
+    def post(self, request, pk: int):
+        ticket = ticket_for(request, pk)
+        body = CommentCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        event = services.add_comment(
+            ticket=ticket, by=request.user, text=body.validated_data["text"]
+        )
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class WorklogsView(APIView):
+    @extend_schema(summary="Work logged on a ticket", responses={200: WorklogSerializer(many=True)})
+    def get(self, request, pk: int):
+        ticket = ticket_for(request, pk)
+        worklogs = Worklog.objects.filter(ticket=ticket).select_related("engineer")
+        return Response(WorklogSerializer(worklogs, many=True).data)
+
+    @extend_schema(
+        summary="Log work on a ticket (engineers)",
+        request=WorklogSerializer,
+        responses={201: WorklogSerializer},
+    )
+    def post(self, request, pk: int):
+        ticket = ticket_for(request, pk)
+        body = WorklogSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        worklog = services.log_work(ticket=ticket, by=request.user, **body.validated_data)
+        return Response(WorklogSerializer(worklog).data, status=status.HTTP_201_CREATED)
+
+
+class AttachmentsView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="Files attached to a ticket", responses={200: AttachmentSerializer(many=True)}
+    )
+    def get(self, request, pk: int):
+        ticket = ticket_for(request, pk)
+        attachments = Attachment.objects.filter(ticket=ticket).select_related("uploaded_by")
+        return Response(
+            AttachmentSerializer(attachments, many=True, context={"request": request}).data
+        )
+
+    @extend_schema(
+        summary="Attach a screenshot, log or document (multipart, field `file`, ≤ 20 MB)",
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer},
+    )
+    def post(self, request, pk: int):
+        ticket = ticket_for(request, pk)
+        body = AttachmentUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        attachment = services.attach_file(
+            ticket=ticket, by=request.user, upload=body.validated_data["file"]
+        )
+        return Response(
+            AttachmentSerializer(attachment, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class AttachmentDownloadView(APIView):
+    renderer_classes = [JSONRenderer, DownloadRenderer]
+
+    @extend_schema(
+        summary="Download an attachment (always as a download, never shown inline)",
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    def get(self, request, pk: int, attachment_pk: int):
+        ticket = ticket_for(request, pk)
+        attachment = get_object_or_404(Attachment, ticket=ticket, pk=attachment_pk)
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type="application/octet-stream",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -1,0 +1,125 @@
+"""Tickets: list, file, read, correct. Actions and records live in their own modules."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from api.idempotency import create_once
+from api.pagination import Ordering, page_response, paginate
+from api.scoping import within_token_organization
+from api.serializers.tickets import (
+    TicketCreateSerializer,
+    TicketDetailSerializer,
+    TicketListQuerySerializer,
+    TicketPageSerializer,
+    TicketSerializer,
+    TicketUpdateSerializer,
+)
+from api.views.contracts import visible_contracts
+from tickets import selectors, services
+from tickets.models import Ticket
+
+ORDERINGS = {
+    "next_due": Ordering("next_due_at", nullable=True),
+    "-created_at": Ordering("created_at", descending=True),
+    "created_at": Ordering("created_at"),
+}
+
+
+def visible_tickets(request):
+    tickets = Ticket.objects.visible_to(request.user)
+    return within_token_organization(tickets, request, "contract__")
+
+
+def ticket_for(request, pk: int) -> Ticket:
+    """The ticket if the caller may see it; 404 otherwise, so foreign tickets stay unseen."""
+    return get_object_or_404(visible_tickets(request).select_related("contract"), pk=pk)
+
+
+def detail(request, pk: int) -> dict:
+    queryset = selectors.with_timeline(selectors.with_list_relations(visible_tickets(request)))
+    ticket = get_object_or_404(queryset, pk=pk)
+    return TicketDetailSerializer(ticket, context={"request": request}).data
+
+
+class TicketListView(APIView):
+    @extend_schema(
+        summary="Tickets the caller may see, filtered, by nearest deadline first",
+        operation_id="tickets_list",
+        parameters=[TicketListQuerySerializer],
+        responses={200: TicketPageSerializer},
+    )
+    def get(self, request):
+        query = TicketListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        tickets = selectors.with_next_due(selectors.with_list_relations(visible_tickets(request)))
+        tickets = selectors.filtered(tickets, query.to_filter(request.user))
+        rows, next_url = paginate(
+            request,
+            tickets,
+            ORDERINGS[query.validated_data["ordering"]],
+            query.validated_data["page_size"],
+            query.validated_data.get("cursor"),
+        )
+        return page_response(TicketSerializer(rows, many=True).data, next_url)
+
+    @extend_schema(
+        summary="File a ticket (报修)",
+        operation_id="tickets_create",
+        request=TicketCreateSerializer,
+        responses={201: TicketDetailSerializer},
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                description="Any unique string (a UUID). A retry with the same key and body "
+                "returns the first answer instead of filing a second ticket.",
+            )
+        ],
+    )
+    def post(self, request):
+        def create() -> Response:
+            incoming = TicketCreateSerializer(
+                data=request.data, context={"contracts": visible_contracts(request)}
+            )
+            incoming.is_valid(raise_exception=True)
+            data = incoming.validated_data
+            ticket = services.report_ticket(
+                contract=data["contract"],
+                system=data["system"],
+                service_class=data["service_class"],
+                title=data["title"],
+                description=data["description"],
+                contact_phone=data["contact_phone"],
+                reporter=request.user,
+            )
+            return Response(detail(request, ticket.pk), status=status.HTTP_201_CREATED)
+
+        return create_once(request, create)
+
+
+class TicketDetailView(APIView):
+    @extend_schema(
+        summary="One ticket with its clocks, timeline and attachments",
+        responses={200: TicketDetailSerializer},
+    )
+    def get(self, request, pk: int):
+        return Response(detail(request, pk))
+
+    @extend_schema(
+        summary="Correct the title, description or call-back phone",
+        request=TicketUpdateSerializer,
+        responses={200: TicketDetailSerializer},
+    )
+    def patch(self, request, pk: int):
+        ticket = ticket_for(request, pk)
+        changes = TicketUpdateSerializer(data=request.data, partial=True)
+        changes.is_valid(raise_exception=True)
+        services.edit_ticket(ticket=ticket, by=request.user, changes=dict(changes.validated_data))
+        return Response(detail(request, pk))

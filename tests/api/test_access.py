@@ -1,0 +1,177 @@
+"""Who may call the API and what they see: tokens, scoping, rate limits, documentation."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from api.models import ApiToken
+from api.tokens import create_integration_account, issue_token, revoke
+from contracts.models import Organization
+from tests.api.conftest import file_level1, file_via_api, token_client
+from tests.factories import demo_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_without_a_token_the_api_answers_401(demo):
+    response = APIClient().get("/api/v1/tickets/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_an_unknown_token_is_refused(demo):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token odk_00000000_nothing", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get("/api/v1/tickets/")
+    assert response.status_code == 401
+    assert "not valid" in response.json()["message"]
+
+
+def test_a_revoked_token_stops_working_at_once(api):
+    user = demo_user("yn-it")
+    token, raw = issue_token(user=user, organization=user.memberships.get().organization, name="OA")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert client.get("/api/v1/contracts/").status_code == 200
+    revoke(token, by=user)
+    assert client.get("/api/v1/contracts/").status_code == 401
+
+
+def test_only_a_digest_of_the_token_is_stored(api):
+    user = demo_user("yn-it")
+    token, raw = issue_token(user=user, organization=user.memberships.get().organization, name="OA")
+    stored = ApiToken.objects.get(pk=token.pk)
+    assert raw not in (stored.digest, stored.prefix) and stored.prefix in raw
+
+
+def test_an_integration_account_acts_through_its_token_only(api):
+    hospital = Organization.objects.get(code="YN")
+    account = create_integration_account(organization=hospital, name="HIS 监控", role="reporter")
+    assert not account.has_usable_password()
+    _token, raw = issue_token(user=account, organization=hospital, name="HIS monitoring")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    ticket = file_level1(client)
+    assert ticket["reporter"]["name"] == "HIS 监控"
+
+
+def test_another_hospitals_ticket_is_404_everywhere(api):
+    foreign = file_via_api(api("cd-reporter"), "cd-nutrition", level=2)
+    intruder = api("yn-it")
+    base = f"/api/v1/tickets/{foreign['id']}"
+    for path in ["/", "/comments/", "/worklogs/", "/attachments/"]:
+        assert intruder.get(base + path).status_code == 404, path
+    assert intruder.post(f"{base}/cancel/", {}, format="json").status_code == 404
+    assert intruder.patch(f"{base}/", {"title": "x"}, format="json").status_code == 404
+    listed = intruder.get("/api/v1/tickets/").json()["results"]
+    assert foreign["id"] not in [row["id"] for row in listed]
+
+
+def test_a_vendor_sees_the_tickets_of_every_hospital_it_serves_and_no_other(api):
+    yn = file_level1(api("yn-reporter"))
+    cd = file_via_api(api("cd-reporter"), "cd-nutrition", level=2)
+    seen = [row["id"] for row in api("ny-dispatcher").get("/api/v1/tickets/").json()["results"]]
+    assert yn["id"] in seen and cd["id"] not in seen
+
+
+def test_contracts_list_only_the_callers_and_carry_the_sla_table(api):
+    contracts = api("yn-it").get("/api/v1/contracts/").json()
+    assert [contract["code"] for contract in contracts] == ["yn-his"]
+    sla = contracts[0]["sla"]
+    level1 = next(row for row in sla if row["level"] == 1)
+    respond = next(c for c in level1["clocks"] if c["clock"] == "respond")
+    assert (respond["amount"], respond["unit"], respond["target_minutes"]) == (30, "minutes", 30)
+    assert contracts[0]["systems"]
+    assert api("yn-it").get("/api/v1/contracts/cd-nutrition/").status_code == 404
+    vendor = api("ny-manager").get("/api/v1/contracts/", {"code": "yn-his"}).json()
+    assert [contract["code"] for contract in vendor] == ["yn-his"]
+
+
+def test_systems_of_a_contract_include_subsystems_and_modules(api):
+    systems = api("yn-it").get("/api/v1/systems/", {"contract": "yn-his"}).json()
+    assert systems
+    assert {system["hospital"] for system in systems} == {"YN"}
+    assert api("cd-it").get("/api/v1/systems/", {"contract": "yn-his"}).json() == []
+
+
+def test_comments_and_worklogs_are_recorded_on_the_ticket(api):
+    ticket = file_level1(api("yn-reporter"))
+    base = f"/api/v1/tickets/{ticket['id']}"
+    comment = api("yn-reporter").post(f"{base}/comments/", {"text": "3号窗口也不行"}, format="json")
+    assert comment.status_code == 201
+    engineer = api("ny-engineer")
+    worklog = engineer.post(
+        f"{base}/worklogs/",
+        {"work_date": "2026-09-15", "minutes": 90, "mode": "on_site", "description": "排查数据库"},
+        format="json",
+    )
+    assert worklog.status_code == 201, worklog.json()
+    assert [c["note"] for c in engineer.get(f"{base}/comments/").json()] == ["3号窗口也不行"]
+    assert engineer.get(f"{base}/worklogs/").json()[0]["minutes"] == 90
+    refused = api("yn-reporter").post(
+        f"{base}/worklogs/",
+        {"work_date": "2026-09-15", "minutes": 90, "mode": "on_site", "description": "x"},
+        format="json",
+    )
+    assert refused.status_code == 403
+    too_long = engineer.post(
+        f"{base}/worklogs/",
+        {"work_date": "2026-09-15", "minutes": 2000, "mode": "on_site", "description": "x"},
+        format="json",
+    )
+    assert too_long.status_code == 400 and "minutes" in too_long.json()["fields"]
+
+
+def test_an_attachment_is_uploaded_and_downloaded_only_as_a_file(api, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    ticket = file_level1(api("yn-reporter"))
+    base = f"/api/v1/tickets/{ticket['id']}/attachments/"
+    upload = SimpleUploadedFile("截图.png", b"\x89PNG fake", content_type="image/png")
+    response = api("yn-reporter").post(base, {"file": upload}, format="multipart")
+    assert response.status_code == 201, response.json()
+    attachment = response.json()
+    assert attachment["name"] == "截图.png"
+    download = api("ny-engineer").get(attachment["download_url"])
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["Content-Type"] == "application/octet-stream"
+    assert b"".join(download.streaming_content) == b"\x89PNG fake"
+    assert api("cd-it").get(attachment["download_url"]).status_code == 404
+    page = SimpleUploadedFile("x.html", b"<script>", content_type="text/html")
+    refused = api("yn-reporter").post(base, {"file": page}, format="multipart")
+    assert refused.status_code == 400 and refused.json()["code"] == "file_type"
+
+
+def test_a_token_over_its_rate_limit_is_told_when_to_retry(api):
+    client = token_client("yn-it", rate_limit_per_minute=3)
+    for _ in range(3):
+        assert client.get("/api/v1/contracts/").status_code == 200
+    response = client.get("/api/v1/contracts/")
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
+    assert int(response["Retry-After"]) > 0
+    other = token_client("yn-it", rate_limit_per_minute=3)
+    assert other.get("/api/v1/contracts/").status_code == 200
+
+
+def test_the_schema_and_docs_are_served_without_any_cdn(api):
+    client = api("yn-it")
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/v1/tickets/{id}/acknowledge/" in paths
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "swagger-ui" in html
+    for cdn in ("cdn.jsdelivr", "unpkg.com", "cdnjs"):
+        assert cdn not in html
+
+
+def test_browser_sessions_use_the_api_too(api):
+    client = APIClient()
+    client.force_login(demo_user("yn-it"))
+    assert client.get("/api/v1/contracts/").status_code == 200

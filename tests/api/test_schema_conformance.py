@@ -1,0 +1,61 @@
+"""Schemathesis generates requests from the published OpenAPI schema and checks that no
+answer is a server error or breaks the schema (status codes, content types, bodies)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.api.conftest import file_level1, token_client
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+def _published_schema() -> dict:
+    """The document /api/v1/schema/ serves, built without a request."""
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    return json.loads(OpenApiJsonRenderer().render(document))
+
+
+schema = schemathesis.openapi.from_dict(_published_schema())
+schema.app = get_wsgi_application()
+
+
+@pytest.fixture
+def tickets_to_find(demo, frozen):
+    # Generated ids hit these now and then, not only 404s.
+    file_level1(token_client("yn-reporter"))
+    file_level1(token_client("yn-reporter"), level=3)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("tickets_to_find")
+@schema.parametrize()
+@settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_request_the_schema_allows_gets_a_server_error_or_an_undocumented_answer(case):
+    for username in ("yn-it", "ny-engineer"):
+        client = token_client(username)
+        authorization = client._credentials["HTTP_AUTHORIZATION"]
+        case.call_and_validate(headers={"Authorization": authorization}, checks=CHECKS)

@@ -1,0 +1,3 @@
+from tests.http_receiver import receiver
+
+__all__ = ["receiver"]
