@@ -80,7 +80,7 @@ def _body_for(exc: exceptions.APIException) -> dict:
             return error_body("invalid", message, fields or None)
         messages = _messages(detail)
         return error_body("invalid", messages[0] if messages else _("The request is not valid."))
-    if isinstance(exc, exceptions.NotFound):
+    if isinstance(exc, exceptions.NotFound) and str(exc.detail) == str(exc.default_detail):
         return error_body("not_found", _("Not found, or not yours to see."))
     code = exc.get_codes()
     code = code if isinstance(code, str) else exc.default_code

@@ -29,7 +29,9 @@ def with_next_due(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
 def with_list_relations(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return queryset.select_related(
         "contract", "system", "service_class", "reporter", "assignee"
-    ).prefetch_related(Prefetch("clocks", queryset=TicketClock.objects.order_by("id")))
+    ).prefetch_related(
+        Prefetch("clocks", queryset=TicketClock.objects.select_related("calendar").order_by("id"))
+    )
 
 
 def with_timeline(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:

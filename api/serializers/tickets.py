@@ -35,7 +35,7 @@ class ClockSerializer(serializers.ModelSerializer):
     extension_minutes = serializers.IntegerField(
         read_only=True, help_text="Working minutes added with the hospital's consent."
     )
-    calendar = serializers.CharField(source="calendar_id", read_only=True)
+    calendar = serializers.CharField(source="calendar.name", read_only=True)
 
     class Meta:
         model = TicketClock

@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
 
 from api.authentication import token_of
 from api.scoping import within_token_organization
 from api.serializers.contracts import ContractSerializer, SystemSerializer
 from contracts.models import ClockTarget, Contract, CoveredSystem, ServiceClass
+
+
+class ContractListQuery(serializers.Serializer):
+    code = serializers.SlugField(required=False, help_text="Only the contract with this code.")
+
+
+class SystemListQuery(serializers.Serializer):
+    contract = serializers.SlugField(required=False, help_text="Only systems it covers.")
+    hospital = serializers.CharField(
+        required=False, max_length=10, help_text="Only this hospital's systems (its code)."
+    )
+
+
+def query_of(request, serializer_class) -> dict:
+    """The query string, validated: bad values are a 400 naming the parameter."""
+    if request.method != "GET":
+        return {}
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
 
 
 def visible_contracts(request):
@@ -20,13 +40,14 @@ def visible_contracts(request):
 @extend_schema_view(
     list=extend_schema(
         summary="Contracts of the caller's organisation",
-        parameters=[OpenApiParameter("code", str, description="Only the contract with this code.")],
+        parameters=[ContractListQuery],
     ),
     retrieve=extend_schema(summary="One contract with its SLA table and covered systems"),
 )
 class ContractViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ContractSerializer
     lookup_field = "code"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     pagination_class = None
 
     def get_queryset(self):
@@ -51,17 +72,14 @@ class ContractViewSet(viewsets.ReadOnlyModelViewSet):
             )
             .order_by("code")
         )
-        code = self.request.query_params.get("code")
-        return contracts.filter(code=code) if code else contracts
+        query = query_of(self.request, ContractListQuery)
+        return contracts.filter(code=query["code"]) if query.get("code") else contracts
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="Information systems of the hospitals the caller deals with",
-        parameters=[
-            OpenApiParameter("contract", str, description="Only systems this contract covers."),
-            OpenApiParameter("hospital", str, description="Only this hospital's systems (code)."),
-        ],
+        parameters=[SystemListQuery],
     ),
     retrieve=extend_schema(summary="One information system"),
 )
@@ -78,7 +96,7 @@ class SystemViewSet(viewsets.ReadOnlyModelViewSet):
                 Q(hospital_id=token.organization_id)
                 | Q(hospital__hospital_contracts__vendor_id=token.organization_id)
             ).distinct()
-        params = self.request.query_params
+        params = query_of(self.request, SystemListQuery)
         if params.get("hospital"):
             systems = systems.filter(hospital__code=params["hospital"])
         if params.get("contract"):

@@ -175,3 +175,19 @@ def test_browser_sessions_use_the_api_too(api):
     client = APIClient()
     client.force_login(demo_user("yn-it"))
     assert client.get("/api/v1/contracts/").status_code == 200
+
+
+def test_a_missing_file_is_a_404_with_a_reason_not_a_500(api, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    ticket = file_level1(api("yn-reporter"))
+    upload = SimpleUploadedFile("log.txt", b"trace", content_type="text/plain")
+    attachment = (
+        api("yn-reporter")
+        .post(f"/api/v1/tickets/{ticket['id']}/attachments/", {"file": upload}, format="multipart")
+        .json()
+    )
+    for path in tmp_path.rglob("log*.txt"):
+        path.unlink()
+    response = api("ny-engineer").get(attachment["download_url"])
+    assert response.status_code == 404
+    assert "missing" in response.json()["message"]

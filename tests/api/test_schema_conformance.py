@@ -7,7 +7,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
@@ -43,6 +45,14 @@ def tickets_to_find(demo, frozen):
     # Generated ids hit these now and then, not only 404s.
     file_level1(token_client("yn-reporter"))
     file_level1(token_client("yn-reporter"), level=3)
+    # Django's WSGI handler closes the database connection after each request, which inside
+    # a test transaction ends the test's connection; Django's test client (used above, and it
+    # reconnects the handler after each request) avoids the same.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.mark.slow

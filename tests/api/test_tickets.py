@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection
+from rest_framework.test import APIClient
 
 from contracts.models import Contract
 from tests.api.conftest import file_level1
@@ -236,3 +240,46 @@ def test_an_engineer_may_not_rewrite_what_the_hospital_reported(api):
         f"/api/v1/tickets/{ticket['id']}/", {"title": "别的"}, format="json"
     )
     assert response.status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_retries_racing_with_one_idempotency_key_file_one_ticket(demo, frozen):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent inserts against a unique index need PostgreSQL")
+    from tests.api.conftest import token_client
+
+    client_headers = token_client("yn-reporter")._credentials
+    system = Contract.objects.get(code="yn-his").systems.first().pk
+    start = threading.Barrier(2)
+    answers: list = []
+
+    def retry() -> None:
+        try:
+            client = APIClient()
+            client.credentials(**client_headers, HTTP_IDEMPOTENCY_KEY="race-1")
+            start.wait(5)
+            answers.append(
+                client.post(
+                    "/api/v1/tickets/",
+                    {
+                        "contract": "yn-his",
+                        "system": system,
+                        "level": 1,
+                        "title": "宕机",
+                        "description": "全院 HIS 宕机",
+                        "contact_phone": "13726380001",
+                    },
+                    format="json",
+                )
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=retry) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answer.status_code for answer in answers) == [201, 201]
+    assert len({answer.json()["id"] for answer in answers}) == 1
+    assert Ticket.objects.count() == 1
