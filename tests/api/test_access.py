@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
@@ -191,3 +193,23 @@ def test_a_missing_file_is_a_404_with_a_reason_not_a_500(api, settings, tmp_path
     response = api("ny-engineer").get(attachment["download_url"])
     assert response.status_code == 404
     assert "missing" in response.json()["message"]
+
+
+def test_an_organisation_administrator_issues_a_token_in_the_admin_and_sees_it_once(api):
+    from django.contrib.messages import get_messages
+
+    from tests.conftest import login
+
+    admin_client = login("yn-admin")
+    it = demo_user("yn-it")
+    response = admin_client.post(
+        "/admin/api/apitoken/add/",
+        {"name": "OA", "user": it.pk, "organization": it.memberships.get().organization_id},
+    )
+    assert response.status_code == 302
+    shown = [str(message) for message in get_messages(response.wsgi_request)]
+    raw = re.search(r"odk_[0-9a-f]{8}_[-\w]+", " ".join(shown)).group()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    assert client.get("/api/v1/contracts/").status_code == 200
+    assert "odk_" not in response.cookies.get("messages", "")
