@@ -34,6 +34,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "api.apitoken": ("view", "add", "change"),
         "webhooks.subscription": _EDIT,
         "webhooks.delivery": ("view", "change"),
+        "knowledge.article": ("view", "add", "change"),
     },
     ORGANISATION_ADMINISTRATORS: {
         "accounts.user": ("view", "add", "change"),

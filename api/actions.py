@@ -26,6 +26,15 @@ class Action:
     body: type[Serializer]
     perform: Callable[[Ticket, object, dict], object]
 
+    @property
+    def policy_name(self) -> str:
+        """The name tickets.policy knows the action by ("change-level" → "change_level")."""
+        return self.slug.replace("-", "_")
+
+    @property
+    def label(self) -> str:
+        return str(services.ACTION_LABELS.get(self.policy_name, self.slug))
+
 
 def _engineer(user_id: int):
     engineer = get_user_model().objects.filter(pk=user_id, is_active=True).first()
@@ -154,3 +163,6 @@ ACTIONS: tuple[Action, ...] = (
         lambda t, by, d: services.roll_back(ticket=t, by=by, note=d["note"]),
     ),
 )
+
+
+ACTIONS_BY_SLUG = {action.slug: action for action in ACTIONS}

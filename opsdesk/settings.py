@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "notifications",
     "webhooks",
     "api",
+    "reports",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "tickets.context_processors.portal_navigation",
             ],
         },
     },

@@ -8,8 +8,11 @@ admin.site.index_title = _("Contracts, calendars and people")
 
 urlpatterns = [
     path("", include("contracts.urls")),
+    path("", include("reports.urls")),
+    path("", include("tickets.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/", include("api.urls")),
+    path("knowledge/", include("knowledge.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,8 @@ the tickets they filed; hospital IT acts on all of their hospital's tickets.
 
 from __future__ import annotations
 
+from django_fsm import can_proceed
+
 from contracts.models import Membership, Role
 from tickets.models import Ticket
 
@@ -71,3 +73,43 @@ def may(user, action: str, ticket: Ticket, roles: set[str] | None = None) -> boo
 
 def may_report(user, contract) -> bool:
     return user.is_superuser or bool(ACTION_ROLES["report"] & roles_on_contract(user, contract))
+
+
+# action -> the state-machine transition it takes (None: no state change, only "while open").
+TRANSITIONS: dict[str, str | None] = {
+    "acknowledge": "acknowledge",
+    "assign": "dispatch",
+    "take": "dispatch",
+    "arrive": "arrive",
+    "hold": "hold",
+    "resume": "resume",
+    "resolve": "resolve",
+    "confirm": "confirm",
+    "reopen": "reopen",
+    "cancel": "cancel",
+    "submit_plan": "submit_plan",
+    "approve_plan": "approve_plan",
+    "reject_plan": "reject_plan",
+    "complete_change": "complete_change",
+    "roll_back": "roll_back",
+    "change_level": None,
+    "extend": None,
+    "log_work": None,
+    "comment": None,
+}
+
+
+def available_actions(user, ticket: Ticket, roles: set[str] | None = None) -> set[str]:
+    """The actions the user may take on the ticket now: their role allows it and the state
+    machine has the transition from the ticket's state. What the portal offers as buttons."""
+    held = roles if roles is not None else roles_on_contract(user, ticket.contract)
+    available = set()
+    for action, transition in TRANSITIONS.items():
+        if not may(user, action, ticket, roles=held):
+            continue
+        if transition is None:
+            if ticket.is_open or action == "comment":
+                available.add(action)
+        elif can_proceed(getattr(ticket, transition)):
+            available.add(action)
+    return available

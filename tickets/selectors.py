@@ -18,12 +18,46 @@ def running_clocks() -> QuerySet[TicketClock]:
 
 
 def with_next_due(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """Annotate `next_due_at`: the earliest deadline of a running clock (None if none runs).
+    """Annotate `next_due_at`: the earliest deadline of a running clock (None if none runs),
+    and `next_warn_at`: when that clock's warning threshold is passed.
 
     Served by the partial index clock_running_due (ticket, due_at).
     """
-    earliest = running_clocks().filter(ticket=OuterRef("pk")).order_by("due_at").values("due_at")
-    return queryset.annotate(next_due_at=Subquery(earliest[:1]))
+    earliest = running_clocks().filter(ticket=OuterRef("pk")).order_by("due_at")
+    return queryset.annotate(
+        next_due_at=Subquery(earliest.values("due_at")[:1]),
+        next_warn_at=Subquery(earliest.values("warn_at")[:1]),
+    )
+
+
+class Urgency:
+    OK = "ok"
+    WARNING = "warning"
+    BREACHED = "breached"
+
+
+def urgency(ticket: Ticket, now) -> str:
+    """How close the ticket's next deadline is, for colouring lists (needs with_next_due)."""
+    if ticket.next_due_at is None:
+        return Urgency.OK
+    if ticket.next_due_at <= now:
+        return Urgency.BREACHED
+    if ticket.next_warn_at is not None and ticket.next_warn_at <= now:
+        return Urgency.WARNING
+    return Urgency.OK
+
+
+def vendor_queue(user) -> QuerySet[Ticket]:
+    """Open tickets of the contracts the user's organisation serves as vendor."""
+    from contracts.models import Membership
+
+    vendors = Membership.objects.filter(user=user).values("organization_id")
+    tickets = Ticket.objects.visible_to(user).open()
+    if not user.is_superuser:
+        tickets = tickets.filter(contract__vendor_id__in=vendors)
+    return with_next_due(
+        tickets.select_related("contract__hospital", "system", "service_class", "assignee")
+    )
 
 
 def with_list_relations(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:

@@ -151,6 +151,11 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("ticket-detail", kwargs={"number": self.number})
+
     @property
     def level(self) -> int | None:
         return self.service_class.level

@@ -7,7 +7,19 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models.tickets import Ticket
+from tickets.models.tickets import State, Ticket
+
+# What a timeline line says when it is not a state change.
+EVENT_LABELS = {
+    "tickets.ticket.reported": _("reported the fault"),
+    "tickets.ticket.commented": _("commented"),
+    "tickets.ticket.edited": _("corrected the report"),
+    "tickets.ticket.level_changed": _("changed the level"),
+    "tickets.ticket.work_logged": _("logged work"),
+    "tickets.ticket.file_attached": _("attached a file"),
+    "tickets.ticket.outage_recorded": _("recorded an outage"),
+    "tickets.clock.extended": _("extended a clock with the hospital's consent"),
+}
 
 
 class Event(models.Model):
@@ -43,6 +55,13 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def label(self) -> str:
+        """ "→ Resolved" for a state change, else what happened, for people to read."""
+        if self.to_state:
+            return f"→ {State(self.to_state).label}"
+        return str(EVENT_LABELS.get(self.action, ""))
 
 
 class WorkMode(models.TextChoices):

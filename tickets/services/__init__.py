@@ -1,6 +1,7 @@
 """Everything that changes a ticket. Each service guards (role, state), locks the row,
 changes state and clocks, appends to the timeline, and queues notifications after commit."""
 
+from tickets.services._common import ACTION_LABELS
 from tickets.services.changes import (
     approve_plan,
     complete_change,
@@ -33,6 +34,7 @@ from tickets.services.work import (
 )
 
 __all__ = [
+    "ACTION_LABELS",
     "ATTACHMENT_EXTENSIONS",
     "ATTACHMENT_MAX_BYTES",
     "acknowledge",

@@ -1,0 +1,760 @@
+"""The figures of a contract's quarterly and annual reports, computed from the tickets.
+
+Every function here is a plain read: it takes a contract, a period (reports.periods.Period)
+and, where the answer depends on the moment it is asked, `now`; it returns a frozen
+dataclass and changes nothing. The dashboard shows them and the PDF reports print them, so
+both always agree. Each function runs a fixed number of queries, however many tickets the
+period holds: counting, summing and grouping happen in the database; only the durations
+behind a percentile are read row by row (two timestamps a ticket).
+
+Times are counted in Asia/Shanghai: a period runs from midnight of its first day to
+midnight after its last (Period.bounds()).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Clock, ClockTarget, Contract, ServiceClass, TicketKind
+from reports.periods import SHANGHAI, Period
+from tickets.availability import downtime as availability_downtime
+from tickets.models import Ticket, TicketClock, Worklog, WorkMode
+
+PERSON_DAY_MINUTES = 8 * 60  # one person-day is eight hours of work
+PERCENTILE = 90
+
+HUNDREDTH = Decimal("0.01")
+TENTH = Decimal("0.1")
+
+
+def _round(value: Decimal | Fraction, step: Decimal = HUNDREDTH) -> Decimal:
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    return value.quantize(step, rounding=ROUND_HALF_UP)
+
+
+def _tickets(contract: Contract, period: Period):
+    start, end = period.bounds()
+    return Ticket.objects.filter(contract=contract, created_at__gte=start, created_at__lt=end)
+
+
+# --- tickets by kind, level, system and month --------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountRow:
+    """One line of a breakdown: what was counted (`key`), how it reads, and how many."""
+
+    key: str | int | None
+    label: str
+    count: int
+
+
+def tickets_by_kind(contract: Contract, period: Period) -> tuple[CountRow, ...]:
+    """Tickets created in the period, by kind (fault, service request, consultation,
+    change). Only kinds with at least one ticket appear, in the order of TicketKind."""
+    counts = dict(_tickets(contract, period).order_by().values_list("kind").annotate(n=Count("id")))
+    return tuple(
+        CountRow(key=kind, label=label, count=counts[kind])
+        for kind, label in TicketKind.choices
+        if counts.get(kind)
+    )
+
+
+def tickets_by_level(contract: Contract, period: Period) -> tuple[CountRow, ...]:
+    """Tickets created in the period, by the row of the SLA table they are filed under now
+    (fault levels and service-request categories; after a level change, the new level).
+    Every row of the contract's table appears, with 0 where nothing was filed, in the
+    table's order. The key is the row's fault level, or its code for a row without one."""
+    start, end = period.bounds()
+    rows = (
+        ServiceClass.objects.filter(contract=contract)
+        .annotate(
+            n=Count(
+                "tickets",
+                filter=Q(tickets__created_at__gte=start, tickets__created_at__lt=end),
+            )
+        )
+        .order_by("position", "level", "code")
+    )
+    return tuple(
+        CountRow(key=row.level if row.level is not None else row.code, label=row.name, count=row.n)
+        for row in rows
+    )
+
+
+def tickets_by_system(contract: Contract, period: Period) -> tuple[CountRow, ...]:
+    """Tickets created in the period, by the system, subsystem or module they were filed
+    against (labelled with its path in the hospital's tree), most tickets first."""
+    rows = (
+        _tickets(contract, period)
+        .order_by()
+        .values(
+            "system_id",
+            "system__name",
+            "system__parent__name",
+            "system__parent__parent__name",
+        )
+        .annotate(n=Count("id"))
+    )
+    result = [
+        CountRow(
+            key=row["system_id"],
+            label=" / ".join(
+                name
+                for name in (
+                    row["system__parent__parent__name"],
+                    row["system__parent__name"],
+                    row["system__name"],
+                )
+                if name
+            ),
+            count=row["n"],
+        )
+        for row in rows
+    ]
+    return tuple(sorted(result, key=lambda row: (-row.count, row.label)))
+
+
+OTHER_KINDS_LABEL = _("Other kinds")
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: dt.date  # the first day of the month
+    counts: tuple[int, ...]  # aligned with MonthlyTickets.levels
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass(frozen=True)
+class MonthlyTickets:
+    """Tickets per month, split by fault level: `levels` is the order of the split (1 first,
+    None last for every ticket without a level), `labels` how each part reads."""
+
+    levels: tuple[int | None, ...]
+    labels: tuple[str, ...]
+    months: tuple[MonthRow, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(month.total for month in self.months)
+
+
+def tickets_by_month(contract: Contract, period: Period) -> MonthlyTickets:
+    """Tickets created in the period, per calendar month (Shanghai time) and fault level.
+    Every month the period touches appears, with zeros where nothing was filed. Tickets
+    without a level (service requests, consultations, changes) form one part, "other kinds".
+    The split has only the levels that occur."""
+    rows = (
+        _tickets(contract, period)
+        .order_by()
+        .annotate(month=TruncMonth("created_at", tzinfo=SHANGHAI))
+        .values("month", "service_class__level")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[tuple[dt.date, int | None], int] = defaultdict(int)
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, dt.datetime):
+            month = month.astimezone(SHANGHAI).date() if month.tzinfo else month.date()
+        counts[(month.replace(day=1), row["service_class__level"])] += row["n"]
+    present = {level for _month, level in counts}
+    levels = tuple(sorted(level for level in present if level is not None)) + (
+        (None,) if None in present else ()
+    )
+    names = dict(
+        contract.service_classes.filter(kind=TicketKind.FAULT).values_list("level", "name")
+    )
+    labels = tuple(
+        OTHER_KINDS_LABEL
+        if level is None
+        else names.get(level, str(_("Level %(level)s") % {"level": level}))
+        for level in levels
+    )
+    months = tuple(
+        MonthRow(month=month, counts=tuple(counts.get((month, level), 0) for level in levels))
+        for month in period.months()
+    )
+    return MonthlyTickets(levels=levels, labels=labels, months=months)
+
+
+# --- SLA compliance ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Clocks counted for compliance: met on time, breached, and still running before their
+    deadline (pending: neither kept nor broken yet, so left out of the percentage)."""
+
+    on_time: int = 0
+    breached: int = 0
+    pending: int = 0
+
+    @property
+    def counted(self) -> int:
+        """The clocks that fell due: kept or broken."""
+        return self.on_time + self.breached
+
+    @property
+    def percent(self) -> Decimal | None:
+        """On time as a share of the clocks that fell due, to 0.1 %; None if none did."""
+        if not self.counted:
+            return None
+        return _round(Fraction(100 * self.on_time, self.counted), TENTH)
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            self.on_time + other.on_time,
+            self.breached + other.breached,
+            self.pending + other.pending,
+        )
+
+
+@dataclass(frozen=True)
+class ClockCompliance:
+    clock: str  # respond, arrive, resolve
+    label: str
+    tally: Tally
+
+
+@dataclass(frozen=True)
+class LevelCompliance:
+    """The compliance of one row of the SLA table (a fault level or a category)."""
+
+    level: int | None
+    label: str
+    tally: Tally
+    by_clock: tuple[ClockCompliance, ...]
+
+
+@dataclass(frozen=True)
+class SlaCompliance:
+    overall: Tally
+    by_clock: tuple[ClockCompliance, ...]
+    by_level: tuple[LevelCompliance, ...]
+
+    def for_clock(self, clock: str) -> ClockCompliance | None:
+        return next((row for row in self.by_clock if row.clock == clock), None)
+
+
+def _in_scope(contract: Contract, period: Period) -> Q:
+    start, end = period.bounds()
+    return Q(ticket__contract=contract, is_active=True) & (
+        Q(due_at__gte=start, due_at__lt=end) | Q(met_at__gte=start, met_at__lt=end)
+    )
+
+
+def _breached(now: dt.datetime) -> Q:
+    return (
+        Q(breached_at__isnull=False)
+        | Q(met_at__gt=F("due_at"))
+        | Q(met_at__isnull=True, due_at__lte=now)
+    )
+
+
+_ON_TIME = Q(breached_at__isnull=True, met_at__isnull=False) & (
+    Q(due_at__isnull=True) | Q(met_at__lte=F("due_at"))
+)
+
+
+def sla_compliance(contract: Contract, period: Period, now: dt.datetime) -> SlaCompliance:
+    """SLA compliance per clock (respond, arrive, resolve) and per row of the SLA table.
+
+    The clocks counted are the active clocks (a clock a level change removed does not
+    count) of the contract's tickets that were due in the period or met in the period
+    (a clock due in one period and met late in the next counts in both).
+
+    - On time: met at or before its deadline (met_at <= due_at). The deadline already
+      includes every extension and hold the hospital agreed to, so an extended clock met
+      within its extension is on time.
+    - Breached: a breach was recorded (breached_at), or it was met after its deadline, or it
+      is still running and its deadline has passed by `now` (the breach sweep may not have
+      recorded it yet).
+    - Pending: still running with its deadline after `now`; it is neither, and left out.
+
+    Compliance is on time / (on time + breached) × 100, to 0.1 %; None when no clock fell
+    due (nothing to judge). The clocks listed are those the contract's SLA table sets, plus
+    any other that has a clock in scope, in the order respond, arrive, resolve. The level
+    of a ticket is the row it is filed under now.
+    """
+    rows = (
+        TicketClock.objects.filter(_in_scope(contract, period))
+        .order_by()
+        .values(
+            "name",
+            "ticket__service_class_id",
+            "ticket__service_class__name",
+            "ticket__service_class__level",
+            "ticket__service_class__position",
+            "ticket__service_class__code",
+        )
+        .annotate(
+            total=Count("id"),
+            on_time=Count("id", filter=_ON_TIME),
+            breached=Count("id", filter=_breached(now)),
+        )
+    )
+    set_by_table = set(
+        ClockTarget.objects.filter(service_class__contract=contract)
+        .order_by()
+        .values_list("clock", flat=True)
+        .distinct()
+    )
+    per_clock: dict[str, Tally] = defaultdict(Tally)
+    per_level: dict[int, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
+    level_info: dict[int, tuple] = {}
+    for row in rows:
+        tally = Tally(
+            on_time=row["on_time"],
+            breached=row["breached"],
+            pending=row["total"] - row["on_time"] - row["breached"],
+        )
+        per_clock[row["name"]] += tally
+        key = row["ticket__service_class_id"]
+        per_level[key][row["name"]] += tally
+        level_info[key] = (
+            row["ticket__service_class__position"],
+            row["ticket__service_class__level"],
+            row["ticket__service_class__code"],
+            row["ticket__service_class__name"],
+        )
+    clocks = [name for name in Clock.values if name in set_by_table or name in per_clock]
+    labels = dict(Clock.choices)
+
+    def clock_rows(tallies: dict[str, Tally], names: Iterable[str]) -> tuple[ClockCompliance, ...]:
+        return tuple(
+            ClockCompliance(clock=name, label=labels[name], tally=tallies.get(name, Tally()))
+            for name in names
+        )
+
+    by_level = []
+    for key in sorted(
+        level_info, key=lambda k: (level_info[k][0], level_info[k][1] or 0, level_info[k][2])
+    ):
+        tallies = per_level[key]
+        _position, level, _code, name = level_info[key]
+        by_level.append(
+            LevelCompliance(
+                level=level,
+                label=name,
+                tally=sum(tallies.values(), Tally()),
+                by_clock=clock_rows(tallies, [c for c in Clock.values if c in tallies]),
+            )
+        )
+    return SlaCompliance(
+        overall=sum(per_clock.values(), Tally()),
+        by_clock=clock_rows(per_clock, clocks),
+        by_level=tuple(by_level),
+    )
+
+
+# --- breaches ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Breach:
+    """One clock that missed its deadline. `met_at` None: still running, late until now."""
+
+    ticket_id: int
+    ticket_number: str
+    ticket_title: str
+    level: int | None
+    level_label: str
+    clock: str
+    clock_label: str
+    due_at: dt.datetime
+    met_at: dt.datetime | None
+    minutes_late: int
+
+    @property
+    def still_open(self) -> bool:
+        return self.met_at is None
+
+    @property
+    def hours_late(self) -> Decimal:
+        return _round(Decimal(self.minutes_late) / 60, TENTH)
+
+
+def minutes_late(due_at: dt.datetime, met_at: dt.datetime | None, now: dt.datetime) -> int:
+    """Whole minutes from the deadline to when the clock was met (or to `now` while it runs),
+    any part of a minute counted as a minute; never below 0."""
+    seconds = ((met_at or now) - due_at).total_seconds()
+    return max(0, math.ceil(seconds / 60))
+
+
+def _breach_rows(queryset, now: dt.datetime) -> tuple[Breach, ...]:
+    labels = dict(Clock.choices)
+    rows = queryset.order_by("due_at", "ticket__number", "id").values(
+        "ticket_id",
+        "ticket__number",
+        "ticket__title",
+        "ticket__service_class__level",
+        "ticket__service_class__name",
+        "name",
+        "due_at",
+        "met_at",
+    )
+    return tuple(
+        Breach(
+            ticket_id=row["ticket_id"],
+            ticket_number=row["ticket__number"],
+            ticket_title=row["ticket__title"],
+            level=row["ticket__service_class__level"],
+            level_label=row["ticket__service_class__name"],
+            clock=row["name"],
+            clock_label=labels.get(row["name"], row["name"]),
+            due_at=row["due_at"],
+            met_at=row["met_at"],
+            minutes_late=minutes_late(row["due_at"], row["met_at"], now),
+        )
+        for row in rows
+    )
+
+
+def breaches(contract: Contract, period: Period, now: dt.datetime) -> tuple[Breach, ...]:
+    """Every breached clock of sla_compliance()'s count for the period (same scope and
+    same rule: recorded breach, met late, or running past its deadline at `now`), earliest
+    deadline first. How late: see minutes_late()."""
+    return _breach_rows(
+        TicketClock.objects.filter(_in_scope(contract, period))
+        .filter(_breached(now))
+        .filter(due_at__isnull=False),
+        now,
+    )
+
+
+def open_breaches(contract: Contract, now: dt.datetime) -> tuple[Breach, ...]:
+    """Clocks of the contract running now past their deadline (active, not met,
+    due_at <= now), whatever the period: what needs attention today. Earliest first."""
+    return _breach_rows(
+        TicketClock.objects.filter(
+            ticket__contract=contract, is_active=True, met_at__isnull=True, due_at__lte=now
+        ),
+        now,
+    )
+
+
+# --- response and resolution times ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DurationStats:
+    """Durations in minutes (to 0.1): how many, their mean, their 90th percentile."""
+
+    count: int
+    mean_minutes: Decimal | None
+    p90_minutes: Decimal | None
+
+    @property
+    def mean_hours(self) -> Decimal | None:
+        return None if self.mean_minutes is None else _round(self.mean_minutes / 60, TENTH)
+
+    @property
+    def p90_hours(self) -> Decimal | None:
+        return None if self.p90_minutes is None else _round(self.p90_minutes / 60, TENTH)
+
+
+@dataclass(frozen=True)
+class Timings:
+    response: DurationStats
+    resolution: DurationStats
+
+
+def nearest_rank(values: list, percent: int = PERCENTILE):
+    """The nearest-rank percentile: sort the n values ascending and take the one at rank
+    ceil(percent / 100 × n) (ranks start at 1). It is always one of the values; with ten
+    values the 90th percentile is the 9th smallest, with five it is the largest."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(Fraction(percent, 100) * len(ordered)))
+    return ordered[rank - 1]
+
+
+def duration_stats(seconds: list[float]) -> DurationStats:
+    if not seconds:
+        return DurationStats(count=0, mean_minutes=None, p90_minutes=None)
+    total = sum(Fraction(value) for value in seconds)
+    return DurationStats(
+        count=len(seconds),
+        mean_minutes=_round(total / len(seconds) / 60, TENTH),
+        p90_minutes=_round(Fraction(nearest_rank(seconds)) / 60, TENTH),
+    )
+
+
+def timings(contract: Contract, period: Period) -> Timings:
+    """Response and resolution times of the tickets created in the period, in minutes of
+    wall-clock time (not service hours, holds included):
+
+    - response: acknowledged_at − created_at, for the tickets acknowledged so far;
+    - resolution: resolved_at − created_at, for the tickets resolved so far (a reopened
+      ticket counts once it is resolved again).
+
+    Each gives a count, the mean and the 90th percentile by the nearest-rank method (see
+    nearest_rank()), to 0.1 minute.
+    """
+    rows = _tickets(contract, period).values_list("created_at", "acknowledged_at", "resolved_at")
+    response, resolution = [], []
+    for created, acknowledged, resolved in rows:
+        if acknowledged is not None:
+            response.append((acknowledged - created).total_seconds())
+        if resolved is not None:
+            resolution.append((resolved - created).total_seconds())
+    return Timings(response=duration_stats(response), resolution=duration_stats(resolution))
+
+
+# --- yearly targets pro-rated to the period ----------------------------------------------
+
+
+def covered_days(contract: Contract, period: Period) -> list[dt.date]:
+    """The days of the period within the contract's term (starts_on to ends_on)."""
+    overlap = period.overlap(contract.starts_on, contract.ends_on)
+    if overlap is None:
+        return []
+    return [overlap.start + dt.timedelta(days=n) for n in range(overlap.days)]
+
+
+def _days_in_year(year: int) -> int:
+    return (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+
+
+def prorated(yearly, contract: Contract, period: Period) -> Decimal | None:
+    """A yearly figure of the contract (an allowance, a minimum, a quota) pro-rated to the
+    period by days: each day of the period that falls within the contract's term is worth
+    1/365 of it (1/366 in a leap year). A quarter of 92 days fully in force gets 92/365;
+    a whole year in force gets all of it; days outside the term get nothing. To 0.01.
+    None when the contract sets no such figure."""
+    if yearly is None:
+        return None
+    share = sum(
+        (Fraction(1, _days_in_year(day.year)) for day in covered_days(contract, period)),
+        Fraction(0),
+    )
+    return _round(Fraction(Decimal(yearly)) * share)
+
+
+@dataclass(frozen=True)
+class DowntimeFigure:
+    """Level-1 downtime in the period against the availability target pro-rated to it."""
+
+    downtime_hours: Decimal
+    allowed_hours: Decimal | None  # pro-rated to the period
+    yearly_allowed_hours: Decimal | None
+
+    @property
+    def within_target(self) -> bool | None:
+        return None if self.allowed_hours is None else self.downtime_hours <= self.allowed_hours
+
+    @property
+    def percent_of_allowance(self) -> Decimal | None:
+        if not self.allowed_hours:
+            return None
+        return _round(Fraction(self.downtime_hours * 100) / Fraction(self.allowed_hours), TENTH)
+
+
+def downtime(contract: Contract, period: Period, now: dt.datetime) -> DowntimeFigure:
+    """Service downtime within the period, as tickets.availability counts it (the outages
+    recorded on level-1 faults, overlapping outages counted once, an outage still open
+    counted until `now`), in hours to 0.01. The contract's allowance is per year
+    (allowed_downtime_hours); it is pro-rated to the period by days (see prorated())."""
+    start, end = period.bounds()
+    hours = Decimal(availability_downtime(contract, start, end, now).total_seconds()) / 3600
+    return DowntimeFigure(
+        downtime_hours=_round(hours),
+        allowed_hours=prorated(contract.allowed_downtime_hours, contract, period),
+        yearly_allowed_hours=contract.allowed_downtime_hours,
+    )
+
+
+# --- on-site days and person-days --------------------------------------------------------
+
+
+def onsite_dates_from_inspections(contract: Contract, period: Period) -> frozenset[dt.date]:
+    """HOOK for the inspections app: the dates of on-site inspections of the contract in
+    the period, which count as on-site days (C2: quarterly inspections count). Returns
+    nothing until inspections are recorded in OpsDesk; replace the body then (one query)."""
+    return frozenset()
+
+
+@dataclass(frozen=True)
+class OnsiteDays:
+    dates: tuple[dt.date, ...]  # every distinct on-site date, in order
+    from_worklogs: int
+    from_inspections: int
+    expected: Decimal | None  # the yearly minimum pro-rated to the period
+    yearly_minimum: int | None
+
+    @property
+    def days(self) -> int:
+        return len(self.dates)
+
+    @property
+    def meets_minimum(self) -> bool | None:
+        return None if self.expected is None else self.days >= self.expected
+
+
+def onsite_days(contract: Contract, period: Period) -> OnsiteDays:
+    """On-site days: the distinct dates in the period on which an engineer logged on-site
+    work (a Worklog of mode on_site, by its work date) on any of the contract's tickets,
+    together with the dates of on-site inspections (onsite_dates_from_inspections()); a
+    date counts once however many people or tickets. Measured against the contract's yearly
+    minimum (min_onsite_days) pro-rated to the period by days (see prorated())."""
+    worklog_dates = set(
+        Worklog.objects.filter(
+            ticket__contract=contract,
+            mode=WorkMode.ON_SITE,
+            work_date__gte=period.start,
+            work_date__lt=period.end,
+        )
+        .order_by()
+        .values_list("work_date", flat=True)
+        .distinct()
+    )
+    inspection_dates = {
+        day for day in onsite_dates_from_inspections(contract, period) if period.contains(day)
+    }
+    return OnsiteDays(
+        dates=tuple(sorted(worklog_dates | inspection_dates)),
+        from_worklogs=len(worklog_dates),
+        from_inspections=len(inspection_dates),
+        expected=prorated(contract.min_onsite_days, contract, period),
+        yearly_minimum=contract.min_onsite_days,
+    )
+
+
+@dataclass(frozen=True)
+class PersonDays:
+    minutes: int
+    person_days: Decimal  # minutes / 480, to 0.01
+    quota: Decimal | None  # the yearly quota pro-rated to the period
+    yearly_quota: int | None
+
+    @property
+    def within_quota(self) -> bool | None:
+        return None if self.quota is None else self.person_days <= self.quota
+
+
+def person_days(contract: Contract, period: Period) -> PersonDays:
+    """Person-days of adaptive work: the minutes of the worklogs marked as counting against
+    the quota (counts_against_quota), on the contract's tickets, dated in the period, divided
+    by 480 (one person-day is 8 hours), to 0.01. Measured against the contract's yearly
+    quota (person_day_quota, a maximum) pro-rated to the period by days (see prorated())."""
+    minutes = (
+        Worklog.objects.filter(
+            ticket__contract=contract,
+            counts_against_quota=True,
+            work_date__gte=period.start,
+            work_date__lt=period.end,
+        ).aggregate(total=Sum("minutes"))["total"]
+        or 0
+    )
+    return PersonDays(
+        minutes=minutes,
+        person_days=_round(Fraction(minutes, PERSON_DAY_MINUTES)),
+        quota=prorated(contract.person_day_quota, contract, period),
+        yearly_quota=contract.person_day_quota,
+    )
+
+
+# --- satisfaction ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SatisfactionFigure:
+    count: int
+    mean: Decimal | None  # 1 (very dissatisfied) to 5 (very satisfied), to 0.01
+    distribution: tuple[tuple[int, int], ...]  # (rating, tickets) from 5 down to 1
+
+    def share(self, rating: int) -> Decimal | None:
+        count = dict(self.distribution).get(rating, 0)
+        return _round(Fraction(100 * count, self.count), TENTH) if self.count else None
+
+
+def satisfaction(contract: Contract, period: Period) -> SatisfactionFigure:
+    """The ratings (1–5) the hospital gave to the tickets closed in the period (closed_at
+    within it, a rating given): how many, their mean to 0.01 (None if none), and how many
+    of each rating. A reopened ticket loses its rating until it is confirmed again."""
+    start, end = period.bounds()
+    counts = dict(
+        Ticket.objects.filter(
+            contract=contract,
+            closed_at__gte=start,
+            closed_at__lt=end,
+            satisfaction__isnull=False,
+        )
+        .order_by()
+        .values_list("satisfaction")
+        .annotate(n=Count("id"))
+    )
+    count = sum(counts.values())
+    mean = (
+        _round(Fraction(sum(rating * n for rating, n in counts.items()), count)) if count else None
+    )
+    return SatisfactionFigure(
+        count=count,
+        mean=mean,
+        distribution=tuple((rating, counts.get(rating, 0)) for rating in (5, 4, 3, 2, 1)),
+    )
+
+
+# --- everything at once ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuarterSummary:
+    """Every figure of a contract's period, as the dashboard and the reports show them."""
+
+    contract: Contract
+    period: Period
+    now: dt.datetime
+    by_kind: tuple[CountRow, ...]
+    by_level: tuple[CountRow, ...]
+    by_system: tuple[CountRow, ...]
+    by_month: MonthlyTickets
+    compliance: SlaCompliance
+    breaches: tuple[Breach, ...]
+    open_breaches: tuple[Breach, ...]
+    timings: Timings
+    downtime: DowntimeFigure
+    onsite: OnsiteDays
+    person_days: PersonDays
+    satisfaction: SatisfactionFigure
+
+    @property
+    def tickets_total(self) -> int:
+        return sum(row.count for row in self.by_kind)
+
+
+def quarter_summary(contract: Contract, period: Period, now: dt.datetime) -> QuarterSummary:
+    """All figures of the contract for the period (a quarter, or any Period such as a
+    year) as of `now`, each by the rule of its own function. A fixed number of queries."""
+    return QuarterSummary(
+        contract=contract,
+        period=period,
+        now=now,
+        by_kind=tickets_by_kind(contract, period),
+        by_level=tickets_by_level(contract, period),
+        by_system=tickets_by_system(contract, period),
+        by_month=tickets_by_month(contract, period),
+        compliance=sla_compliance(contract, period, now),
+        breaches=breaches(contract, period, now),
+        open_breaches=open_breaches(contract, now),
+        timings=timings(contract, period),
+        downtime=downtime(contract, period, now),
+        onsite=onsite_days(contract, period),
+        person_days=person_days(contract, period),
+        satisfaction=satisfaction(contract, period),
+    )

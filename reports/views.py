@@ -1,0 +1,76 @@
+"""The vendor manager's per-contract dashboard: one quarter's figures, cards and charts."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contracts.models import Contract, Role
+from contracts.selectors import contract_for
+from reports import charts
+from reports.figures import quarter_summary
+from reports.periods import SHANGHAI, Period
+from tickets.policy import VENDOR_STAFF, roles_on_contract
+
+DASHBOARD_ROLES = VENDOR_STAFF | {Role.HOSPITAL_IT}
+
+
+def may_see_dashboard(user, contract: Contract) -> bool:
+    """Vendor staff of the contract's vendor and hospital IT of its hospital; not reporters."""
+    return user.is_superuser or bool(DASHBOARD_ROLES & roles_on_contract(user, contract))
+
+
+def quarters_of(contract: Contract, today) -> list[Period]:
+    """The quarters of the contract's term up to the current one, latest first."""
+    last = Period.current_quarter(min(contract.ends_on, today))
+    quarter = Period.current_quarter(contract.starts_on)
+    found = []
+    while quarter.start <= last.start:
+        found.append(quarter)
+        quarter = quarter.next()
+    return list(reversed(found))
+
+
+@login_required
+def contract_dashboard(request, code: str):
+    contract = contract_for(request.user, code)  # 404 for a contract not the user's
+    if not may_see_dashboard(request.user, contract):
+        return render(request, "reports/forbidden.html", {"contract": contract}, status=403)
+    now = timezone.now()
+    today = now.astimezone(SHANGHAI).date()
+    current = Period.current_quarter(today)
+    asked = request.GET.get("quarter", "")
+    try:
+        period = Period.parse_quarter(asked) if asked else current
+    except ValueError:
+        messages.warning(
+            request,
+            _("“%(value)s” is not a quarter (write it like 2026-Q3); showing the current one.")
+            % {"value": asked[:20]},
+        )
+        period = current
+    summary = quarter_summary(contract, period, now)
+    in_force = period.overlap(contract.starts_on, contract.ends_on)
+    next_period = period.next()
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "contract": contract,
+            "period": period,
+            "summary": summary,
+            "now": now,
+            "in_force": in_force,
+            "previous_period": period.previous(),
+            "next_period": next_period if next_period.start <= today else None,
+            "quarters": quarters_of(contract, today),
+            "charts": {
+                "months": charts.monthly_tickets_chart(summary.by_month),
+                "compliance": charts.compliance_chart(summary.compliance),
+                "downtime": charts.downtime_chart(summary.downtime),
+            },
+        },
+    )

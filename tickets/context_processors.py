@@ -1,0 +1,23 @@
+"""Which parts of the portal the navigation offers: hospital pages, vendor pages, or both."""
+
+from __future__ import annotations
+
+from django.utils.functional import SimpleLazyObject
+
+from contracts.models import HOSPITAL_ROLES, Membership, Role
+from tickets.policy import VENDOR_STAFF
+
+
+def _sides(user) -> dict[str, bool]:
+    if not user.is_authenticated:
+        return {"hospital": False, "vendor": False, "dispatch": False}
+    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    return {
+        "hospital": bool(roles & HOSPITAL_ROLES) or user.is_superuser,
+        "vendor": bool(roles & VENDOR_STAFF) or user.is_superuser,
+        "dispatch": bool(roles & {Role.DISPATCHER, Role.VENDOR_MANAGER}) or user.is_superuser,
+    }
+
+
+def portal_navigation(request) -> dict:
+    return {"sides": SimpleLazyObject(lambda: _sides(request.user))}

@@ -1,0 +1,183 @@
+"""A ticket's page: its facts, clocks, timeline, and the actions the person may take."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from api.actions import ACTIONS_BY_SLUG
+from contracts.models import Membership, Role
+from knowledge.selectors import article_from_ticket
+from tickets import selectors, services
+from tickets.errors import TicketError
+from tickets.models import PauseReason, State, Ticket, Worklog, WorkMode
+from tickets.policy import available_actions, roles_on_contract
+
+
+def _ticket(request, number: str) -> Ticket:
+    tickets = selectors.with_timeline(
+        selectors.with_list_relations(Ticket.objects.visible_to(request.user))
+    ).prefetch_related(Prefetch("worklogs", queryset=Worklog.objects.select_related("engineer")))
+    return get_object_or_404(tickets, number=number)
+
+
+def _engineers(ticket: Ticket):
+    return [
+        membership.user
+        for membership in Membership.objects.filter(
+            organization_id=ticket.contract.vendor_id, role=Role.ENGINEER, user__is_active=True
+        ).select_related("user")
+    ]
+
+
+def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
+    roles = roles_on_contract(request.user, ticket.contract)
+    actions = available_actions(request.user, ticket, roles=roles)
+    context = {
+        "ticket": ticket,
+        "clocks": [clock for clock in ticket.clocks.all() if clock.is_active],
+        "actions": actions,
+        "state_actions": actions - {"comment", "log_work"},
+        "is_vendor": bool(roles & {Role.ENGINEER, Role.DISPATCHER, Role.VENDOR_MANAGER}),
+        "engineers": _engineers(ticket) if {"assign", "take"} & actions else [],
+        "levels": ticket.contract.service_classes.filter(kind=ticket.kind).exclude(
+            pk=ticket.service_class_id
+        )
+        if "change_level" in actions
+        else [],
+        "hold_reasons": [
+            c for c in PauseReason.choices if c[0] != PauseReason.AWAITING_CONFIRMATION
+        ],
+        "work_modes": WorkMode.choices,
+        "extendable": [
+            clock
+            for clock in ticket.clocks.all()
+            if clock.is_running
+            and (target := ticket.service_class.clock_target(clock.name))
+            and target.extendable_with_consent
+        ]
+        if "extend" in actions
+        else [],
+        "article": article_from_ticket(request.user, ticket),
+        "may_draft_article": bool(roles & {Role.ENGINEER, Role.DISPATCHER, Role.VENDOR_MANAGER})
+        and ticket.state in (State.RESOLVED, State.CLOSED, State.DONE),
+        "errors": errors or {},
+        "posted": posted or {},
+        "now": timezone.now(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "tickets/detail.html", context, status=status)
+
+
+@login_required
+def ticket_detail(request, number: str):
+    return _page(request, _ticket(request, number))
+
+
+def _next(request, ticket: Ticket) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return ticket.get_absolute_url()
+
+
+@login_required
+@require_POST
+def ticket_action(request, number: str, slug: str):
+    """One action, validated and performed exactly as the API does it."""
+    action = ACTIONS_BY_SLUG.get(slug)
+    if action is None:
+        raise Http404
+    ticket = _ticket(request, number)
+    body = action.body(data=request.POST, context={"ticket": ticket, "request": request})
+    if not body.is_valid():
+        return _page(
+            request, ticket, errors={slug: body.errors}, posted={slug: request.POST}, status=400
+        )
+    try:
+        action.perform(ticket, request.user, body.validated_data)
+    except TicketError as exc:
+        messages.error(request, str(exc))
+        return _page(request, _ticket(request, number), posted={slug: request.POST}, status=409)
+    messages.success(request, _("Done: %(action)s.") % {"action": action.label})
+    return redirect(_next(request, ticket))
+
+
+@login_required
+@require_POST
+def ticket_comment(request, number: str):
+    ticket = _ticket(request, number)
+    try:
+        services.add_comment(ticket=ticket, by=request.user, text=request.POST.get("text", ""))
+    except TicketError as exc:
+        messages.error(request, str(exc))
+        return _page(request, ticket, posted={"comment": request.POST}, status=400)
+    return redirect(ticket.get_absolute_url() + "#timeline")
+
+
+@login_required
+@require_POST
+def ticket_worklog(request, number: str):
+    from api.serializers.records import WorklogSerializer
+
+    ticket = _ticket(request, number)
+    body = WorklogSerializer(data=request.POST)
+    if not body.is_valid():
+        return _page(
+            request,
+            ticket,
+            errors={"worklog": body.errors},
+            posted={"worklog": request.POST},
+            status=400,
+        )
+    try:
+        services.log_work(ticket=ticket, by=request.user, **body.validated_data)
+    except TicketError as exc:
+        messages.error(request, str(exc))
+        return _page(request, ticket, posted={"worklog": request.POST}, status=400)
+    messages.success(request, _("Work logged."))
+    return redirect(ticket.get_absolute_url() + "#worklogs")
+
+
+@login_required
+@require_POST
+def ticket_attach(request, number: str):
+    ticket = _ticket(request, number)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file first."))
+    else:
+        try:
+            services.attach_file(ticket=ticket, by=request.user, upload=upload)
+        except TicketError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("File attached."))
+    return redirect(ticket.get_absolute_url() + "#attachments")
+
+
+@login_required
+def attachment_download(request, number: str, pk: int):
+    from django.http import FileResponse
+
+    ticket = _ticket(request, number)
+    attachment = get_object_or_404(ticket.attachments.all(), pk=pk)
+    try:
+        content = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        content,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
