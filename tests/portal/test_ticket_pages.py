@@ -141,3 +141,30 @@ def test_a_dispatcher_assigns_from_the_board_in_one_step(portal):
     assert response.status_code == 302 and response["Location"] == "/dispatch/"
     ticket.refresh_from_db()
     assert (ticket.state, ticket.assignee) == ("dispatched", engineer)
+
+
+def test_hospital_it_approves_a_change_plan_on_the_ticket_page(portal):
+    from contracts.models import ServiceClass
+
+    change = ServiceClass.objects.get(contract__code="fd-internet", kind="change")
+    contract = change.contract
+    reporter = login("fd-reporter")
+    response = reporter.post(
+        "/contracts/fd-internet/report/",
+        {
+            "system": contract.systems.first().pk,
+            "service_class": change.pk,
+            "title": "升级挂号接口",
+            "description": "升级到新版本",
+            "contact_phone": "13816880001",
+        },
+    )
+    url = response["Location"]
+    engineer, hospital_it = login("sk-engineer"), login("fd-it")
+    assert engineer.post(f"{url}acknowledge/", {}).status_code == 302
+    plans = {"upgrade_plan": "周日凌晨升级", "rollback_plan": "还原备份"}
+    assert engineer.post(f"{url}submit-plan/", plans).status_code == 302
+    page = hospital_it.get(url).content.decode()
+    assert 'id="action-approve-plan"' in page and "周日凌晨升级" in page
+    assert hospital_it.post(f"{url}approve-plan/", {"note": "同意"}).status_code == 302
+    assert Ticket.objects.get().state == "approved"
