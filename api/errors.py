@@ -28,6 +28,7 @@ TICKET_ERROR_STATUS = {
     "reopen_window_passed": status.HTTP_409_CONFLICT,
     "not_extendable": status.HTTP_409_CONFLICT,
     "extension_too_long": status.HTTP_409_CONFLICT,
+    "file_missing": status.HTTP_404_NOT_FOUND,
 }
 
 

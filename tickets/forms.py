@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Contract, ServiceClass
 from contracts.selectors import system_tree
 from opsdesk.validators import validate_phone
-from tickets.services import ATTACHMENT_EXTENSIONS, ATTACHMENT_MAX_BYTES
+from tickets.errors import TicketError
+from tickets.services import check_upload
 
 MAX_FILES = 10
 
@@ -79,15 +80,8 @@ class ReportForm(forms.Form):
         if len(files) > MAX_FILES:
             raise forms.ValidationError(_("Attach at most 10 files."))
         for upload in files:
-            extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-            if extension not in ATTACHMENT_EXTENSIONS:
-                raise forms.ValidationError(
-                    _("Files of this type cannot be attached: %(name)s."),
-                    params={"name": upload.name},
-                )
-            if upload.size > ATTACHMENT_MAX_BYTES:
-                raise forms.ValidationError(
-                    _("Attachments are limited to 20 MB; %(name)s is larger."),
-                    params={"name": upload.name},
-                )
+            try:
+                check_upload(upload)
+            except TicketError as exc:
+                raise forms.ValidationError(str(exc)) from exc
         return files

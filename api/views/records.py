@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -23,6 +20,7 @@ from api.serializers.records import (
 from api.serializers.tickets import AttachmentSerializer, EventSerializer
 from api.views.tickets import ticket_for
 from tickets import services
+from tickets.downloads import attachment_response
 from tickets.models import Attachment, Event, Worklog
 
 COMMENT_ACTION = "tickets.ticket.commented"
@@ -113,17 +111,4 @@ class AttachmentDownloadView(APIView):
     def get(self, request, pk: int, attachment_pk: int):
         ticket = ticket_for(request, pk)
         attachment = get_object_or_404(Attachment, ticket=ticket, pk=attachment_pk)
-        try:
-            content = attachment.file.open("rb")
-        except FileNotFoundError as exc:
-            raise NotFound(
-                _("The file is missing from storage; ask the uploader to attach it again.")
-            ) from exc
-        response = FileResponse(
-            content,
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type="application/octet-stream",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment_response(attachment)

@@ -168,3 +168,33 @@ def test_hospital_it_approves_a_change_plan_on_the_ticket_page(portal):
     assert 'id="action-approve-plan"' in page and "周日凌晨升级" in page
     assert hospital_it.post(f"{url}approve-plan/", {"note": "同意"}).status_code == 302
     assert Ticket.objects.get().state == "approved"
+
+
+def test_a_file_lost_from_storage_is_explained_on_the_ticket_page_not_a_traceback(
+    portal, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    reporter = login("yn-reporter")
+    ticket = file_in_browser(reporter)
+    upload = SimpleUploadedFile("错误截图.png", b"\x89PNG", content_type="image/png")
+    reporter.post(f"{ticket.get_absolute_url()}attach/", {"file": upload})
+    attachment = ticket.attachments.get()
+    for path in tmp_path.rglob("*.png"):
+        path.unlink()
+    response = reporter.get(f"{ticket.get_absolute_url()}attachments/{attachment.pk}/", follow=True)
+    assert "文件已不在存储中" in response.content.decode()
+
+
+def test_a_report_with_a_forbidden_file_type_keeps_the_text_and_files_nothing(portal):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = SimpleUploadedFile("页面.html", b"<script>", content_type="text/html")
+    response = login("yn-reporter").post(
+        "/contracts/yn-his/report/", {**report_form(), "attachments": [page]}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "页面.html" in html and "收费窗口全部报错。" in html
+    assert Ticket.objects.count() == 0

@@ -269,10 +269,9 @@ ATTACHMENT_EXTENSIONS = frozenset(
 )
 
 
-def attach_file(*, ticket: Ticket, by, upload, now: dt.datetime | None = None) -> Attachment:
-    """Attach a screenshot, log or document; the file is kept outside the static files and
-    only ever served as a download through a permission check."""
-    _require(by, "comment", ticket)
+def check_upload(upload) -> str:
+    """The file's own name (no client path) if it may be attached; TicketError if not.
+    Forms call it before anything is saved, so one bad file never leaves half a ticket."""
     name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ATTACHMENT_EXTENSIONS:
@@ -283,6 +282,14 @@ def attach_file(*, ticket: Ticket, by, upload, now: dt.datetime | None = None) -
         raise TicketError(
             "file_too_large", _("Attachments are limited to 20 MB; %(name)s is larger."), name=name
         )
+    return name
+
+
+def attach_file(*, ticket: Ticket, by, upload, now: dt.datetime | None = None) -> Attachment:
+    """Attach a screenshot, log or document; the file is kept outside the static files and
+    only ever served as a download through a permission check."""
+    _require(by, "comment", ticket)
+    name = check_upload(upload)
     with transaction.atomic():
         attachment = Attachment.objects.create(
             ticket=ticket,

@@ -16,6 +16,7 @@ from api.actions import ACTIONS_BY_SLUG
 from contracts.models import Membership, Role
 from knowledge.selectors import article_from_ticket
 from tickets import selectors, services
+from tickets.downloads import attachment_response
 from tickets.errors import TicketError
 from tickets.models import PauseReason, State, Ticket, Worklog, WorkMode
 from tickets.policy import available_actions, roles_on_contract
@@ -165,19 +166,10 @@ def ticket_attach(request, number: str):
 
 @login_required
 def attachment_download(request, number: str, pk: int):
-    from django.http import FileResponse
-
     ticket = _ticket(request, number)
     attachment = get_object_or_404(ticket.attachments.all(), pk=pk)
     try:
-        content = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        content,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type="application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+        return attachment_response(attachment)
+    except TicketError as exc:
+        messages.error(request, str(exc))
+        return redirect(ticket.get_absolute_url() + "#attachments")
