@@ -148,6 +148,13 @@ def create_article(
     return Article.objects.create(hospital=hospital, author=by, **values)
 
 
+def may_draft(user, ticket: Ticket, roles: set[str] | None = None) -> bool:
+    """Vendor staff of the ticket's contract, once the ticket is solved: what the ticket
+    page asks before offering the button, and what draft_from_ticket enforces."""
+    held = roles if roles is not None else roles_on_contract(user, ticket.contract)
+    return (user.is_superuser or bool(held & VENDOR_STAFF)) and ticket.state in DRAFTABLE_STATES
+
+
 def draft_from_ticket(ticket: Ticket, by) -> tuple[Article, bool]:
     """The draft article for a solved ticket, pre-filled from it: title, description as the
     problem, the resolve note as the solution, the ticket's system.

@@ -151,3 +151,14 @@ class Period:
 
 def _add_month(day: dt.date) -> dt.date:
     return dt.date(day.year + 1, 1, 1) if day.month == 12 else dt.date(day.year, day.month + 1, 1)
+
+
+def quarters_of(contract, today) -> list[Period]:
+    """The quarters of the contract's term up to the current one, latest first."""
+    last = Period.current_quarter(min(contract.ends_on, today))
+    quarter = Period.current_quarter(contract.starts_on)
+    found = []
+    while quarter.start <= last.start:
+        found.append(quarter)
+        quarter = quarter.next()
+    return list(reversed(found))

@@ -8,30 +8,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.models import Contract, Role
 from contracts.selectors import contract_for
 from reports import charts
 from reports.figures import quarter_summary
-from reports.periods import SHANGHAI, Period
-from tickets.policy import VENDOR_STAFF, roles_on_contract
-
-DASHBOARD_ROLES = VENDOR_STAFF | {Role.HOSPITAL_IT}
-
-
-def may_see_dashboard(user, contract: Contract) -> bool:
-    """Vendor staff of the contract's vendor and hospital IT of its hospital; not reporters."""
-    return user.is_superuser or bool(DASHBOARD_ROLES & roles_on_contract(user, contract))
-
-
-def quarters_of(contract: Contract, today) -> list[Period]:
-    """The quarters of the contract's term up to the current one, latest first."""
-    last = Period.current_quarter(min(contract.ends_on, today))
-    quarter = Period.current_quarter(contract.starts_on)
-    found = []
-    while quarter.start <= last.start:
-        found.append(quarter)
-        quarter = quarter.next()
-    return list(reversed(found))
+from reports.periods import SHANGHAI, Period, quarters_of
+from reports.policy import may_see_dashboard
 
 
 @login_required

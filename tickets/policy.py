@@ -71,6 +71,36 @@ def may(user, action: str, ticket: Ticket, roles: set[str] | None = None) -> boo
     return True
 
 
+def engineers_of(contract):
+    """The active engineers of the contract's vendor: whom a ticket may be assigned to."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__organization_id=contract.vendor_id,
+            memberships__role=Role.ENGINEER,
+            is_active=True,
+        )
+        .distinct()
+    )
+
+
+def is_vendor_staff(user) -> bool:
+    return user.is_superuser or Membership.objects.filter(user=user, role__in=VENDOR_STAFF).exists()
+
+
+def sees_all_hospital_tickets(user) -> bool:
+    """Hospital IT and administrators follow every ticket of their hospital; a reporter
+    follows the tickets they filed."""
+    return (
+        user.is_superuser
+        or Membership.objects.filter(
+            user=user, role__in=(Role.HOSPITAL_IT, Role.ADMINISTRATOR)
+        ).exists()
+    )
+
+
 def may_report(user, contract) -> bool:
     return user.is_superuser or bool(ACTION_ROLES["report"] & roles_on_contract(user, contract))
 

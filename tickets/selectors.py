@@ -8,9 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from contracts.models import Membership, Role
+from contracts.selectors import contracts_for
 from tickets.models import OPEN_STATES, Event, Ticket, TicketClock
+from tickets.policy import VENDOR_STAFF, is_vendor_staff, may_report, sees_all_hospital_tickets
 
 
 def running_clocks() -> QuerySet[TicketClock]:
@@ -49,8 +53,6 @@ def urgency(ticket: Ticket, now) -> str:
 
 def vendor_queue(user) -> QuerySet[Ticket]:
     """Open tickets of the contracts the user's organisation serves as vendor."""
-    from contracts.models import Membership
-
     vendors = Membership.objects.filter(user=user).values("organization_id")
     tickets = Ticket.objects.visible_to(user).open()
     if not user.is_superuser:
@@ -124,3 +126,42 @@ def filtered(queryset: QuerySet[Ticket], spec: TicketFilter) -> QuerySet[Ticket]
     if spec.due_after is not None:
         queryset = queryset.filter(next_due_at__gte=spec.due_after)
     return queryset
+
+
+def hospital_tickets(user) -> QuerySet[Ticket]:
+    """The hospital's list: a reporter's own tickets, or all a hospital IT person (or vendor
+    staff) may see; with the next deadline for colouring."""
+    tickets = Ticket.objects.visible_to(user)
+    if not (sees_all_hospital_tickets(user) or is_vendor_staff(user)):
+        tickets = tickets.filter(reporter=user)
+    return with_next_due(
+        tickets.select_related("contract__hospital", "system", "service_class", "assignee")
+    )
+
+
+def engineer_load(user):
+    """The engineers of the user's vendors with how many open tickets each holds, least
+    loaded first: whom a dispatcher can give the next ticket to."""
+    vendors = Membership.objects.filter(user=user, role__in=VENDOR_STAFF).values("organization_id")
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__organization_id__in=vendors,
+            memberships__role=Role.ENGINEER,
+            is_active=True,
+        )
+        .distinct()
+        .annotate(
+            open_tickets=Count(
+                "assigned_tickets",
+                filter=Q(assigned_tickets__state__in=OPEN_STATES),
+                distinct=True,
+            )
+        )
+        .order_by("open_tickets", "full_name")
+    )
+
+
+def reportable_contracts(user, day) -> list:
+    """Contracts in force on `day` under which the user may report a fault."""
+    return [c for c in contracts_for(user).in_force_on(day) if may_report(user, c)]

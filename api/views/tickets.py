@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import create_once
-from api.pagination import Ordering, page_response, paginate
 from api.scoping import within_token_organization
 from api.serializers.tickets import (
     TicketCreateSerializer,
@@ -21,6 +20,7 @@ from api.serializers.tickets import (
     TicketUpdateSerializer,
 )
 from api.views.contracts import visible_contracts
+from opsdesk.keyset import InvalidCursor, Ordering, paginate
 from tickets import selectors, services
 from tickets.models import Ticket
 
@@ -59,14 +59,17 @@ class TicketListView(APIView):
         query.is_valid(raise_exception=True)
         tickets = selectors.with_next_due(selectors.with_list_relations(visible_tickets(request)))
         tickets = selectors.filtered(tickets, query.to_filter(request.user))
-        rows, next_url = paginate(
-            request,
-            tickets,
-            ORDERINGS[query.validated_data["ordering"]],
-            query.validated_data["page_size"],
-            query.validated_data.get("cursor"),
-        )
-        return page_response(TicketSerializer(rows, many=True).data, next_url)
+        try:
+            rows, next_url = paginate(
+                request,
+                tickets,
+                ORDERINGS[query.validated_data["ordering"]],
+                query.validated_data["page_size"],
+                query.validated_data.get("cursor"),
+            )
+        except InvalidCursor as exc:
+            raise serializers.ValidationError({"cursor": [exc.message]}) from exc
+        return Response({"next": next_url, "results": TicketSerializer(rows, many=True).data})
 
     @extend_schema(
         summary="File a ticket (报修)",

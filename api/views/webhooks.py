@@ -79,12 +79,14 @@ class SubscriptionViewSet(
     def perform_create(self, serializer):
         organization_id = self._organization_for_new()
         self._require_manager(organization_id)
-        contract = serializer.validated_data.get("contract")
-        if contract and organization_id not in (contract.hospital_id, contract.vendor_id):
-            raise serializers.ValidationError(
-                {"contract": [_("Choose a contract the organisation is party to.")]}
-            )
-        serializer.save(organization_id=organization_id, created_by=self.request.user)
+        subscription = Subscription(
+            organization_id=organization_id,
+            created_by=self.request.user,
+            **serializer.validated_data,
+        )
+        subscription.full_clean()  # the model's rules (contract of a party …); 400 if broken
+        subscription.save()
+        serializer.instance = subscription
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -95,7 +97,11 @@ class SubscriptionViewSet(
 
     def perform_update(self, serializer):
         self._require_manager(serializer.instance.organization_id)
-        serializer.save()
+        subscription = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(subscription, name, value)
+        subscription.full_clean()
+        subscription.save()
 
     def perform_destroy(self, instance):
         self._require_manager(instance.organization_id)

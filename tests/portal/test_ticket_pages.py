@@ -198,3 +198,11 @@ def test_a_report_with_a_forbidden_file_type_keeps_the_text_and_files_nothing(po
     html = response.content.decode()
     assert "页面.html" in html and "收费窗口全部报错。" in html
     assert Ticket.objects.count() == 0
+
+
+def test_an_edited_page_link_starts_again_from_the_first_page_instead_of_failing(portal):
+    ticket = file_in_browser(login("yn-reporter"))
+    response = login("ny-engineer").get("/queue/?cursor=not-a-cursor")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert ticket.number in page and "请从第一页重新开始" in page

@@ -16,7 +16,7 @@ from tickets.models import (
     Ticket,
     TicketClock,
 )
-from tickets.policy import may
+from tickets.policy import engineers_of, may
 from tickets.services._common import _now, _transition
 
 
@@ -35,11 +35,7 @@ def assign(
     *, ticket: Ticket, by, engineer, note: str = "", now: dt.datetime | None = None
 ) -> Ticket:
     """Dispatch (派工) or re-dispatch (转派) to an engineer of the contract's vendor."""
-    from contracts.models import Membership, Role
-
-    if not Membership.objects.filter(
-        user=engineer, organization_id=ticket.contract.vendor_id, role=Role.ENGINEER
-    ).exists():
+    if not engineers_of(ticket.contract).filter(pk=engineer.pk).exists():
         raise TicketError(
             "invalid",
             _("%(person)s is not an engineer of this contract's vendor."),

@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from api.actions import ACTIONS_BY_SLUG
-from contracts.models import Membership, Role
 from knowledge.selectors import article_from_ticket
+from knowledge.services import may_draft
 from tickets import selectors, services
 from tickets.downloads import attachment_response
 from tickets.errors import TicketError
-from tickets.models import PauseReason, State, Ticket, Worklog, WorkMode
-from tickets.policy import available_actions, roles_on_contract
+from tickets.models import PauseReason, Ticket, Worklog, WorkMode
+from tickets.policy import VENDOR_STAFF, available_actions, engineers_of, roles_on_contract
 
 
 def _ticket(request, number: str) -> Ticket:
@@ -27,15 +27,6 @@ def _ticket(request, number: str) -> Ticket:
         selectors.with_list_relations(Ticket.objects.visible_to(request.user))
     ).prefetch_related(Prefetch("worklogs", queryset=Worklog.objects.select_related("engineer")))
     return get_object_or_404(tickets, number=number)
-
-
-def _engineers(ticket: Ticket):
-    return [
-        membership.user
-        for membership in Membership.objects.filter(
-            organization_id=ticket.contract.vendor_id, role=Role.ENGINEER, user__is_active=True
-        ).select_related("user")
-    ]
 
 
 def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
@@ -46,8 +37,8 @@ def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
         "clocks": [clock for clock in ticket.clocks.all() if clock.is_active],
         "actions": actions,
         "state_actions": actions - {"comment", "log_work"},
-        "is_vendor": bool(roles & {Role.ENGINEER, Role.DISPATCHER, Role.VENDOR_MANAGER}),
-        "engineers": _engineers(ticket) if {"assign", "take"} & actions else [],
+        "is_vendor": bool(roles & VENDOR_STAFF),
+        "engineers": list(engineers_of(ticket.contract)) if "assign" in actions else [],
         "levels": ticket.contract.service_classes.filter(kind=ticket.kind).exclude(
             pk=ticket.service_class_id
         )
@@ -67,8 +58,7 @@ def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
         if "extend" in actions
         else [],
         "article": article_from_ticket(request.user, ticket),
-        "may_draft_article": bool(roles & {Role.ENGINEER, Role.DISPATCHER, Role.VENDOR_MANAGER})
-        and ticket.state in (State.RESOLVED, State.CLOSED, State.DONE),
+        "may_draft_article": may_draft(request.user, ticket, roles=roles),
         "errors": errors or {},
         "posted": posted or {},
         "now": timezone.now(),

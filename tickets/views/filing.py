@@ -9,21 +9,17 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.selectors import contract_for, contracts_for
+from contracts.selectors import contract_for
 from tickets import services
 from tickets.errors import TicketError
 from tickets.forms import ReportForm
 from tickets.policy import may_report
+from tickets.selectors import reportable_contracts
 
 
 @login_required
 def choose_contract(request):
-    today = timezone.localdate()
-    reportable = [
-        contract
-        for contract in contracts_for(request.user).in_force_on(today)
-        if may_report(request.user, contract)
-    ]
+    reportable = reportable_contracts(request.user, timezone.localdate())
     if len(reportable) == 1:
         return redirect("ticket-report", code=reportable[0].code)
     return render(request, "tickets/choose_contract.html", {"contracts": reportable})

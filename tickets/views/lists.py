@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
-from api.pagination import Ordering, paginate
-from contracts.models import Membership, Role
+from opsdesk.keyset import InvalidCursor, Ordering, paginate
 from tickets import selectors
 from tickets.models import OPEN_STATES, Ticket
-from tickets.policy import VENDOR_STAFF
+from tickets.policy import is_vendor_staff, sees_all_hospital_tickets
 
 PAGE_SIZE = 50
 BY_NEXT_DEADLINE = Ordering("next_due_at", nullable=True)
@@ -22,8 +21,13 @@ def _rows(tickets, now) -> list[tuple[Ticket, str]]:
     return [(ticket, selectors.urgency(ticket, now)) for ticket in tickets]
 
 
-def _is_vendor_staff(user) -> bool:
-    return Membership.objects.filter(user=user, role__in=VENDOR_STAFF).exists()
+def _page(request, tickets, ordering: Ordering):
+    """One page; a damaged cursor (an edited link) starts again from the first page."""
+    try:
+        return paginate(request, tickets, ordering, PAGE_SIZE, request.GET.get("cursor") or None)
+    except InvalidCursor as exc:
+        messages.warning(request, exc.message)
+        return paginate(request, tickets, ordering, PAGE_SIZE, None)
 
 
 @login_required
@@ -34,15 +38,13 @@ def queue(request):
     mine = request.GET.get("mine") == "1"
     if mine:
         tickets = tickets.filter(assignee=request.user)
-    page, next_url = paginate(
-        request, tickets, BY_NEXT_DEADLINE, PAGE_SIZE, request.GET.get("cursor") or None
-    )
+    page, next_url = _page(request, tickets, BY_NEXT_DEADLINE)
     context = {
         "rows": _rows(page, now),
         "next_url": next_url,
         "mine": mine,
         "now": now,
-        "is_vendor": _is_vendor_staff(request.user),
+        "is_vendor": is_vendor_staff(request.user),
     }
     template = (
         "tickets/_queue_table.html" if request.headers.get("HX-Request") else "tickets/queue.html"
@@ -63,23 +65,7 @@ def dispatch_board(request):
             *BY_NEXT_DEADLINE.order_by()
         )[:100]
     )
-    vendors = Membership.objects.filter(user=request.user, role__in=VENDOR_STAFF).values(
-        "organization_id"
-    )
-    engineers = (
-        Membership.objects.filter(
-            organization_id__in=vendors, role=Role.ENGINEER, user__is_active=True
-        )
-        .select_related("user")
-        .annotate(
-            open_tickets=Count(
-                "user__assigned_tickets",
-                filter=Q(user__assigned_tickets__state__in=OPEN_STATES),
-                distinct=True,
-            )
-        )
-        .order_by("open_tickets", "user__full_name")
-    )
+    engineers = selectors.engineer_load(request.user)
     context = {
         "unassigned": _rows(unassigned, now),
         "at_risk": _rows(at_risk, now),
@@ -93,24 +79,14 @@ def dispatch_board(request):
 def ticket_list(request):
     """A hospital's tickets: a reporter sees their own, hospital IT all of the hospital's."""
     now = timezone.now()
-    tickets = selectors.with_next_due(
-        Ticket.objects.visible_to(request.user).select_related(
-            "contract", "system", "service_class", "assignee"
-        )
-    )
-    is_it = Membership.objects.filter(
-        user=request.user, role__in=(Role.HOSPITAL_IT, Role.ADMINISTRATOR)
-    ).exists()
-    if not is_it and not _is_vendor_staff(request.user):
-        tickets = tickets.filter(reporter=request.user)
+    tickets = selectors.hospital_tickets(request.user)
+    is_it = sees_all_hospital_tickets(request.user)
     show = request.GET.get("show", "open")
     if show == "open":
         tickets = tickets.filter(state__in=OPEN_STATES)
     elif show == "finished":
         tickets = tickets.exclude(state__in=OPEN_STATES)
-    page, next_url = paginate(
-        request, tickets, NEWEST_FIRST, PAGE_SIZE, request.GET.get("cursor") or None
-    )
+    page, next_url = _page(request, tickets, NEWEST_FIRST)
     return render(
         request,
         "tickets/list.html",

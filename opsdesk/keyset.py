@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from django.db.models import F, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
-from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
+
+class InvalidCursor(ValueError):
+    """A cursor that was not made by paginate(): edited by hand, or cut short."""
+
+    message = _("This cursor is not valid; start again from the first page.")
 
 
 @dataclass(frozen=True)
@@ -63,14 +63,13 @@ def _decode(cursor: str, ordering: Ordering):
         elif not ordering.nullable:
             raise ValueError(cursor)
     except (ValueError, KeyError, TypeError, UnicodeEncodeError, binascii.Error) as exc:
-        raise serializers.ValidationError(
-            {"cursor": [_("This cursor is not valid; start again from the first page.")]}
-        ) from exc
+        raise InvalidCursor(cursor) from exc
     return value, row_id
 
 
 def paginate(request, queryset: QuerySet, ordering: Ordering, page_size: int, cursor: str | None):
-    """One page of `queryset` in `ordering`, and the URL of the next page (None at the end)."""
+    """One page of `queryset` in `ordering`, and the URL of the next page (None at the end).
+    InvalidCursor for a cursor paginate() did not make."""
     queryset = queryset.order_by(*ordering.order_by())
     if cursor:
         value, row_id = _decode(cursor, ordering)
@@ -81,9 +80,7 @@ def paginate(request, queryset: QuerySet, ordering: Ordering, page_size: int, cu
         rows = rows[:page_size]
         last = rows[-1]
         next_cursor = _encode(getattr(last, ordering.field), last.pk)
-        next_url = replace_query_param(request.build_absolute_uri(), "cursor", next_cursor)
+        query = request.GET.copy()
+        query["cursor"] = next_cursor
+        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
     return rows, next_url
-
-
-def page_response(results: list, next_url: str | None) -> Response:
-    return Response({"next": next_url, "results": results})
