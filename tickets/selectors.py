@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 
 from contracts.models import Membership, Role
 from contracts.selectors import contracts_for
-from tickets.models import OPEN_STATES, Event, Ticket, TicketClock
+from tickets.models import OPEN_STATES, Attachment, Event, Ticket, TicketClock
 from tickets.policy import VENDOR_STAFF, is_vendor_staff, may_report, sees_all_hospital_tickets
 
 
@@ -73,7 +73,7 @@ def with_list_relations(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
 def with_timeline(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return queryset.prefetch_related(
         Prefetch("events", queryset=Event.objects.select_related("actor").order_by("at", "id")),
-        "attachments",
+        Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
     )
 
 

@@ -27,3 +27,25 @@ def test_the_ticket_list_makes_a_fixed_number_of_queries(api):
         file_level1(reporter, level=level)
     assert queries_for_list(dispatcher) == few
     assert few <= 6
+
+
+def test_a_ticket_with_a_long_history_reads_in_a_fixed_number_of_queries(api, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    reporter, engineer = api("yn-reporter"), api("ny-engineer")
+    ticket = file_level1(reporter)
+    url = f"/api/v1/tickets/{ticket['id']}/"
+    engineer.get(url)  # the token's first use of the minute records last_used_at
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert engineer.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    short = queries()
+    for n in range(6):
+        reporter.post(f"{url}comments/", {"text": f"补充 {n}"}, format="json")
+        upload = SimpleUploadedFile(f"截图{n}.png", b"\x89PNG", content_type="image/png")
+        reporter.post(f"{url}attachments/", {"file": upload}, format="multipart")
+    assert queries() == short

@@ -206,3 +206,42 @@ def test_an_edited_page_link_starts_again_from_the_first_page_instead_of_failing
     assert response.status_code == 200
     page = response.content.decode()
     assert ticket.number in page and "请从第一页重新开始" in page
+
+
+def test_the_hospital_list_and_the_dispatch_board_cost_the_same_for_3_or_20_tickets(portal):
+    reporter, hospital_it, dispatcher = login("yn-reporter"), login("yn-it"), login("ny-dispatcher")
+
+    def counts() -> tuple[int, ...]:
+        result = []
+        for client, url in (
+            (reporter, "/tickets/"),
+            (hospital_it, "/tickets/"),
+            (dispatcher, "/dispatch/"),
+        ):
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            result.append(len(captured.captured_queries))
+        return tuple(result)
+
+    for _ in range(3):
+        file_in_browser(reporter)
+    few = counts()
+    for _ in range(17):
+        file_in_browser(reporter)
+    assert counts() == few
+
+
+def test_the_ticket_page_costs_the_same_with_a_long_timeline(portal):
+    reporter, engineer = login("yn-reporter"), login("ny-engineer")
+    ticket = file_in_browser(reporter)
+    url = ticket.get_absolute_url()
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert engineer.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    short = count()
+    for n in range(8):
+        reporter.post(f"{url}comment/", {"text": f"补充说明 {n}"})
+    assert count() == short
