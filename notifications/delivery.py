@@ -18,11 +18,11 @@ from django.utils import timezone
 from notifications import channels
 from notifications.channels import DeliveryError
 from notifications.models import ChannelKind, Notification, NotificationStatus
+from opsdesk.outbox import backoff
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-BACKOFF_CAP = dt.timedelta(hours=1)
 # A worker sends one message within seconds (robots time out after 10 s); a row still
 # "sending" after this long belongs to a worker that died mid-send.
 STUCK_AFTER = dt.timedelta(minutes=10)
@@ -36,11 +36,6 @@ SENT = "sent"
 RETRY = "retry"
 FAILED = "failed"
 SKIPPED = "skipped"
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """1, 2, 4, 8, 16, 32 minutes, then hourly."""
-    return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), BACKOFF_CAP)
 
 
 def _describe(notification: Notification) -> str:

@@ -7,24 +7,20 @@ because a channel or the broker is down.
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from collections.abc import Callable, Iterable
-from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from notifications.models import CHANNEL_LANGUAGE, Channel, Notification
 from notifications.tasks import deliver
+from opsdesk import outbox
 
 if TYPE_CHECKING:
     from accounts.models import User
     from tickets.models import Ticket
 
-logger = logging.getLogger(__name__)
 
 Text = Callable[[], str] | str
 
@@ -110,25 +106,8 @@ def notify_channels(
 
 
 def enqueue(ids: Iterable[int]) -> int:
-    """Hand the rows to the workers. Never raises; returns how many were handed over.
-
-    If the broker is unreachable the rows simply stay pending: deliver_pending sends them
-    within a minute or so of the broker (or a worker) coming back.
-    """
-    ids = list(ids)
-    for index, notification_id in enumerate(ids):
-        try:
-            deliver.delay(notification_id)
-        except Exception as exc:  # kombu/redis OperationalError, or anything else the broker says
-            # Each attempt may wait seconds for a dead broker: stop at the first failure.
-            logger.warning(
-                "Could not enqueue %s notification(s) (%s: %s); deliver_pending will send them.",
-                len(ids) - index,
-                type(exc).__name__,
-                exc,
-            )
-            return index
-    return len(ids)
+    """Hand the rows to the workers now; never raises (see opsdesk.outbox.enqueue)."""
+    return outbox.enqueue(deliver, ids, "notifications")
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -146,48 +125,10 @@ def _render(subject: Text, body: Text, language: str) -> tuple[str, str]:
 
 
 def _key(dedupe: str, target: str) -> str:
-    if not dedupe:
-        return ""
-    key = f"{dedupe}:{target}"
-    if len(key) > _KEY_LIMIT:
-        # Still one key per fact and reader, just not readable.
-        key = "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
-    return key
+    return outbox.dedupe_key(dedupe, target, _KEY_LIMIT)
 
 
 def _queue(rows: list[Notification]) -> list[Notification]:
-    created = _insert_once(rows)
-    if created:
-        ids = [row.pk for row in created]
-        transaction.on_commit(partial(enqueue, ids), robust=True)
-    return created
-
-
-def _insert_once(rows: list[Notification]) -> list[Notification]:
-    """Insert the rows, skipping any whose dedupe key is already taken.
-
-    The unique index decides races: when two transactions insert the same key on
-    PostgreSQL, the second waits for the first and then fails; its savepoint is rolled
-    back and the row is skipped, leaving the caller's transaction intact.
-    """
-    plain = [row for row in rows if not row.dedupe_key]
-    keyed = [row for row in rows if row.dedupe_key]
-    created = Notification.objects.bulk_create(plain) if plain else []
-    if keyed:
-        taken = set(
-            Notification.objects.filter(
-                dedupe_key__in=[row.dedupe_key for row in keyed]
-            ).values_list("dedupe_key", flat=True)
-        )
-        for row in keyed:
-            if row.dedupe_key in taken:
-                continue
-            try:
-                with transaction.atomic():
-                    row.save(force_insert=True)
-            except IntegrityError:
-                if not Notification.objects.filter(dedupe_key=row.dedupe_key).exists():
-                    raise  # some other constraint: a bug, not a duplicate
-                continue
-            created.append(row)
+    created = outbox.insert_once(Notification, rows)
+    outbox.enqueue_after_commit(deliver, [row.pk for row in created], "notifications")
     return created

@@ -20,13 +20,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from notifications.channels import safe_host
+from opsdesk import outbox
 from webhooks import signing
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-BACKOFF_CAP = dt.timedelta(hours=1)
 TIMEOUT_SECONDS = 10.0
 # A try lasts at most a few timeouts; a row still "sending" after this long belongs to a
 # worker that died mid-send.
@@ -70,11 +70,10 @@ class Answer:
 
 
 def backoff(attempts: int, retry_after: int | None = None) -> dt.timedelta:
-    """1, 2, 4, 8, 16, 32 minutes, then hourly; never sooner than the receiver's Retry-After."""
-    wait = dt.timedelta(minutes=2 ** max(attempts - 1, 0))
-    if retry_after is not None:
-        wait = max(wait, dt.timedelta(seconds=retry_after))
-    return min(wait, BACKOFF_CAP)
+    """The outbox's back-off, never sooner than the receiver's Retry-After (seconds)."""
+    return outbox.backoff(
+        attempts, dt.timedelta(seconds=retry_after) if retry_after is not None else None
+    )
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

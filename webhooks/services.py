@@ -8,26 +8,24 @@ because a receiver or the broker is down.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import logging
 import uuid
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from opsdesk import outbox
 from webhooks.models import Delivery, DeliveryStatus, Subscription, WebhookEvent
 from webhooks.tasks import deliver
 
 if TYPE_CHECKING:
     from contracts.models import Contract
 
-logger = logging.getLogger(__name__)
 
 _KEY_LIMIT = Delivery._meta.get_field("dedupe_key").max_length
 
@@ -114,72 +112,18 @@ def redeliver(delivery: Delivery) -> bool:
 
 
 def enqueue(ids: Iterable[int]) -> int:
-    """Hand the rows to the workers. Never raises; returns how many were handed over.
-
-    If the broker is unreachable the rows simply stay pending: deliver_pending posts them
-    within a minute or so of the broker (or a worker) coming back.
-    """
-    ids = list(ids)
-    for index, delivery_id in enumerate(ids):
-        try:
-            deliver.delay(delivery_id)
-        except Exception as exc:  # kombu/redis OperationalError, or anything else the broker says
-            # Each attempt may wait seconds for a dead broker: stop at the first failure.
-            logger.warning(
-                "Could not enqueue %s webhook deliveries (%s: %s); deliver_pending will send them.",
-                len(ids) - index,
-                type(exc).__name__,
-                exc,
-            )
-            return index
-    return len(ids)
+    """Hand the rows to the workers now; never raises (see opsdesk.outbox.enqueue)."""
+    return outbox.enqueue(deliver, ids, "webhook deliveries")
 
 
 # --- helpers ----------------------------------------------------------------------------------
 
 
 def _key(dedupe: str, target: str) -> str:
-    if not dedupe:
-        return ""
-    key = f"{dedupe}:{target}"
-    if len(key) > _KEY_LIMIT:
-        # Still one key per fact and subscription, just not readable.
-        key = "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
-    return key
+    return outbox.dedupe_key(dedupe, target, _KEY_LIMIT)
 
 
 def _queue(rows: list[Delivery]) -> list[Delivery]:
-    created = _insert_once(rows)
-    if created:
-        transaction.on_commit(partial(enqueue, [row.pk for row in created]), robust=True)
-    return created
-
-
-def _insert_once(rows: list[Delivery]) -> list[Delivery]:
-    """Insert the rows, skipping any whose dedupe key is already taken.
-
-    The unique index decides races: when two transactions insert the same key on
-    PostgreSQL, the second waits for the first and then fails; its savepoint is rolled
-    back and the row is skipped, leaving the caller's transaction intact.
-    """
-    plain = [row for row in rows if not row.dedupe_key]
-    keyed = [row for row in rows if row.dedupe_key]
-    created = Delivery.objects.bulk_create(plain) if plain else []
-    if keyed:
-        taken = set(
-            Delivery.objects.filter(dedupe_key__in=[row.dedupe_key for row in keyed]).values_list(
-                "dedupe_key", flat=True
-            )
-        )
-        for row in keyed:
-            if row.dedupe_key in taken:
-                continue
-            try:
-                with transaction.atomic():
-                    row.save(force_insert=True)
-            except IntegrityError:
-                if not Delivery.objects.filter(dedupe_key=row.dedupe_key).exists():
-                    raise  # some other constraint: a bug, not a duplicate
-                continue
-            created.append(row)
+    created = outbox.insert_once(Delivery, rows)
+    outbox.enqueue_after_commit(deliver, [row.pk for row in created], "webhook deliveries")
     return created

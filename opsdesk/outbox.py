@@ -1,0 +1,99 @@
+"""The mechanics every outbox of OpsDesk shares (notifications, webhook deliveries).
+
+A row is written in the transaction of the fact it reports; after commit its id is handed
+to a Celery task; a periodic task sends whatever the broker never carried. These helpers
+are the parts that do not depend on what is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Iterable
+from functools import partial
+
+from django.db import IntegrityError, models, transaction
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_CAP = dt.timedelta(hours=1)
+
+
+def backoff(attempts: int, at_least: dt.timedelta | None = None) -> dt.timedelta:
+    """1, 2, 4, 8, 16, 32 minutes, then hourly; never less than `at_least` (a receiver's
+    Retry-After), never more than an hour."""
+    wait = dt.timedelta(minutes=2 ** max(attempts - 1, 0))
+    if at_least is not None:
+        wait = max(wait, at_least)
+    return min(wait, BACKOFF_CAP)
+
+
+def dedupe_key(dedupe: str, target: str, limit: int) -> str:
+    """One key per fact and reader ("clock:12:breach" + "user:7"); empty when not deduped.
+    Hashed when too long for the column: still one key per fact and reader."""
+    if not dedupe:
+        return ""
+    key = f"{dedupe}:{target}"
+    if len(key) > limit:
+        key = "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return key
+
+
+def insert_once(model: type[models.Model], rows: list[models.Model]) -> list[models.Model]:
+    """Insert the rows, skipping any whose `dedupe_key` is already taken; returns those
+    inserted now.
+
+    The unique index decides races: when two transactions insert the same key on
+    PostgreSQL, the second waits for the first and then fails; its savepoint is rolled
+    back and the row is skipped, leaving the caller's transaction intact.
+    """
+    plain = [row for row in rows if not row.dedupe_key]
+    keyed = [row for row in rows if row.dedupe_key]
+    created = model.objects.bulk_create(plain) if plain else []
+    if keyed:
+        taken = set(
+            model.objects.filter(dedupe_key__in=[row.dedupe_key for row in keyed]).values_list(
+                "dedupe_key", flat=True
+            )
+        )
+        for row in keyed:
+            if row.dedupe_key in taken:
+                continue
+            try:
+                with transaction.atomic():
+                    row.save(force_insert=True)
+            except IntegrityError:
+                if not model.objects.filter(dedupe_key=row.dedupe_key).exists():
+                    raise  # some other constraint: a bug, not a duplicate
+                continue
+            created.append(row)
+    return created
+
+
+def enqueue(task, ids: Iterable[int], what: str) -> int:
+    """Hand the ids to `task` (a Celery task). Never raises; returns how many were handed.
+
+    With the broker unreachable the rows simply stay pending: the periodic task sends them
+    within a minute or so of the broker (or a worker) coming back.
+    """
+    ids = list(ids)
+    for index, row_id in enumerate(ids):
+        try:
+            task.delay(row_id)
+        except Exception as exc:  # kombu/redis OperationalError, or anything else the broker says
+            # Each attempt may wait seconds for a dead broker: stop at the first failure.
+            logger.warning(
+                "Could not enqueue %s %s (%s: %s); deliver_pending will send them.",
+                len(ids) - index,
+                what,
+                type(exc).__name__,
+                exc,
+            )
+            return index
+    return len(ids)
+
+
+def enqueue_after_commit(task, ids: list[int], what: str) -> None:
+    if ids:
+        transaction.on_commit(partial(enqueue, task, ids, what), robust=True)
