@@ -18,6 +18,7 @@ from tickets.policy import VENDOR_STAFF, is_vendor_staff, may_report, sees_all_h
 
 
 def running_clocks() -> QuerySet[TicketClock]:
+    """Clocks with a deadline ahead of being met (TicketClock.counts_down, in SQL)."""
     return TicketClock.objects.filter(met_at__isnull=True, is_active=True, due_at__isnull=False)
 
 

@@ -106,12 +106,7 @@ class TicketSerializer(serializers.ModelSerializer):
             value = ticket.next_due_at
         else:
             value = min(
-                (
-                    c.due_at
-                    for c in ticket.clocks.all()
-                    if c.is_active and c.due_at and not c.met_at
-                ),
-                default=None,
+                (clock.due_at for clock in ticket.clocks.all() if clock.counts_down), default=None
             )
         return serializers.DateTimeField().to_representation(value) if value else None
 

@@ -99,11 +99,12 @@ def test_bad_input_gets_field_errors_in_the_callers_language(api):
     assert body["fields"]["title"] == ["该字段是必填项。"]
 
     english = api("yn-reporter")
+    another_hospitals_system = Contract.objects.get(code="cd-nutrition").systems.first().pk
     response = english.post(
         "/api/v1/tickets/",
         {
             "contract": "yn-his",
-            "system": 1,
+            "system": another_hospitals_system,
             "level": 7,
             "title": "t",
             "description": "d",
@@ -113,6 +114,9 @@ def test_bad_input_gets_field_errors_in_the_callers_language(api):
     )
     assert response.status_code == 400
     assert "system" in response.json()["fields"] or "level" in response.json()["fields"]
+    assert response.json()["fields"] == {
+        "system": ["This contract's hospital has no system with this id."]
+    }
 
 
 def test_an_undefined_level_is_refused_with_a_message(api):

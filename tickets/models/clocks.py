@@ -89,6 +89,12 @@ class TicketClock(models.Model):
         return self.is_active and self.started_at is not None and self.met_at is None
 
     @property
+    def counts_down(self) -> bool:
+        """Has a deadline still ahead of being met; tickets.selectors.running_clocks() is the
+        same rule in SQL (the queue's next deadline)."""
+        return self.is_active and self.met_at is None and self.due_at is not None
+
+    @property
     def breached(self) -> bool:
         return self.breached_at is not None
 
