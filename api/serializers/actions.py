@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from contracts.models import Clock, ServiceClass
+from contracts.models import Clock
 from tickets.models import PauseReason
 
 NOTE_LIMIT = 5000
@@ -64,11 +64,10 @@ class ChangeLevelSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         ticket = self.context["ticket"]
-        rows = ServiceClass.objects.filter(contract_id=ticket.contract_id, kind=ticket.kind)
-        if attrs.get("service_class"):
-            row = rows.filter(code=attrs["service_class"]).first()
-        elif attrs.get("level") is not None:
-            row = rows.filter(level=attrs["level"]).first()
+        if attrs.get("service_class") or attrs.get("level") is not None:
+            row = ticket.contract.sla_row(
+                code=attrs.get("service_class"), level=attrs.get("level"), kind=ticket.kind
+            )
         else:
             raise serializers.ValidationError(
                 {"level": [_("Give the new level, or the code of an SLA row.")]}

@@ -192,9 +192,8 @@ class TicketCreateSerializer(serializers.Serializer):
 
     @staticmethod
     def _service_class(contract: Contract, attrs: dict) -> ServiceClass:
-        rows = ServiceClass.objects.filter(contract=contract)
         if attrs.get("service_class"):
-            row = rows.filter(code=attrs["service_class"]).first()
+            row = contract.sla_row(code=attrs["service_class"])
             if row is None:
                 raise serializers.ValidationError(
                     {"service_class": [_("The contract has no SLA row with this code.")]}
@@ -208,7 +207,7 @@ class TicketCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"level": [_("Give the fault level, or the code of an SLA row.")]}
             )
-        row = rows.filter(kind=TicketKind.FAULT, level=attrs["level"]).first()
+        row = contract.sla_row(level=attrs["level"])
         if row is None:
             raise serializers.ValidationError(
                 {"level": [_("The contract defines no such fault level.")]}

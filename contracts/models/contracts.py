@@ -204,6 +204,20 @@ class Contract(models.Model):
                 pending.extend(children.get(pk, []))
         return covered
 
+    def sla_row(self, *, code: str | None = None, level: int | None = None, kind=None):
+        """The SLA row with this code, or else the row of this level (of faults unless `kind`
+        says otherwise); None when the contract has no such row."""
+        from contracts.models.terms import ServiceClass, TicketKind
+
+        rows = ServiceClass.objects.filter(contract=self)
+        if kind:
+            rows = rows.filter(kind=kind)
+        if code:
+            return rows.filter(code=code).first()
+        if level is not None:
+            return rows.filter(kind=kind or TicketKind.FAULT, level=level).first()
+        return None
+
     def fault_levels(self):
         from contracts.models.terms import TicketKind
 
