@@ -33,6 +33,8 @@ class NotificationEvent(models.TextChoices):
     LEVEL_RAISED = "level_raised", _("Level changed")
     TICKET_ASSIGNED = "ticket_assigned", _("Ticket assigned")
     HOLIDAY_DATA_MISSING = "holiday_data_missing", _("Holiday schedule missing")
+    INSPECTION_DUE = "inspection_due", _("Inspection due")
+    INSPECTION_OVERDUE = "inspection_overdue", _("Inspection overdue")
 
 
 class ChannelKind(models.TextChoices):

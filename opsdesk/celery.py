@@ -18,6 +18,14 @@ app.conf.beat_schedule = {
         "task": "sla.warn_missing_holiday_years",
         "schedule": crontab(hour=8, minute=0),
     },
+    "plan-and-remind-inspections": {
+        "task": "inspections.plan_and_remind",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "render-pending-inspection-reports": {
+        "task": "inspections.render_pending",
+        "schedule": 300.0,
+    },
     "forget-old-idempotency-keys": {
         "task": "api.forget_old_idempotency_keys",
         "schedule": crontab(hour=3, minute=30),

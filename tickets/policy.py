@@ -105,6 +105,14 @@ def may_report(user, contract) -> bool:
     return user.is_superuser or bool(ACTION_ROLES["report"] & roles_on_contract(user, contract))
 
 
+def may_report_finding(user, contract) -> bool:
+    """An abnormal inspection item may be filed by hospital staff or by the vendor's
+    engineers who found it."""
+    return user.is_superuser or bool(
+        (ACTION_ROLES["report"] | {Role.ENGINEER}) & roles_on_contract(user, contract)
+    )
+
+
 # action -> the state-machine transition it takes (None: no state change, only "while open").
 TRANSITIONS: dict[str, str | None] = {
     "acknowledge": "acknowledge",

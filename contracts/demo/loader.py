@@ -229,4 +229,10 @@ def load_demo() -> list[Contract]:
     organizations = load_organizations()
     systems = load_systems(organizations)
     users = load_people(organizations)
-    return [load_contract(spec, organizations, systems, calendars, users) for spec in CONTRACTS]
+    contracts = [
+        load_contract(spec, organizations, systems, calendars, users) for spec in CONTRACTS
+    ]
+    from inspections.demo import load_inspections
+
+    load_inspections(contracts, upsert)
+    return contracts

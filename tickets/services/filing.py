@@ -16,7 +16,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.numbering import next_number
-from tickets.policy import may_report
+from tickets.policy import may_report, may_report_finding
 from tickets.services._common import _log, _now
 
 
@@ -30,10 +30,15 @@ def report_ticket(
     reporter,
     contact_phone: str,
     now: dt.datetime | None = None,
+    from_inspection: bool = False,
 ) -> Ticket:
-    """File a ticket (报修) and start its clocks."""
+    """File a ticket (报修) and start its clocks.
+
+    `from_inspection`: an abnormal inspection item, filed by whoever found it, so the
+    vendor's engineers may file too (inspections.services.open_ticket)."""
     at = _now(now)
-    if not may_report(reporter, contract):
+    allowed = may_report_finding if from_inspection else may_report
+    if not allowed(reporter, contract):
         raise TicketError("forbidden", _("You may not report tickets under this contract."))
     if service_class.contract_id != contract.pk:
         raise TicketError("invalid", _("Choose a level or category of this contract."))
@@ -70,7 +75,10 @@ def report_ticket(
             reporter,
             at,
             from_state="",
-            data={"level": service_class.level},
+            data={
+                "level": service_class.level,
+                **({"from_inspection": True} if from_inspection else {}),
+            },
         )
         notices.ticket_created(ticket)
     return ticket

@@ -1,0 +1,37 @@
+from inspections.models.checklists import ChecklistItem, ChecklistSection, ChecklistTemplate
+from inspections.models.inspections import (
+    DONE_STATES,
+    OPEN_STATES,
+    Inspection,
+    InspectionEvent,
+    InspectionMode,
+    InspectionReport,
+    InspectionResult,
+    InspectionState,
+)
+from inspections.models.plans import (
+    CADENCE_MONTHS,
+    DEFAULT_MAJOR_HOLIDAYS,
+    Cadence,
+    InspectionRule,
+    Purpose,
+)
+
+__all__ = [
+    "CADENCE_MONTHS",
+    "DEFAULT_MAJOR_HOLIDAYS",
+    "DONE_STATES",
+    "OPEN_STATES",
+    "Cadence",
+    "ChecklistItem",
+    "ChecklistSection",
+    "ChecklistTemplate",
+    "Inspection",
+    "InspectionEvent",
+    "InspectionMode",
+    "InspectionReport",
+    "InspectionResult",
+    "InspectionRule",
+    "InspectionState",
+    "Purpose",
+]

@@ -1,0 +1,67 @@
+"""Reads of inspections: scoped to what the user may see, with what each page needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from contracts.models import Contract
+from inspections.models import (
+    DONE_STATES,
+    OPEN_STATES,
+    Inspection,
+    InspectionMode,
+    InspectionState,
+)
+
+
+def visible_inspections(user) -> QuerySet[Inspection]:
+    return Inspection.objects.visible_to(user).select_related(
+        "contract__hospital", "contract__vendor", "engineer", "system"
+    )
+
+
+def onsite_dates(contract: Contract, first: dt.date, end: dt.date) -> frozenset[dt.date]:
+    """The dates in [first, end) spent on site on finished inspections of the contract: they
+    count as on-site days (C2: quarterly inspections count towards the 10 days a year).
+    One query; an inspection running over midnight counts each date it touched."""
+    found: set[dt.date] = set()
+    rows = Inspection.objects.filter(
+        contract=contract,
+        state__in=DONE_STATES,
+        mode=InspectionMode.ON_SITE,
+        started_at__isnull=False,
+        finished_at__isnull=False,
+        started_at__date__lt=end + dt.timedelta(days=1),
+        finished_at__date__gte=first - dt.timedelta(days=1),
+    ).only("mode", "started_at", "finished_at")
+    for inspection in rows:
+        found.update(day for day in inspection.onsite_dates() if first <= day < end)
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class PlanStatus:
+    """Where a contract's inspection plan stands on a day."""
+
+    done: int
+    overdue: int
+    planned: int  # open and not yet due
+    cancelled: int
+
+    @property
+    def total(self) -> int:
+        return self.done + self.overdue + self.planned
+
+
+def plan_status(contract: Contract, today: dt.date) -> PlanStatus:
+    """Done, overdue and still planned inspections of the contract, in one query."""
+    counts = Inspection.objects.filter(contract=contract).aggregate(
+        done=Count("id", filter=Q(state__in=DONE_STATES)),
+        overdue=Count("id", filter=Q(state__in=OPEN_STATES, due_on__lt=today)),
+        planned=Count("id", filter=Q(state__in=OPEN_STATES, due_on__gte=today)),
+        cancelled=Count("id", filter=Q(state=InspectionState.CANCELLED)),
+    )
+    return PlanStatus(**counts)

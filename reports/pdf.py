@@ -1,0 +1,53 @@
+"""Rendering a PDF from a template with WeasyPrint: the one way OpsDesk makes PDFs.
+
+Everything the PDF needs (stylesheets, the CJK font through fontconfig) is on this machine:
+hospital intranets have no internet, so the URL fetcher refuses anything that is not a
+local file, and a template that names a remote resource fails loudly in tests instead of
+hanging in production.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from hashlib import sha256
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+STATIC_ROOT_FOR_PDF = Path(settings.BASE_DIR) / "static"
+
+
+class RemoteResourceRefused(ValueError):
+    pass
+
+
+def _local_only(url: str, *args, **kwargs):
+    from weasyprint.urls import default_url_fetcher
+
+    if not url.startswith(("file:", "data:")):
+        raise RemoteResourceRefused(f"PDFs load local files only, not {url!r}.")
+    return default_url_fetcher(url, *args, **kwargs)
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    content: bytes
+    pages: int
+
+    @property
+    def sha256(self) -> str:
+        return sha256(self.content).hexdigest()
+
+
+def render_pdf(template_name: str, context: dict, *, language: str | None = None) -> RenderedPdf:
+    """The template rendered as a PDF, in `language` (the portal's first one by default)."""
+    from weasyprint import HTML
+
+    with translation.override(language or settings.LANGUAGE_CODE):
+        html = render_to_string(template_name, context)
+        document = HTML(
+            string=html, base_url=str(STATIC_ROOT_FOR_PDF) + "/", url_fetcher=_local_only
+        ).render()
+        return RenderedPdf(content=document.write_pdf(), pages=len(document.pages))
