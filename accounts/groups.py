@@ -35,6 +35,11 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "webhooks.subscription": _EDIT,
         "webhooks.delivery": ("view", "change"),
         "knowledge.article": ("view", "add", "change"),
+        "inspections.checklisttemplate": ("view", "add", "change"),
+        "inspections.checklistsection": _EDIT,
+        "inspections.checklistitem": _EDIT,
+        "inspections.inspectionrule": _EDIT,
+        "inspections.inspection": ("view",),
     },
     ORGANISATION_ADMINISTRATORS: {
         "accounts.user": ("view", "add", "change"),

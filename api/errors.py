@@ -25,6 +25,8 @@ TICKET_ERROR_STATUS = {
     "forbidden": status.HTTP_403_FORBIDDEN,
     "conflict": status.HTTP_409_CONFLICT,
     "invalid_transition": status.HTTP_409_CONFLICT,
+    # An inspection completed with items still unchecked: well-formed, but not yet allowed.
+    "incomplete": status.HTTP_409_CONFLICT,
     "reopen_window_passed": status.HTTP_409_CONFLICT,
     "not_extendable": status.HTTP_409_CONFLICT,
     "extension_too_long": status.HTTP_409_CONFLICT,

@@ -4,6 +4,16 @@ from rest_framework.routers import SimpleRouter
 
 from api.views.actions import ACTION_VIEWS
 from api.views.contracts import ContractViewSet, SystemViewSet
+from api.views.inspections import ACTION_VIEWS as INSPECTION_ACTION_VIEWS
+from api.views.inspections import (
+    ChecklistDetailView,
+    ChecklistListView,
+    InspectionDetailView,
+    InspectionListView,
+    InspectionReportView,
+    InspectionResultsView,
+    ResultTicketView,
+)
 from api.views.records import AttachmentDownloadView, AttachmentsView, CommentsView, WorklogsView
 from api.views.tickets import TicketDetailView, TicketListView
 from api.views.webhooks import SubscriptionViewSet
@@ -29,6 +39,25 @@ v1 = [
         AttachmentDownloadView.as_view(),
         name="ticket-attachment-download",
     ),
+    path("inspections/", InspectionListView.as_view(), name="inspection-list"),
+    path("inspections/<int:pk>/", InspectionDetailView.as_view(), name="inspection-detail"),
+    *(
+        path(f"inspections/<int:pk>/{slug}/", view.as_view(), name=f"inspection-{slug}")
+        for slug, view in INSPECTION_ACTION_VIEWS.items()
+    ),
+    path(
+        "inspections/<int:pk>/results/",
+        InspectionResultsView.as_view(),
+        name="inspection-results",
+    ),
+    path(
+        "inspections/<int:pk>/results/<int:result_id>/ticket/",
+        ResultTicketView.as_view(),
+        name="inspection-result-ticket",
+    ),
+    path("inspections/<int:pk>/report/", InspectionReportView.as_view(), name="inspection-report"),
+    path("checklists/", ChecklistListView.as_view(), name="checklist-list"),
+    path("checklists/<int:pk>/", ChecklistDetailView.as_view(), name="checklist-detail"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 

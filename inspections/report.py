@@ -28,9 +28,9 @@ def report_context(inspection: Inspection) -> dict:
         if not sections or sections[-1][0] != result.section:
             sections.append((result.section, []))
         sections[-1][1].append(result)
-    counts = {verdict: 0 for verdict in Verdict.values}
+    counts = {verdict.name.lower(): 0 for verdict in Verdict}
     for result in results:
-        counts[result.verdict] += 1
+        counts[Verdict(result.verdict).name.lower()] += 1
     contract = inspection.contract
     return {
         "inspection": inspection,

@@ -164,6 +164,7 @@ def unpublished_holiday_years(contract: Contract) -> list[int]:
 @dataclass
 class PlanResult:
     created: list[Inspection] = field(default_factory=list)
+    moved: int = 0
     removed: int = 0
     unpublished_years: list[int] = field(default_factory=list)
 
@@ -171,8 +172,9 @@ class PlanResult:
 @transaction.atomic
 def plan_contract(contract: Contract) -> PlanResult:
     """Create every inspection the contract's active rules ask for and that does not exist
-    yet; drop planned, untouched inspections that no rule asks for any more (a rule's
-    cadence or the term changed). Started or finished inspections are never touched."""
+    yet; move the window of untouched ones whose period changed; drop untouched ones that no
+    rule asks for any more (a rule's cadence or the term changed). Started or finished
+    inspections are never touched: one already started covers its period as it was."""
     result = PlanResult(unpublished_years=unpublished_holiday_years(contract))
     rules = list(
         contract.inspection_rules.filter(is_active=True).select_related("contract", "template")
@@ -185,15 +187,16 @@ def plan_contract(contract: Contract) -> PlanResult:
         (row.rule_id, row.window_starts_on): row
         for row in Inspection.objects.filter(contract=contract, rule__isnull=False)
     }
-    stale = [
-        row.pk
-        for key, row in existing.items()
-        if key not in wanted and row.state == InspectionState.PLANNED and row.started_at is None
-    ]
+    stale = [row.pk for key, row in existing.items() if key not in wanted and _untouched(row)]
     if stale:
         result.removed, _ = Inspection.objects.filter(pk__in=stale).delete()
     for key, occurrence in sorted(wanted.items(), key=lambda item: item[1].due_on):
         if key in existing:
+            row = existing[key]
+            if row.due_on != occurrence.due_on and _untouched(row):
+                row.due_on, row.title = occurrence.due_on, occurrence.title
+                row.save(update_fields=["due_on", "title", "updated_at"])
+                result.moved += 1
             continue
         rule = occurrence.rule
         result.created.append(
@@ -210,6 +213,10 @@ def plan_contract(contract: Contract) -> PlanResult:
             )
         )
     return result
+
+
+def _untouched(inspection: Inspection) -> bool:
+    return inspection.state == InspectionState.PLANNED and inspection.started_at is None
 
 
 def current_version(template):

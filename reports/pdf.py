@@ -19,16 +19,11 @@ from django.utils import translation
 STATIC_ROOT_FOR_PDF = Path(settings.BASE_DIR) / "static"
 
 
-class RemoteResourceRefused(ValueError):
-    pass
+def _local_files_only():
+    from weasyprint.urls import URLFetcher
 
-
-def _local_only(url: str, *args, **kwargs):
-    from weasyprint.urls import default_url_fetcher
-
-    if not url.startswith(("file:", "data:")):
-        raise RemoteResourceRefused(f"PDFs load local files only, not {url!r}.")
-    return default_url_fetcher(url, *args, **kwargs)
+    # fail_on_errors: a missing stylesheet stops the render instead of a plain-looking PDF.
+    return URLFetcher(allowed_protocols={"file", "data"}, fail_on_errors=True)
 
 
 @dataclass(frozen=True)
@@ -48,6 +43,6 @@ def render_pdf(template_name: str, context: dict, *, language: str | None = None
     with translation.override(language or settings.LANGUAGE_CODE):
         html = render_to_string(template_name, context)
         document = HTML(
-            string=html, base_url=str(STATIC_ROOT_FOR_PDF) + "/", url_fetcher=_local_only
+            string=html, base_url=str(STATIC_ROOT_FOR_PDF) + "/", url_fetcher=_local_files_only()
         ).render()
         return RenderedPdf(content=document.write_pdf(), pages=len(document.pages))

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from contracts.models.contracts import party_to
@@ -31,8 +32,8 @@ OPEN_STATES = (InspectionState.PLANNED, InspectionState.IN_PROGRESS)
 
 
 class InspectionMode(models.TextChoices):
-    ON_SITE = "on_site", _("On site")
-    REMOTE = "remote", _("Remote")
+    ON_SITE = "on_site", pgettext_lazy("inspection performed", "On site")
+    REMOTE = "remote", pgettext_lazy("inspection performed", "Remote")
 
 
 class InspectionQuerySet(models.QuerySet):
