@@ -40,6 +40,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "inspections.checklistitem": _EDIT,
         "inspections.inspectionrule": _EDIT,
         "inspections.inspection": ("view",),
+        "reports.servicereport": ("view",),
     },
     ORGANISATION_ADMINISTRATORS: {
         "accounts.user": ("view", "add", "change"),

@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from api.views.actions import ACTION_VIEWS
 from api.views.contracts import ContractViewSet, SystemViewSet
+from api.views.exports import TicketExportView
 from api.views.inspections import ACTION_VIEWS as INSPECTION_ACTION_VIEWS
 from api.views.inspections import (
     ChecklistDetailView,
@@ -15,6 +16,14 @@ from api.views.inspections import (
     ResultTicketView,
 )
 from api.views.records import AttachmentDownloadView, AttachmentsView, CommentsView, WorklogsView
+from api.views.reports import (
+    ReportDetailView,
+    ReportFileDetailView,
+    ReportFileDownloadView,
+    ReportFileRetryView,
+    ReportFinalView,
+    ReportListView,
+)
 from api.views.tickets import TicketDetailView, TicketListView
 from api.views.webhooks import SubscriptionViewSet
 
@@ -26,6 +35,7 @@ router.register("webhooks", SubscriptionViewSet, basename="webhook")
 v1 = [
     *router.urls,
     path("tickets/", TicketListView.as_view(), name="ticket-list"),
+    path("tickets/export/", TicketExportView.as_view(), name="ticket-export"),
     path("tickets/<int:pk>/", TicketDetailView.as_view(), name="ticket-detail"),
     *(
         path(f"tickets/<int:pk>/{slug}/", view.as_view(), name=f"ticket-{slug}")
@@ -58,6 +68,16 @@ v1 = [
     path("inspections/<int:pk>/report/", InspectionReportView.as_view(), name="inspection-report"),
     path("checklists/", ChecklistListView.as_view(), name="checklist-list"),
     path("checklists/<int:pk>/", ChecklistDetailView.as_view(), name="checklist-detail"),
+    path("reports/", ReportListView.as_view(), name="report-list"),
+    path("reports/<int:pk>/", ReportDetailView.as_view(), name="report-detail"),
+    path("reports/<int:pk>/final/", ReportFinalView.as_view(), name="report-final"),
+    path("reports/files/<int:pk>/", ReportFileDetailView.as_view(), name="report-file-detail"),
+    path("reports/files/<int:pk>/retry/", ReportFileRetryView.as_view(), name="report-file-retry"),
+    path(
+        "reports/files/<int:pk>/download/",
+        ReportFileDownloadView.as_view(),
+        name="report-file-download",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 

@@ -1,8 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
 from contracts.selectors import contract_for, contracts_for, system_tree
 from contracts.sla_table import table_rows
+from inspections import policy as inspection_policy
+from inspections.selectors import plan_status
 
 
 @login_required
@@ -15,8 +18,18 @@ def contract_list(request):
 @login_required
 def contract_detail(request, code: str):
     contract = contract_for(request.user, code)
+    plan = (
+        plan_status(contract, timezone.localdate())
+        if inspection_policy.may_read(request.user, contract)
+        else None
+    )
     return render(
         request,
         "contracts/contract/detail.html",
-        {"contract": contract, "rows": table_rows(contract), "tree": system_tree(contract)},
+        {
+            "contract": contract,
+            "rows": table_rows(contract),
+            "tree": system_tree(contract),
+            "inspection_plan": plan,
+        },
     )

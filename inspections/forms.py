@@ -143,6 +143,13 @@ class ItemRow:
         )
 
     @property
+    def errors(self) -> list[str]:
+        found = []
+        for name in ChecklistForm.PARTS:
+            found.extend(self.form.errors.get(self.form.name(self.result.pk, name), []))
+        return found
+
+    @property
     def verdict_class(self) -> str:
         return self.result.verdict.replace("/", "")
 

@@ -7,7 +7,7 @@ the engineer records the name of the hospital's representative who signed on sit
 
 from __future__ import annotations
 
-from contracts.models import Contract, Role
+from contracts.models import Contract, Membership, Role
 from tickets.policy import VENDOR_STAFF, roles_on_contract
 
 ACTION_ROLES: dict[str, frozenset[str]] = {
@@ -34,17 +34,25 @@ def may(user, action: str, contract: Contract, roles: set[str] | None = None) ->
     return bool(ACTION_ROLES[action] & held)
 
 
+def reader_organizations(user):
+    """The organisations in which the user holds a role that reads inspections (a subquery)."""
+    return Membership.objects.filter(user=user, role__in=READER_ROLES).values("organization_id")
+
+
 def may_read(user, contract: Contract) -> bool:
     """Vendor staff and hospital IT (and organisation administrators) of the two parties."""
     if user.is_superuser:
         return True
-    from contracts.models import Membership
-
     return Membership.objects.filter(
         user=user,
         organization_id__in=(contract.hospital_id, contract.vendor_id),
         role__in=READER_ROLES,
     ).exists()
+
+
+def may_read_any(user) -> bool:
+    """Whether the portal offers the inspections at all (the navigation link, the list)."""
+    return user.is_authenticated and (user.is_superuser or reader_organizations(user).exists())
 
 
 def available_actions(user, inspection) -> list[str]:

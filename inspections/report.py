@@ -21,8 +21,11 @@ logger = logging.getLogger(__name__)
 TEMPLATE = "inspections/report_pdf.html"
 
 
-def report_context(inspection: Inspection) -> dict:
-    results = list(inspection.results.select_related("ticket").order_by("position"))
+def report_body(inspection: Inspection, results: list | None = None) -> dict:
+    """What the body of an inspection report shows: its results by section, the abnormal
+    ones, and the count of each verdict. Also used for the annual report's bound book."""
+    if results is None:
+        results = list(inspection.results.select_related("ticket").order_by("position"))
     sections: list[tuple[str, list]] = []
     for result in results:
         if not sections or sections[-1][0] != result.section:
@@ -31,9 +34,19 @@ def report_context(inspection: Inspection) -> dict:
     counts = {verdict.name.lower(): 0 for verdict in Verdict}
     for result in results:
         counts[Verdict(result.verdict).name.lower()] += 1
-    contract = inspection.contract
     return {
         "inspection": inspection,
+        "sections": sections,
+        "failed": [result for result in results if result.verdict == Verdict.FAIL],
+        "counts": counts,
+        "total": len(results),
+    }
+
+
+def report_context(inspection: Inspection) -> dict:
+    contract = inspection.contract
+    return {
+        **report_body(inspection),
         "contract": contract,
         "hospital": contract.hospital,
         "vendor": contract.vendor,
@@ -42,12 +55,12 @@ def report_context(inspection: Inspection) -> dict:
         else "、".join(
             str(row.system) for row in contract.contract_systems.select_related("system")
         ),
-        "sections": sections,
-        "failed": [result for result in results if result.verdict == Verdict.FAIL],
-        "counts": counts,
-        "total": len(results),
         "made_at": timezone.now(),
     }
+
+
+def _covered(contract) -> str:
+    return "、".join(str(row.system) for row in contract.contract_systems.select_related("system"))
 
 
 def latest_report(inspection: Inspection) -> InspectionReport | None:

@@ -23,6 +23,17 @@ def visible_inspections(user) -> QuerySet[Inspection]:
     )
 
 
+def readable_contracts(user) -> QuerySet[Contract]:
+    """Contracts whose inspections the user may read (policy.may_read, as one query)."""
+    from inspections.policy import reader_organizations
+
+    contracts = Contract.objects.visible_to(user)
+    if user.is_superuser:
+        return contracts
+    own = reader_organizations(user)
+    return contracts.filter(Q(hospital_id__in=own) | Q(vendor_id__in=own))
+
+
 def onsite_dates(contract: Contract, first: dt.date, end: dt.date) -> frozenset[dt.date]:
     """The dates in [first, end) spent on site on finished inspections of the contract: they
     count as on-site days (C2: quarterly inspections count towards the 10 days a year).

@@ -415,7 +415,12 @@ def open_ticket(
             _("Ticket %(number)s is already open for this item."),
             number=result.ticket.number,
         )
-    system = inspection.system or contract.contract_systems.select_related("system").first().system
+    covered = contract.contract_systems.select_related("system").first()
+    system = inspection.system or (covered.system if covered else None)
+    if system is None:
+        raise InspectionError(
+            "invalid", _("The contract covers no system to file the ticket under.")
+        )
     with transaction.atomic():
         locked = _locked(inspection)
         ticket = report_ticket(

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from api.errors import TICKET_ERROR_STATUS
-from contracts.models import Contract, Membership, Role
+from contracts.models import Role
 from inspections import policy, selectors, services
 from inspections.forms import (
     AssignForm,
@@ -56,39 +56,22 @@ STATUSES: dict[str, tuple] = {
 }
 DEFAULT_STATUS = "todo"
 
+# The history's lines; own msgids, so that "Started" as a field label and as an event can
+# read differently in Chinese.
 EVENT_LABELS = {
     "planned": gettext_lazy("Planned"),
-    "assigned": gettext_lazy("Assigned"),
-    "started": gettext_lazy("Started"),
+    "assigned": gettext_lazy("Engineer assigned"),
+    "started": gettext_lazy("Inspection started"),
     "results_recorded": gettext_lazy("Results recorded"),
-    "completed": gettext_lazy("Completed"),
-    "reopened": gettext_lazy("Reopened"),
+    "completed": gettext_lazy("Inspection completed"),
+    "reopened": gettext_lazy("Reopened for changes"),
     "signed_off": gettext_lazy("Signed off"),
-    "cancelled": gettext_lazy("Cancelled"),
-    "ticket_opened": gettext_lazy("Ticket opened"),
+    "cancelled": gettext_lazy("Inspection cancelled"),
+    "ticket_opened": gettext_lazy("Ticket opened from an item"),
 }
 
 
 # --- who reads what --------------------------------------------------------------------------
-
-
-def _reader_organizations(user) -> QuerySet:
-    return Membership.objects.filter(user=user, role__in=policy.READER_ROLES).values(
-        "organization_id"
-    )
-
-
-def readable_contracts(user) -> QuerySet[Contract]:
-    """Contracts whose inspections the user may read (policy.may_read, as one query)."""
-    contracts = Contract.objects.visible_to(user)
-    if user.is_superuser:
-        return contracts
-    own = _reader_organizations(user)
-    return contracts.filter(Q(hospital_id__in=own) | Q(vendor_id__in=own))
-
-
-def _may_read_any(user) -> bool:
-    return user.is_superuser or _reader_organizations(user).exists()
 
 
 def _inspection(request, pk: int) -> Inspection:
@@ -105,10 +88,10 @@ def _inspection(request, pk: int) -> Inspection:
 
 @login_required
 def inspection_list(request):
-    if not _may_read_any(request.user):
+    if not policy.may_read_any(request.user):
         return render(request, "403.html", status=403)
     today = timezone.localdate()
-    contracts = list(readable_contracts(request.user).order_by("code"))
+    contracts = list(selectors.readable_contracts(request.user).order_by("code"))
     inspections = selectors.visible_inspections(request.user).filter(
         contract__in=[contract.pk for contract in contracts]
     )
@@ -167,11 +150,11 @@ def _history(inspection: Inspection) -> list[tuple]:
         elif kind == "assigned":
             detail = names.get(data.get("engineer"), "")
         elif kind == "results_recorded":
-            detail = _("%(items)s items") % {"items": data.get("items", 0)}
+            detail = _("items: %(items)s") % {"items": data.get("items", 0)}
             if data.get("failed"):
                 detail += " · " + _("abnormal: %(items)s") % {"items": "、".join(data["failed"])}
         elif kind == "completed" and data.get("failed"):
-            detail = _("%(count)s abnormal") % {"count": data["failed"]}
+            detail = _("abnormal: %(count)s") % {"count": data["failed"]}
         elif kind == "signed_off":
             detail = data.get("signer", "")
         elif kind == "ticket_opened":
@@ -204,7 +187,8 @@ def _page(
     needing_ticket = [
         row for row in checklist.rows() if row.result.failed and not row.result.ticket_id
     ]
-    levels = list(fault_levels(contract)) if may_open_ticket and needing_ticket else []
+    level_rows = fault_levels(contract)
+    levels = list(level_rows) if may_open_ticket and needing_ticket else []
     posted_ticket = bound.get("ticket")
     for _section, rows in sections:
         for row in rows:
@@ -215,7 +199,7 @@ def _page(
             else:
                 row.ticket_form = OpenTicketForm(
                     prefix=ticket_prefix(row.result.pk),
-                    levels=levels,
+                    levels=level_rows,  # rendered from `levels`: no query per item
                     initial={
                         "service_class": str(levels[0].pk),
                         "title": services.finding_title(row.result),
@@ -236,6 +220,7 @@ def _page(
         "actions": actions,
         "is_overdue": inspection.is_overdue(timezone.localdate()),
         "sections": sections,
+        "invalid_rows": [row for row in checklist.rows() if row.has_errors],
         "editable": "record" in actions,
         "levels": levels,
         "counts": {
@@ -311,7 +296,7 @@ def record(request, pk: int):
         return _refused(request, pk, exc, checklist_data=request.POST)
     if form.errors:
         if saved:
-            messages.info(request, _("%(count)s items saved.") % {"count": saved})
+            messages.info(request, _("Saved (%(count)s changed).") % {"count": saved})
         messages.error(
             request,
             _("Some values could not be saved; correct the marked items and save again."),
@@ -324,7 +309,7 @@ def record(request, pk: int):
             status=400,
         )
     if saved:
-        messages.success(request, _("%(count)s items saved.") % {"count": saved})
+        messages.success(request, _("Saved (%(count)s changed).") % {"count": saved})
     else:
         messages.info(request, _("Nothing has changed."))
     complete_form = CompleteForm(request.POST)

@@ -13,7 +13,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
 from contracts.models import CoveredSystem
-from knowledge.models import Article, ArticleRevision
+from knowledge.models import Article, ArticleRevision, ArticleStatus
 from tickets.models import Ticket
 
 SEARCH_FIELDS = ("title", "problem", "solution", "keywords")
@@ -174,3 +174,18 @@ def grouped_systems(
     for root in sorted(children.get(None, []), key=lambda s: (s.hospital.code, s.position)):
         walk(root, 0)
     return list(groups.items())
+
+
+def articles_added(contract, start, end) -> list[Article]:
+    """Articles of the contract's hospital published and written in [start, end) (aware
+    datetimes): what a service report counts as added to the knowledge base (C2's 知识树)."""
+    return list(
+        Article.objects.filter(
+            hospital_id=contract.hospital_id,
+            status=ArticleStatus.PUBLISHED,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .select_related("system")
+        .order_by("created_at", "id")
+    )

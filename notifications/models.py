@@ -35,6 +35,7 @@ class NotificationEvent(models.TextChoices):
     HOLIDAY_DATA_MISSING = "holiday_data_missing", _("Holiday schedule missing")
     INSPECTION_DUE = "inspection_due", _("Inspection due")
     INSPECTION_OVERDUE = "inspection_overdue", _("Inspection overdue")
+    REPORT_READY = "report_ready", _("Report ready")
 
 
 class ChannelKind(models.TextChoices):

@@ -26,6 +26,11 @@ app.conf.beat_schedule = {
         "task": "inspections.render_pending",
         "schedule": 300.0,
     },
+    "requeue-stuck-report-renders": {"task": "reports.requeue_stuck", "schedule": 300.0},
+    "make-quarterly-summaries": {
+        "task": "reports.make_quarterly_summaries",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "forget-old-idempotency-keys": {
         "task": "api.forget_old_idempotency_keys",
         "schedule": crontab(hour=3, minute=30),

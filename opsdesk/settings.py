@@ -204,6 +204,10 @@ CACHES = {
 }
 
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
+# A report render still unfinished this long is taken as lost with its worker and retried.
+REPORT_RENDER_TIMEOUT_MINUTES = env_int("REPORT_RENDER_TIMEOUT_MINUTES", 30)
+# Quarterly summaries are made automatically this many days after the quarter ends.
+QUARTERLY_REPORT_DELAY_DAYS = env_int("QUARTERLY_REPORT_DELAY_DAYS", 3)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

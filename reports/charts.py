@@ -15,7 +15,7 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from reports.figures import DowntimeFigure, MonthlyTickets, SlaCompliance
+from reports.figures import DowntimeFigure, MonthlyTickets, SlaCompliance, TrendPoint
 
 FONT_FAMILY = (
     "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', "
@@ -116,8 +116,10 @@ def monthly_tickets_chart(
     slot = plot_w / max(len(monthly.months), 1)
     bar_w = min(56.0, slot * 0.6)
     summary = []
+    # A year of months is too many "2026-07" labels for the width: print the month only.
+    month_format = "%Y-%m" if len(monthly.months) <= 6 else "%m"
     for index, month in enumerate(monthly.months):
-        label = f"{month.month:%Y-%m}"
+        label = f"{month.month:{month_format}}"
         bx = left + slot * index + (slot - bar_w) / 2
         by = top + plot_h
         parts = []
@@ -264,3 +266,48 @@ def downtime_chart(
         }
         body.append(_text(left, top + row_h + 12, _("No availability target."), fill=MUTED))
     return _svg(chart_id, width, height, title, desc, body)
+
+
+def compliance_trend_chart(
+    trend: tuple[TrendPoint, ...], *, title: str | None = None, chart_id: str = "chart-trend"
+) -> SafeString:
+    """A column per month: the share of clocks met on time, the 100 % target dashed; a month
+    in which nothing fell due shows a dash instead of a column."""
+    title = title or _("SLA compliance by month")
+    width, left, right, top, bottom, plot_h = WIDTH, 40, 8, 14, 26, 150
+    height = top + plot_h + bottom
+    plot_w = width - left - right
+    body: list[str] = []
+    for percent in (0, 50, 100):
+        y = top + plot_h - plot_h * percent / 100
+        body.append(
+            f'<line x1="{left}" y1="{_n(y)}" x2="{width - right}" y2="{_n(y)}" '
+            f'stroke="{INK if percent == 100 else GRID}" stroke-width="1"'
+            + (' stroke-dasharray="4 3"' if percent == 100 else "")
+            + "/>"
+        )
+        body.append(_text(left - 6, y + 4, f"{percent} %", anchor="end", fill=MUTED, font_size=11))
+    slot = plot_w / max(len(trend), 1)
+    bar_w = min(40.0, slot * 0.6)
+    summary = []
+    for index, point in enumerate(trend):
+        label = f"{point.period.start:%m}"
+        cx = left + slot * index + slot / 2
+        percent = point.tally.percent
+        if percent is None:
+            body.append(_text(cx, top + plot_h - 4, "–", anchor="middle", fill=MUTED))
+            summary.append(f"{point.period.start:%Y-%m}: –")
+        else:
+            h = plot_h * float(percent) / 100
+            body.append(
+                f'<rect x="{_n(cx - bar_w / 2)}" y="{_n(top + plot_h - h)}" width="{_n(bar_w)}" '
+                f'height="{_n(h)}" fill="{_bar_colour(percent)}"/>'
+            )
+            body.append(
+                _text(
+                    cx, top + plot_h - h - 4, percent_text(percent), anchor="middle", font_size=10
+                )
+            )
+            summary.append(f"{point.period.start:%Y-%m}: {percent_text(percent)}")
+        body.append(_text(cx, top + plot_h + 17, label, anchor="middle", fill=MUTED, font_size=11))
+    return _svg(chart_id, width, height, title, "; ".join(summary), body)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
@@ -759,3 +759,72 @@ def quarter_summary(contract: Contract, period: Period, now: dt.datetime) -> Qua
         person_days=person_days(contract, period),
         satisfaction=satisfaction(contract, period),
     )
+
+
+# --- beyond the dashboard: what the service reports add ----------------------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    period: Period  # one month of the report's period
+    tally: Tally
+
+
+def compliance_trend(
+    contract: Contract, period: Period, now: dt.datetime
+) -> tuple[TrendPoint, ...]:
+    """Overall SLA compliance month by month, each month by sla_compliance()'s own rule (a
+    clock due in one month and met late in the next counts in both). Two queries a month."""
+    points = []
+    for first in period.months():
+        month_end = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        month = Period(max(first, period.start), min(month_end, period.end))
+        points.append(TrendPoint(month, sla_compliance(contract, month, now).overall))
+    return tuple(points)
+
+
+@dataclass(frozen=True)
+class RecurringProblem:
+    """A problem that came back: the first ticket and how often it occurred in the period."""
+
+    ticket_number: str
+    title: str
+    system: str
+    occurrences: int
+    last_reported_at: dt.datetime
+
+
+def recurring_problems(contract: Contract, period: Period) -> tuple[RecurringProblem, ...]:
+    """Problems marked as the same as an earlier ticket (tickets.recurrence; C4's third
+    occurrence within 90 days raises the level), counted by their first ticket: the first
+    ticket and each recurrence reported in the period are occurrences. Problems that
+    occurred at least twice in the period, most occurrences first. Two queries."""
+    start, end = period.bounds()
+    recurrences = (
+        Ticket.objects.filter(
+            contract=contract,
+            recurrence_of__isnull=False,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .order_by()
+        .values("recurrence_of_id")
+        .annotate(n=Count("id"), last=Max("created_at"))
+    )
+    counts = {row["recurrence_of_id"]: (row["n"], row["last"]) for row in recurrences}
+    roots = Ticket.objects.filter(pk__in=counts).select_related("system")
+    problems = []
+    for root in roots:
+        n, last = counts[root.pk]
+        occurrences = n + (1 if start <= root.created_at < end else 0)
+        if occurrences >= 2:
+            problems.append(
+                RecurringProblem(
+                    ticket_number=root.number,
+                    title=root.title,
+                    system=root.system.name,
+                    occurrences=occurrences,
+                    last_reported_at=last,
+                )
+            )
+    return tuple(sorted(problems, key=lambda p: (-p.occurrences, p.ticket_number)))

@@ -11,3 +11,22 @@ DASHBOARD_ROLES = VENDOR_STAFF | {Role.HOSPITAL_IT}
 def may_see_dashboard(user, contract: Contract) -> bool:
     """Vendor staff of the contract's vendor and hospital IT of its hospital; not reporters."""
     return user.is_superuser or bool(DASHBOARD_ROLES & roles_on_contract(user, contract))
+
+
+# Either side may ask for a report (the vendor for its meeting, the hospital for its files);
+# the improvement measures are the vendor manager's to write and to make final.
+REQUEST_ROLES = frozenset({Role.VENDOR_MANAGER, Role.DISPATCHER, Role.HOSPITAL_IT})
+EDIT_ROLES = frozenset({Role.VENDOR_MANAGER})
+
+
+def may_download_report(user, contract: Contract) -> bool:
+    """The two parties' vendor staff and hospital IT: those who see the dashboard."""
+    return may_see_dashboard(user, contract)
+
+
+def may_request_report(user, contract: Contract) -> bool:
+    return user.is_superuser or bool(REQUEST_ROLES & roles_on_contract(user, contract))
+
+
+def may_edit_report(user, contract: Contract) -> bool:
+    return user.is_superuser or bool(EDIT_ROLES & roles_on_contract(user, contract))

@@ -5,17 +5,20 @@ from __future__ import annotations
 from django.utils.functional import SimpleLazyObject
 
 from contracts.models import HOSPITAL_ROLES, Membership, Role
+from inspections.policy import READER_ROLES
 from tickets.policy import VENDOR_STAFF
 
 
 def _sides(user) -> dict[str, bool]:
     if not user.is_authenticated:
-        return {"hospital": False, "vendor": False, "dispatch": False}
+        return {"hospital": False, "vendor": False, "dispatch": False, "inspections": False}
     roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
     return {
         "hospital": bool(roles & HOSPITAL_ROLES) or user.is_superuser,
         "vendor": bool(roles & VENDOR_STAFF) or user.is_superuser,
         "dispatch": bool(roles & {Role.DISPATCHER, Role.VENDOR_MANAGER}) or user.is_superuser,
+        # inspections.policy.READER_ROLES: vendor staff, hospital IT, administrators.
+        "inspections": bool(roles & READER_ROLES) or user.is_superuser,
     }
 
 

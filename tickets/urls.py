@@ -1,13 +1,17 @@
 from django.urls import path
 
 from tickets.views import detail, filing, lists
+from tickets.views.exports import dispatch_export, queue_export, ticket_list_export
 
 urlpatterns = [
     path("tickets/", lists.ticket_list, name="ticket-list"),
+    path("tickets/export/", ticket_list_export, name="ticket-list-export"),
     path("tickets/new/", filing.choose_contract, name="ticket-new"),
     path("contracts/<slug:code>/report/", filing.report, name="ticket-report"),
     path("queue/", lists.queue, name="queue"),
+    path("queue/export/", queue_export, name="queue-export"),
     path("dispatch/", lists.dispatch_board, name="dispatch"),
+    path("dispatch/export/", dispatch_export, name="dispatch-export"),
     path("tickets/<str:number>/", detail.ticket_detail, name="ticket-detail"),
     path("tickets/<str:number>/comment/", detail.ticket_comment, name="ticket-comment"),
     path("tickets/<str:number>/worklog/", detail.ticket_worklog, name="ticket-worklog"),

@@ -24,7 +24,7 @@ from inspections.models import (
     InspectionState,
     Purpose,
 )
-from inspections.thresholds import ItemKind
+from inspections.thresholds import Comparator, ItemKind
 
 TEXT_LIMIT = 20000
 # The published schema gives each field name ("kind", "state") one named enum unless
@@ -52,6 +52,7 @@ class InspectionStateField(serializers.CharField):
     pass
 
 
+COMPARATOR_HELP = "How a measured value is compared with the limit; empty without a threshold."
 RULE_HELP = 'The threshold as people write it, e.g. "< 90 %"; empty when there is none.'
 
 # --- checklists --------------------------------------------------------------------------
@@ -59,6 +60,9 @@ RULE_HELP = 'The threshold as people write it, e.g. "< 90 %"; empty when there i
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
     kind = ItemKindField(read_only=True)
+    comparator = serializers.ChoiceField(
+        choices=Comparator.choices, allow_blank=True, read_only=True, help_text=COMPARATOR_HELP
+    )
     rule = serializers.CharField(source="rule_display", read_only=True, help_text=RULE_HELP)
 
     class Meta:
@@ -119,6 +123,9 @@ class InspectionResultSerializer(serializers.ModelSerializer):
     """One checklist item of the inspection, its answer and the verdict judged on the server."""
 
     kind = ItemKindField(read_only=True)
+    comparator = serializers.ChoiceField(
+        choices=Comparator.choices, allow_blank=True, read_only=True, help_text=COMPARATOR_HELP
+    )
     rule = serializers.CharField(source="rule_display", read_only=True, help_text=RULE_HELP)
     ticket = TicketRefSerializer(read_only=True, allow_null=True)
 
@@ -176,6 +183,12 @@ class InspectionSerializer(serializers.ModelSerializer):
     system = TicketSystemSerializer(read_only=True, allow_null=True)
     engineer = PersonSerializer(read_only=True, allow_null=True)
     state = InspectionStateField(read_only=True)
+    mode = serializers.ChoiceField(
+        choices=InspectionMode.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="How it was performed, once started; empty before.",
+    )
     overdue = serializers.SerializerMethodField()
 
     class Meta:

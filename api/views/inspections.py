@@ -401,6 +401,11 @@ class ResultTicketView(APIView):
 # --- the report --------------------------------------------------------------------------
 
 
+NO_REPORT_YET = _(
+    "This inspection has no report yet: one is made shortly after the inspection is completed."
+)
+
+
 class PdfRenderer(DownloadRenderer):
     """Lets a client that asks for application/pdf reach the report; the PDF itself is a
     FileResponse, so this renders only error bodies (as JSON text)."""
@@ -440,9 +445,7 @@ class InspectionReportView(APIView):
         inspection = inspection_for(request, pk)
         report = latest_report(inspection)
         if report is None:
-            raise NotFound(
-                _("This inspection has no report yet: it is made when the inspection is completed.")
-            )
+            raise NotFound(NO_REPORT_YET)
         report.inspection = inspection
         return report_response(report)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q, QuerySet
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from opsdesk.keyset import InvalidCursor, Ordering, paginate
@@ -30,14 +32,53 @@ def _page(request, tickets, ordering: Ordering):
         return paginate(request, tickets, ordering, PAGE_SIZE, None)
 
 
-@login_required
-def queue(request):
-    """Open tickets by nearest deadline; refreshes itself every 30 s (htmx) on the page."""
-    now = timezone.now()
+def export_links(request, url_name: str) -> dict[str, str]:
+    """Where to download the list as filtered now (every page of it), per file format."""
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    links = {}
+    for fmt in ("csv", "xlsx"):
+        query["format"] = fmt
+        links[fmt] = f"{reverse(url_name)}?{query.urlencode()}"
+    return links
+
+
+# The filters of each list, read from its query string; its export applies the same ones.
+
+
+def queue_tickets(request) -> tuple[QuerySet[Ticket], bool]:
+    """The queue's tickets, and whether they are only the user's own (`mine=1`)."""
     tickets = selectors.vendor_queue(request.user)
     mine = request.GET.get("mine") == "1"
     if mine:
         tickets = tickets.filter(assignee=request.user)
+    return tickets, mine
+
+
+def dispatch_tickets(request, now) -> QuerySet[Ticket]:
+    """The board's tickets: those waiting for an engineer, and assigned ones past the
+    warning threshold of their next deadline."""
+    return selectors.vendor_queue(request.user).filter(
+        Q(assignee__isnull=True) | Q(next_warn_at__lte=now)
+    )
+
+
+def hospital_list_tickets(request) -> tuple[QuerySet[Ticket], str]:
+    """The hospital list's tickets, and which of them it shows (`show`: open, finished, all)."""
+    tickets = selectors.hospital_tickets(request.user)
+    show = request.GET.get("show", "open")
+    if show == "open":
+        tickets = tickets.filter(state__in=OPEN_STATES)
+    elif show == "finished":
+        tickets = tickets.exclude(state__in=OPEN_STATES)
+    return tickets, show
+
+
+@login_required
+def queue(request):
+    """Open tickets by nearest deadline; refreshes itself every 30 s (htmx) on the page."""
+    now = timezone.now()
+    tickets, mine = queue_tickets(request)
     page, next_url = _page(request, tickets, BY_NEXT_DEADLINE)
     context = {
         "rows": _rows(page, now),
@@ -45,6 +86,7 @@ def queue(request):
         "mine": mine,
         "now": now,
         "is_vendor": is_vendor_staff(request.user),
+        "exports": export_links(request, "queue-export"),
     }
     template = (
         "tickets/_queue_table.html" if request.headers.get("HX-Request") else "tickets/queue.html"
@@ -56,14 +98,12 @@ def queue(request):
 def dispatch_board(request):
     """Unassigned and at-risk tickets, assignable in one step, and each engineer's load."""
     now = timezone.now()
-    tickets = selectors.vendor_queue(request.user)
+    tickets = dispatch_tickets(request, now)
     unassigned = list(
         tickets.filter(assignee__isnull=True).order_by(*BY_NEXT_DEADLINE.order_by())[:100]
     )
     at_risk = list(
-        tickets.filter(assignee__isnull=False, next_warn_at__lte=now).order_by(
-            *BY_NEXT_DEADLINE.order_by()
-        )[:100]
+        tickets.filter(assignee__isnull=False).order_by(*BY_NEXT_DEADLINE.order_by())[:100]
     )
     engineers = selectors.engineer_load(request.user)
     context = {
@@ -71,6 +111,7 @@ def dispatch_board(request):
         "at_risk": _rows(at_risk, now),
         "engineers": engineers,
         "now": now,
+        "exports": export_links(request, "dispatch-export"),
     }
     return render(request, "tickets/dispatch.html", context)
 
@@ -79,16 +120,18 @@ def dispatch_board(request):
 def ticket_list(request):
     """A hospital's tickets: a reporter sees their own, hospital IT all of the hospital's."""
     now = timezone.now()
-    tickets = selectors.hospital_tickets(request.user)
+    tickets, show = hospital_list_tickets(request)
     is_it = sees_all_hospital_tickets(request.user)
-    show = request.GET.get("show", "open")
-    if show == "open":
-        tickets = tickets.filter(state__in=OPEN_STATES)
-    elif show == "finished":
-        tickets = tickets.exclude(state__in=OPEN_STATES)
     page, next_url = _page(request, tickets, NEWEST_FIRST)
     return render(
         request,
         "tickets/list.html",
-        {"rows": _rows(page, now), "next_url": next_url, "show": show, "is_it": is_it, "now": now},
+        {
+            "rows": _rows(page, now),
+            "next_url": next_url,
+            "show": show,
+            "is_it": is_it,
+            "now": now,
+            "exports": export_links(request, "ticket-list-export"),
+        },
     )

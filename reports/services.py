@@ -1,0 +1,255 @@
+"""Asking for a service report, writing its improvement measures, making it final, and
+running its render. Requests return at once; a Celery worker makes the PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Contract
+from opsdesk import outbox
+from reports import policy
+from reports.errors import ReportError
+from reports.models import RenderState, ReportFile, ReportKind, ServiceReport, stuck_before
+from reports.periods import Period
+
+logger = logging.getLogger(__name__)
+
+# A render lost with its worker is tried again this many times before it is failed.
+MAX_ATTEMPTS = 3
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or timezone.now()
+
+
+def _enqueue(report_file: ReportFile) -> None:
+    from reports.tasks import render
+
+    outbox.enqueue_after_commit(render, [report_file.pk], "service reports")
+
+
+def report_period(kind: str, year: int, quarter: int | None = None) -> Period:
+    if kind == ReportKind.ANNUAL:
+        return Period.year(year)
+    if kind == ReportKind.QUARTERLY and quarter:
+        return Period.quarter(year, quarter)
+    raise ReportError("invalid", _("Choose the quarter of a quarterly report."))
+
+
+def request_report(
+    *,
+    contract: Contract,
+    kind: str,
+    period: Period,
+    by=None,
+    include_bound_book: bool = False,
+    notify_contacts: bool = False,
+    now: dt.datetime | None = None,
+) -> ReportFile:
+    """Queue the next version of the contract's report for the period; returns at once.
+    `by` None: OpsDesk's own schedule (no role check)."""
+    at = _now(now)
+    if by is not None and not policy.may_request_report(by, contract):
+        raise ReportError("forbidden", _("You may not ask for this contract's reports."))
+    if kind not in ReportKind.values:
+        raise ReportError("invalid", _("Unknown kind of report."))
+    if include_bound_book and kind != ReportKind.ANNUAL:
+        raise ReportError("invalid", _("Only the annual report includes the bound book."))
+    if period.overlap(contract.starts_on, contract.ends_on) is None:
+        raise ReportError(
+            "invalid",
+            _("The contract was not in force in %(period)s (term %(starts)s – %(ends)s)."),
+            period=period.label,
+            starts=contract.starts_on.isoformat(),
+            ends=contract.ends_on.isoformat(),
+        )
+    if period.start > timezone.localtime(at).date():
+        raise ReportError("invalid", _("A report cannot be made for a period not yet begun."))
+    with transaction.atomic():
+        report, _created = ServiceReport.objects.get_or_create(
+            contract=contract,
+            kind=kind,
+            period_start=period.start,
+            defaults={"period_end": period.end},
+        )
+        report = ServiceReport.objects.select_for_update().get(pk=report.pk)
+        version = (report.files.aggregate(last=Max("version"))["last"] or 0) + 1
+        report_file = ReportFile.objects.create(
+            report=report,
+            version=version,
+            include_bound_book=include_bound_book,
+            is_final=report.is_final,
+            requested_by=by,
+            requested_at=at,
+            notify_contacts=notify_contacts,
+        )
+        _enqueue(report_file)
+    return report_file
+
+
+def retry(*, report_file: ReportFile, by, now: dt.datetime | None = None) -> ReportFile:
+    """A failed render is queued again with the same version number."""
+    if not policy.may_request_report(by, report_file.report.contract):
+        raise ReportError("forbidden", _("You may not ask for this contract's reports."))
+    with transaction.atomic():
+        claimed = ReportFile.objects.filter(pk=report_file.pk, state=RenderState.FAILED).update(
+            state=RenderState.QUEUED,
+            error="",
+            attempts=0,
+            requested_at=_now(now),
+            started_at=None,
+            finished_at=None,
+        )
+        if not claimed:
+            raise ReportError("conflict", _("Only a failed report can be retried."))
+        report_file.refresh_from_db()
+        _enqueue(report_file)
+    return report_file
+
+
+def save_improvements(*, report: ServiceReport, by, text: str) -> ServiceReport:
+    if not policy.may_edit_report(by, report.contract):
+        raise ReportError(
+            "forbidden", _("Only the vendor manager writes the improvement measures.")
+        )
+    if report.is_final:
+        raise ReportError("conflict", _("The report is final; its text can no longer change."))
+    report.improvements = text.strip()
+    report.save(update_fields=["improvements", "updated_at"])
+    return report
+
+
+def make_final(*, report: ServiceReport, by, now: dt.datetime | None = None) -> ReportFile:
+    """Lock the text and make the final PDF (the draft versions stay)."""
+    at = _now(now)
+    if not policy.may_edit_report(by, report.contract):
+        raise ReportError("forbidden", _("Only the vendor manager makes a report final."))
+    if not report.improvements.strip():
+        raise ReportError("invalid", _("Write the improvement measures before making it final."))
+    with transaction.atomic():
+        claimed = ServiceReport.objects.filter(pk=report.pk, final_at__isnull=True).update(
+            final_at=at, final_by=by
+        )
+        if not claimed:
+            raise ReportError("conflict", _("The report is final already."))
+        report.refresh_from_db()
+        latest = report.latest_file()
+        return request_report(
+            contract=report.contract,
+            kind=report.kind,
+            period=report.period,
+            by=by,
+            include_bound_book=bool(latest and latest.include_bound_book),
+            notify_contacts=True,
+            now=at,
+        )
+
+
+# --- the worker's side -------------------------------------------------------------------
+
+
+def run_render(report_file_id: int, now: dt.datetime | None = None) -> ReportFile | None:
+    """Claim a queued render (a second worker finds nothing), make the PDF, store it with its
+    checksum; a failure is recorded with its reason. Returns None if there was nothing to do."""
+    from reports.rendering import render_report_file
+
+    claimed = ReportFile.objects.filter(pk=report_file_id, state=RenderState.QUEUED).update(
+        state=RenderState.RUNNING, started_at=_now(now), attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    report_file = ReportFile.objects.select_related("report__contract").get(pk=report_file_id)
+    try:
+        rendered = render_report_file(report_file)
+    except Exception as exc:  # the reason is shown to people and the render can be retried
+        logger.exception("Report file %s failed", report_file_id)
+        ReportFile.objects.filter(pk=report_file_id).update(
+            state=RenderState.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        report_file.refresh_from_db()
+        return report_file
+    report_file.file.save(report_file.filename, ContentFile(rendered.content), save=False)
+    report_file.sha256 = rendered.sha256
+    report_file.size = len(rendered.content)
+    report_file.pages = rendered.pages
+    report_file.state = RenderState.DONE
+    report_file.finished_at = timezone.now()
+    with transaction.atomic():
+        report_file.save(update_fields=["file", "sha256", "size", "pages", "state", "finished_at"])
+        from reports import notices
+
+        notices.report_ready(report_file)
+    return report_file
+
+
+def requeue_stuck(now: dt.datetime | None = None) -> int:
+    """Renders whose worker died (killed, out of memory, restarted) stay "running" forever
+    unless someone looks: queue them again, or fail them after MAX_ATTEMPTS. Queued renders
+    that waited as long (the broker was down) are handed to the workers again."""
+    at = _now(now)
+    limit = stuck_before(at)
+    failed = ReportFile.objects.filter(
+        state=RenderState.RUNNING, started_at__lt=limit, attempts__gte=MAX_ATTEMPTS
+    ).update(
+        state=RenderState.FAILED,
+        finished_at=at,
+        error=str(_("The worker making this report stopped %(times)d times; retry it."))
+        % {"times": MAX_ATTEMPTS},
+    )
+    lost = list(
+        ReportFile.objects.filter(state=RenderState.RUNNING, started_at__lt=limit).values_list(
+            "pk", flat=True
+        )
+    )
+    ReportFile.objects.filter(pk__in=lost, state=RenderState.RUNNING).update(
+        state=RenderState.QUEUED, requested_at=at
+    )
+    waiting = list(
+        ReportFile.objects.filter(state=RenderState.QUEUED, requested_at__lt=limit).values_list(
+            "pk", flat=True
+        )
+    )
+    from reports.tasks import render
+
+    outbox.enqueue(render, [*lost, *waiting], "service reports")
+    if failed or lost:
+        logger.warning("Report renders: %s lost and queued again, %s failed", len(lost), failed)
+    return len(lost) + len(waiting)
+
+
+def make_quarterly_summaries(today: dt.date, now: dt.datetime | None = None) -> list[ReportFile]:
+    """A few days after a quarter ends (QUARTERLY_REPORT_DELAY_DAYS), make its summary for
+    every contract in force in it that has none yet, and tell the contract's contacts (C5:
+    submitted before each quarterly meeting)."""
+    from django.conf import settings
+
+    quarter = Period.current_quarter(today).previous()
+    if today < quarter.end + dt.timedelta(days=settings.QUARTERLY_REPORT_DELAY_DAYS):
+        return []
+    made = []
+    contracts = Contract.objects.filter(
+        starts_on__lt=quarter.end, ends_on__gte=quarter.start
+    ).exclude(
+        service_reports__kind=ReportKind.QUARTERLY,
+        service_reports__period_start=quarter.start,
+    )
+    for contract in contracts:
+        made.append(
+            request_report(
+                contract=contract,
+                kind=ReportKind.QUARTERLY,
+                period=quarter,
+                notify_contacts=True,
+                now=now,
+            )
+        )
+    return made

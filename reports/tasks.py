@@ -1,0 +1,28 @@
+"""Celery tasks: thin adapters over the report services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(name="reports.render")
+def render(report_file_id: int) -> int | None:
+    from reports.services import run_render
+
+    report_file = run_render(report_file_id)
+    return report_file.pk if report_file else None
+
+
+@shared_task(name="reports.requeue_stuck")
+def requeue_stuck() -> int:
+    from reports.services import requeue_stuck as requeue
+
+    return requeue()
+
+
+@shared_task(name="reports.make_quarterly_summaries")
+def make_quarterly_summaries() -> int:
+    from reports.services import make_quarterly_summaries as make
+
+    return len(make(timezone.localdate()))
