@@ -15,3 +15,10 @@ class DownloadRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+class PdfRenderer(DownloadRenderer):
+    """Lets a client that asks for application/pdf reach a report's download."""
+
+    media_type = "application/pdf"
+    format = "pdf"

@@ -7,6 +7,13 @@ from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 
 
+def inline_enum(values: list[str], description: str) -> dict:
+    """An enum kept inline in the schema: wrapped in allOf, a second "kind" or "state" enum
+    does not make drf-spectacular rename the tickets' KindEnum (Kind446Enum) and break the
+    clients generated from it."""
+    return {"allOf": [{"type": "string", "enum": values}], "description": description}
+
+
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine code, e.g. invalid_transition.")
     message = serializers.CharField(help_text="For people, in the Accept-Language language.")

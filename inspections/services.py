@@ -7,8 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, can_proceed
 
@@ -42,6 +43,13 @@ ACTION_LABELS = {
 
 def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
+
+
+def _stored_label(label) -> str:
+    """Words stored with an inspection are in the portal's first language, as the planned
+    ones' titles are (inspections.schedule), whoever's language the request came in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(label)
 
 
 def _require(user, action: str, contract: Contract) -> None:
@@ -142,7 +150,7 @@ def plan_inspection(
             purpose=Purpose.AD_HOC,
             template=template,
             system=system,
-            title=title.strip() or str(Purpose.AD_HOC.label),
+            title=title.strip() or _stored_label(Purpose.AD_HOC.label),
             window_starts_on=start,
             due_on=due_on,
             planned_on_site=on_site,

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,11 +21,15 @@ class InvalidCursor(ValueError):
     message = _("This cursor is not valid; start again from the first page.")
 
 
+LARGEST_ID = 2**63 - 1
+
+
 @dataclass(frozen=True)
 class Ordering:
     field: str
     descending: bool = False
     nullable: bool = False
+    is_date: bool = False  # a DateField (a due date), not a DateTimeField
 
     def order_by(self) -> list:
         if self.descending:
@@ -44,7 +48,7 @@ class Ordering:
 
 
 def _encode(value, row_id: int) -> str:
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.date):  # datetimes too
         value = value.isoformat()
     raw = json.dumps({"v": value, "id": row_id}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -55,14 +59,23 @@ def _decode(cursor: str, ordering: Ordering):
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         row_id = int(data["id"])
+        if not 0 < row_id <= LARGEST_ID:
+            raise ValueError(cursor)
         value = data["v"]
         if value is not None:
-            value = parse_datetime(value)
+            value = (parse_date if ordering.is_date else parse_datetime)(value)
             if value is None:
                 raise ValueError(cursor)
         elif not ordering.nullable:
             raise ValueError(cursor)
-    except (ValueError, KeyError, TypeError, UnicodeEncodeError, binascii.Error) as exc:
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        OverflowError,  # {"id": 1e999}
+        UnicodeEncodeError,
+        binascii.Error,
+    ) as exc:
         raise InvalidCursor(cursor) from exc
     return value, row_id
 

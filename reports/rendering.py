@@ -1,15 +1,28 @@
-"""Making a service report's PDF from its contents (reports.contents)."""
+"""Making a service report's PDF from its contents (reports.contents).
+
+An annual report's bound book runs to hundreds of pages (C5: a year of records). WeasyPrint
+holds a whole document's layout in memory, so the book is rendered in parts of a few hundred
+tickets, each continuing the page numbers of the one before, and the parts are joined with
+pypdf: memory stays bounded by a part, not by the year. The report itself is rendered once to
+learn its length, then again with the book's page numbers in its contents page.
+"""
 
 from __future__ import annotations
+
+import io
+from collections.abc import Iterator
 
 from django.utils.translation import gettext_lazy as _
 
 from inspections.report import report_body
-from reports.contents import report_contents
+from reports.contents import ReportContents, report_contents
 from reports.models import ReportFile
 from reports.pdf import RenderedPdf, render_pdf
 
 TEMPLATE = "reports/pdf/service_report.html"
+BOOK_TEMPLATE = "reports/pdf/bound_book.html"
+TICKETS_PER_PART = 500  # about 120 pages a part: a few hundred MB of layout at most
+INSPECTIONS_PER_PART = 6
 
 # The chapters, in order, as the contents page lists them; the template's headings use the
 # same words.
@@ -38,16 +51,16 @@ class _Numbered:
         return f"{self.number} {self.title}"
 
 
-def render_report_file(report_file: ReportFile) -> RenderedPdf:
-    report = report_file.report
-    contents = report_contents(report, include_bound_book=report_file.include_bound_book)
-    book = contents.bound_book
-    book_inspections = []
-    if book is not None:
-        for inspection in book.inspections:
-            body = report_body(inspection, list(inspection.results.all()))
-            body["systems"] = inspection.system.path() if inspection.system else "—"
-            book_inspections.append(body)
+def _chunks(items: list, size: int) -> Iterator[list]:
+    if not items:
+        yield []
+        return
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _main(contents: ReportContents, report_file: ReportFile, book_pages=None) -> RenderedPdf:
+    report = contents.report
     return render_pdf(
         TEMPLATE,
         {
@@ -60,7 +73,74 @@ def render_report_file(report_file: ReportFile) -> RenderedPdf:
                 (anchor, _Numbered(number, title))
                 for number, (anchor, title) in enumerate(CHAPTERS, start=1)
             ],
-            "book": book,
-            "book_inspections": book_inspections,
+            "book_pages": book_pages,
         },
     )
+
+
+def _book_parts(contents: ReportContents, first_page: int) -> tuple[list[RenderedPdf], dict]:
+    """The bound book's parts from `first_page` on, and where its two sections start."""
+    report, book = contents.report, contents.bound_book
+    common = {"report": report, "contract": report.contract}
+    parts: list[RenderedPdf] = []
+    page = first_page
+    starts = {"tickets": page}
+    for index, tickets in enumerate(_chunks(book.tickets, TICKETS_PER_PART)):
+        part = render_pdf(
+            BOOK_TEMPLATE,
+            {
+                **common,
+                "part": "tickets",
+                "tickets": tickets,
+                "first_part": index == 0,
+                "first_page": page,
+            },
+        )
+        parts.append(part)
+        page += part.pages
+    starts["inspections"] = page
+    bodies = []
+    for inspection in book.inspections:
+        body = report_body(inspection, list(inspection.results.all()))
+        body["systems"] = inspection.system.path() if inspection.system else "—"
+        bodies.append(body)
+    for index, chunk in enumerate(_chunks(bodies, INSPECTIONS_PER_PART)):
+        part = render_pdf(
+            BOOK_TEMPLATE,
+            {
+                **common,
+                "part": "inspections",
+                "inspections": chunk,
+                "first_part": index == 0,
+                "first_page": page,
+            },
+        )
+        parts.append(part)
+        page += part.pages
+    return parts, starts
+
+
+def _join(documents: list[RenderedPdf]) -> RenderedPdf:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for document in documents:
+        writer.append(io.BytesIO(document.content))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return RenderedPdf(content=buffer.getvalue(), pages=sum(d.pages for d in documents))
+
+
+def render_report_file(report_file: ReportFile) -> RenderedPdf:
+    report = report_file.report
+    contents = report_contents(report, include_bound_book=report_file.include_bound_book)
+    if contents.bound_book is None:
+        return _main(contents, report_file)
+    # The contents page lists the book's page numbers; its length does not depend on them.
+    provisional = _main(contents, report_file, book_pages={"tickets": 0, "inspections": 0})
+    parts, starts = _book_parts(contents, first_page=provisional.pages + 1)
+    main = _main(contents, report_file, book_pages=starts)
+    if main.pages != provisional.pages:  # never seen; would shift every number after it
+        parts, starts = _book_parts(contents, first_page=main.pages + 1)
+        main = _main(contents, report_file, book_pages=starts)
+    return _join([main, *parts])

@@ -110,6 +110,10 @@ def _page(
                 )
         rows.append(row)
     may_request = policy.may_request_report(user, contract)
+    if not may_request:
+        request_form = None
+    elif request_form is None:
+        request_form = RequestReportForm(contract=contract, today=today)
     return render(
         request,
         "reports/list.html",
@@ -117,9 +121,7 @@ def _page(
             "contract": contract,
             "rows": rows,
             "may_request": may_request,
-            "may_edit": may_edit,
-            "request_form": request_form
-            or (RequestReportForm(contract=contract, today=today) if may_request else None),
+            "request_form": request_form,
             "poll_seconds": POLL_SECONDS,
         },
         status=status,

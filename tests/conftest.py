@@ -31,6 +31,15 @@ def webhook_deliveries(monkeypatch) -> list[int]:
     return sent
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for the browser tests (tests/browser.py)."""
+    from tests.browser import launch_chromium
+
+    with launch_chromium() as running:
+        yield running
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Production hashing costs ~0.5 s a password; the demo alone has two dozen people.

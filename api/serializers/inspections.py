@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.schema import inline_enum
 from api.serializers.actions import NOTE_LIMIT
 from api.serializers.contracts import OrganizationSerializer
 from api.serializers.tickets import PersonSerializer, TicketSystemSerializer
@@ -27,14 +28,8 @@ from inspections.models import (
 from inspections.thresholds import Comparator, ItemKind
 
 TEXT_LIMIT = 20000
-# The published schema gives each field name ("kind", "state") one named enum unless
-# SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] names them; a second choice set under the same
-# name would rename the tickets' KindEnum to a hash (Kind446Enum) and break generated clients.
-# Wrapped in allOf, these two enums stay inline and leave the existing names alone.
-
-
-def inline_enum(values: list[str], description: str) -> dict:
-    return {"allOf": [{"type": "string", "enum": values}], "description": description}
+COMPARATOR_HELP = "How a measured value is compared with the limit; empty without a threshold."
+RULE_HELP = 'The threshold as people write it, e.g. "< 90 %"; empty when there is none.'
 
 
 @extend_schema_field(inline_enum(list(ItemKind.values), "pass_fail, measurement or text."))
@@ -51,9 +46,6 @@ class ItemKindField(serializers.CharField):
 class InspectionStateField(serializers.CharField):
     pass
 
-
-COMPARATOR_HELP = "How a measured value is compared with the limit; empty without a threshold."
-RULE_HELP = 'The threshold as people write it, e.g. "< 90 %"; empty when there is none.'
 
 # --- checklists --------------------------------------------------------------------------
 

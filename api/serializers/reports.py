@@ -9,17 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.schema import inline_enum
 from api.serializers.tickets import PersonSerializer
 from reports.forms import IMPROVEMENTS_LIMIT
 from reports.models import RenderState, ReportFile, ReportKind, ServiceReport
 from reports.periods import Period
-
-
-def inline_enum(values: list[str], description: str) -> dict:
-    # Wrapped in allOf, the enum stays inline: a second "kind" or "state" enum component
-    # would rename the tickets' KindEnum and TicketState for generated clients.
-    return {"allOf": [{"type": "string", "enum": values}], "description": description}
-
 
 KIND_HELP = "quarterly (operation summary) or annual (service report)."
 

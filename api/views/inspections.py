@@ -8,10 +8,7 @@ call one service.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,7 +16,6 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -32,7 +28,7 @@ from rest_framework.views import APIView
 
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import create_once
-from api.renderers import DownloadRenderer
+from api.renderers import PdfRenderer
 from api.scoping import within_token_organization
 from api.serializers import inspections as bodies
 from api.serializers.inspections import (
@@ -48,8 +44,7 @@ from api.serializers.inspections import (
 )
 from api.serializers.tickets import TicketSerializer
 from api.views.contracts import visible_contracts
-from contracts.models import Membership
-from inspections import policy, services
+from inspections import selectors, services
 from inspections.errors import InspectionError
 from inspections.models import (
     OPEN_STATES,
@@ -61,7 +56,7 @@ from inspections.models import (
     InspectionResult,
 )
 from inspections.report import latest_report
-from opsdesk.keyset import InvalidCursor, Ordering
+from opsdesk.keyset import InvalidCursor, Ordering, paginate
 from tickets.models import Ticket
 from tickets.selectors import with_list_relations
 
@@ -85,15 +80,7 @@ def visible_inspections(request) -> QuerySet[Inspection]:
     inspections.policy.may_read in SQL: vendor staff, hospital IT and administrators of
     either party; a hospital's reporters see none (they follow their own tickets only).
     """
-    inspections = Inspection.objects.all()
-    user = request.user
-    if not user.is_superuser:
-        readers = Membership.objects.filter(user=user, role__in=policy.READER_ROLES).values(
-            "organization_id"
-        )
-        inspections = inspections.filter(
-            Q(contract__hospital_id__in=readers) | Q(contract__vendor_id__in=readers)
-        )
+    inspections = Inspection.objects.filter(contract__in=selectors.readable_contracts(request.user))
     return within_token_organization(inspections, request, "contract__")
 
 
@@ -135,55 +122,7 @@ def filtered(inspections: QuerySet[Inspection], query: dict, today: dt.date) -> 
     return inspections
 
 
-# --- keyset pages by due date ------------------------------------------------------------
-# opsdesk.keyset.paginate carries datetimes in its cursors; a due date is a date, so the
-# cursor is made here, with the same ordering (due date, then id) and the same "after" rule.
-
-BY_DUE_DATE = Ordering("due_on")
-LARGEST_ID = 2**63 - 1
-
-
-def _encode(inspection: Inspection) -> str:
-    raw = json.dumps({"v": inspection.due_on.isoformat(), "id": inspection.pk}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[dt.date, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        row_id, day = int(data["id"]), parse_date(data["v"])
-        if day is None or not 0 < row_id <= LARGEST_ID:
-            raise ValueError(cursor)
-    except (
-        ValueError,
-        KeyError,
-        TypeError,
-        OverflowError,
-        UnicodeEncodeError,
-        binascii.Error,
-    ) as exc:
-        raise InvalidCursor(cursor) from exc
-    return day, row_id
-
-
-def page_by_due_date(request, inspections: QuerySet, page_size: int, cursor: str | None):
-    """One page in due-date order and the URL of the next (None at the end)."""
-    inspections = inspections.order_by(*BY_DUE_DATE.order_by())
-    if cursor:
-        try:
-            day, row_id = _decode(cursor)
-        except InvalidCursor as exc:
-            raise serializers.ValidationError({"cursor": [exc.message]}) from exc
-        inspections = inspections.filter(BY_DUE_DATE.after(day, row_id))
-    rows = list(inspections[: page_size + 1])
-    next_url = None
-    if len(rows) > page_size:
-        rows = rows[:page_size]
-        query = request.GET.copy()
-        query["cursor"] = _encode(rows[-1])
-        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-    return rows, next_url
+BY_DUE_DATE = Ordering("due_on", is_date=True)
 
 
 # --- inspections -----------------------------------------------------------------------------
@@ -205,9 +144,12 @@ class InspectionListView(APIView):
         inspections = filtered(
             visible_inspections(request).select_related(*LIST_RELATIONS), data, today
         )
-        rows, next_url = page_by_due_date(
-            request, inspections, data["page_size"], data.get("cursor")
-        )
+        try:
+            rows, next_url = paginate(
+                request, inspections, BY_DUE_DATE, data["page_size"], data.get("cursor")
+            )
+        except InvalidCursor as exc:
+            raise serializers.ValidationError({"cursor": [exc.message]}) from exc
         results = InspectionSerializer(rows, many=True, context={"today": today}).data
         return Response({"next": next_url, "results": results})
 
@@ -404,14 +346,6 @@ class ResultTicketView(APIView):
 NO_REPORT_YET = _(
     "This inspection has no report yet: one is made shortly after the inspection is completed."
 )
-
-
-class PdfRenderer(DownloadRenderer):
-    """Lets a client that asks for application/pdf reach the report; the PDF itself is a
-    FileResponse, so this renders only error bodies (as JSON text)."""
-
-    media_type = "application/pdf"
-    format = "pdf"
 
 
 def report_response(report: InspectionReport) -> FileResponse:

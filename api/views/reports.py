@@ -22,7 +22,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.renderers import DownloadRenderer
+from api.renderers import PdfRenderer
 from api.scoping import within_token_organization
 from api.serializers.reports import (
     ImprovementsSerializer,
@@ -224,14 +224,6 @@ class ReportFileRetryView(APIView):
     def post(self, request, pk: int):
         report_file = file_for(request, pk)
         return queued(request, services.retry(report_file=report_file, by=request.user))
-
-
-class PdfRenderer(DownloadRenderer):
-    """Lets a client that asks for application/pdf reach the download; the PDF itself is a
-    FileResponse, so this renders only error bodies (as JSON text)."""
-
-    media_type = "application/pdf"
-    format = "pdf"
 
 
 class ReportFileDownloadView(APIView):

@@ -6,49 +6,17 @@ a ticket from it and completes. Screenshots land in var/screenshots/inspection-*
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 import time_machine
-from django.conf import settings
 
 from inspections.models import Inspection
+from tests.browser import SHOTS, signed_in
+from tests.browser import shot as browser_shot
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(settings.VAR_DIR) / "screenshots"
 TODAY = dt.date(2026, 11, 20)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are plain
-# synchronous test code, not code running inside that loop.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("OPSDESK_REQUIRE_BROWSER"):
-            pytest.fail("Chromium is required here: scripts/check-system --browser installs it.")
-        pytest.skip("Chromium is not installed (scripts/check-system --browser).")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -62,20 +30,11 @@ def on_site(monkeypatch):
 
 
 def signed_in_on_a_phone(browser, live_server, username: str):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True
-    )
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "opsdesk-demo")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    return page
+    return signed_in(browser, live_server, username, phone=True)
 
 
 def shot(page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"inspection-{name}.png"), full_page=True)
+    browser_shot(page, f"inspection-{name}")
 
 
 def submit(page, selector: str) -> None:

@@ -140,7 +140,7 @@ def test_asking_returns_at_once_with_a_queued_version(
 
     page = content(client.get(PAGE))
     assert "Quarterly operation summary 2026 Q3: version 1 is queued" in page
-    assert "Queued: waiting for a worker" in page and "杨帆" in page
+    assert "Queued, waiting to be made" in page and "杨帆" in page
     # the versions refresh themselves while one is unfinished
     partial = partial_url(report_file.report)
     assert f'hx-get="{partial}" hx-trigger="every 5s" hx-swap="outerHTML"' in page
@@ -269,7 +269,7 @@ def test_after_the_worker_ran_the_version_is_ready_and_downloads_as_a_pdf(
     client = english("yn-it")
     ask(client, django_capture_on_commit_callbacks)
     report_file = ReportFile.objects.get()
-    assert "Queued: waiting for a worker" in content(client.get(PAGE))
+    assert "Queued, waiting to be made" in content(client.get(PAGE))
 
     services.run_render(report_file.pk)  # what the worker does with the queued id
     report_file.refresh_from_db()
@@ -347,6 +347,15 @@ def test_only_the_vendor_manager_writes_the_improvement_measures(demo):
     page = content(manager.get(PAGE))
     assert "The improvement measures are saved." in page
     assert "一、加强夜间值守。\n二、每月巡检。</textarea>" in page
+
+
+def test_a_refusal_speaks_the_users_language(demo):
+    report = scheduled(demo["yn-his"]).report
+    response = login("yn-it").post(  # Chinese, the portal's first language
+        f"/contracts/yn-his/reports/{report.pk}/improvements/", {"improvements": "加强巡检"}
+    )
+    assert response.status_code == 403
+    assert "改进措施只能由服务商经理填写。" in content(response)
 
 
 def test_text_too_long_is_refused_and_kept_in_the_form(demo):

@@ -190,7 +190,7 @@ def test_the_quarterly_summary_pdf_holds_the_quarters_figures(yn_quarter, media)
     for words in (
         "郁南县人民医院",
         "季度运行总结",
-        "2026Q3",
+        "2026年第3季度",
         "目录",
         "56.3%",  # overall compliance
         yn_quarter.tickets["T2"].number,  # a breach is listed
