@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contracts.models import Contract
 from inspections.models import (
@@ -76,3 +79,54 @@ def plan_status(contract: Contract, today: dt.date) -> PlanStatus:
         cancelled=Count("id", filter=Q(state=InspectionState.CANCELLED)),
     )
     return PlanStatus(**counts)
+
+
+# --- an inspection's history, as its page shows it ------------------------------------------
+
+# The history's lines; own msgids, so that "Started" as a field label and as an event can
+# read differently in Chinese.
+EVENT_LABELS = {
+    "planned": gettext_lazy("Planned"),
+    "assigned": gettext_lazy("Engineer assigned"),
+    "started": gettext_lazy("Inspection started"),
+    "results_recorded": gettext_lazy("Results recorded"),
+    "completed": gettext_lazy("Inspection completed"),
+    "reopened": gettext_lazy("Reopened for changes"),
+    "signed_off": gettext_lazy("Signed off"),
+    "cancelled": gettext_lazy("Inspection cancelled"),
+    "ticket_opened": gettext_lazy("Ticket opened from an item"),
+}
+
+
+def history_lines(inspection: Inspection) -> list[tuple]:
+    """(event, what happened, details) for each line of the inspection's history, in order."""
+    events = list(inspection.events.select_related("actor").order_by("at", "id"))
+    engineer_ids = {
+        event.data.get("engineer") for event in events if event.action.endswith(".assigned")
+    }
+    names = (
+        {user.pk: str(user) for user in get_user_model().objects.filter(pk__in=engineer_ids)}
+        if engineer_ids
+        else {}
+    )
+    rows = []
+    for event in events:
+        kind = event.action.rsplit(".", 1)[-1]
+        data = event.data or {}
+        detail = ""
+        if kind == "started" and data.get("mode") in InspectionMode.values:
+            detail = InspectionMode(data["mode"]).label
+        elif kind == "assigned":
+            detail = names.get(data.get("engineer"), "")
+        elif kind == "results_recorded":
+            detail = _("items: %(items)s") % {"items": data.get("items", 0)}
+            if data.get("failed"):
+                detail += " · " + _("abnormal: %(items)s") % {"items": "、".join(data["failed"])}
+        elif kind == "completed" and data.get("failed"):
+            detail = _("abnormal: %(count)s") % {"count": data["failed"]}
+        elif kind == "signed_off":
+            detail = data.get("signer", "")
+        elif kind == "ticket_opened":
+            detail = f"{data.get('ticket', '')} · {data.get('item', '')}"
+        rows.append((event, EVENT_LABELS.get(kind, event.action), detail))
+    return rows
