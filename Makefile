@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format setup system demo messages clean
+.PHONY: run test lint format setup system demo messages clean backup restore
 
 run: setup demo
 	./scripts/run-dev
@@ -38,6 +38,14 @@ messages:
 demo: setup
 	$(PY) manage.py migrate --noinput --verbosity 0
 	$(PY) manage.py load_demo
+
+# README "Backup and restore": make backup [OUTPUT=dir], make restore BACKUP=path
+backup: $(STAMP)
+	$(PY) manage.py backup $(if $(OUTPUT),--output "$(OUTPUT)")
+
+restore: $(STAMP)
+	$(if $(BACKUP),,$(error Give the backup to restore: make restore BACKUP=path/to/opsdesk-backup-…))
+	$(PY) manage.py restore "$(BACKUP)"
 
 clean:
 	rm -rf $(VENV) var/opsdesk.sqlite3 var/broker var/celerybeat-schedule*

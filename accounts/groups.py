@@ -48,11 +48,14 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "contracts.organization": ("view",),
         "contracts.contract": ("view",),
         "contracts.coveredsystem": _EDIT,
-        "sla.servicecalendar": ("view", "change"),
-        "sla.calendarperiod": _EDIT,
-        "sla.calendardateoverride": _EDIT,
-        "sla.holidaydate": _EDIT,
-        "sla.holidayyear": _EDIT,
+        # Calendars and the holiday table are shared by every contract that counts in them:
+        # one hospital's administrator must not move another hospital's deadlines. Platform
+        # administrators edit them.
+        "sla.servicecalendar": ("view",),
+        "sla.calendarperiod": ("view",),
+        "sla.calendardateoverride": ("view",),
+        "sla.holidaydate": ("view",),
+        "sla.holidayyear": ("view",),
         "api.apitoken": ("view", "add", "change"),
         "webhooks.subscription": _EDIT,
         "webhooks.delivery": ("view", "change"),

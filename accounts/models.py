@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opsdesk.validators import validate_phone
@@ -29,6 +30,18 @@ class User(AbstractUser):
         default=False,
         help_text=_("A hospital or vendor system, not a person: it acts only through API tokens."),
     )
+    password_changed_at = models.DateTimeField(
+        _("password changed"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Empty for accounts whose password was set before this was recorded."),
+    )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("The next page this person opens asks for a new password first."),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -39,3 +52,45 @@ class User(AbstractUser):
 
     def get_full_name(self) -> str:
         return self.full_name or super().get_full_name() or self.username
+
+    def save(self, *args, **kwargs) -> None:
+        # set_password() leaves the raw password in `_password` until the row is saved; a hash
+        # upgrade at sign-in clears it first, so only a real change dates the password.
+        # create_user() hashes without set_password(): a new row with a password counts too.
+        created_with_password = (
+            self._state.adding and self.password_changed_at is None and self.has_usable_password()
+        )
+        if self._password is not None or created_with_password:
+            self.password_changed_at = timezone.now()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "password" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "password_changed_at"}
+        super().save(*args, **kwargs)
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in, kept for the lockout window (accounts/lockout.py).
+
+    In the database rather than the cache so that every gunicorn worker counts the same
+    failures without Redis. A successful sign-in deletes the username's rows; rows older than
+    two windows, which no lock reads, are purged as new failures arrive: the table stays small.
+    """
+
+    username = models.CharField(_("username"), max_length=150)
+    address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        indexes = [
+            # lockout.lock_for: the latest failures of one username within the window.
+            models.Index(fields=["username", "at"], name="login_failure_username_recent"),
+            # lockout.lock_for: the latest failures from one client address within the window.
+            models.Index(fields=["address", "at"], name="login_failure_address_recent"),
+            # lockout.record_failure: purge rows older than two windows.
+            models.Index(fields=["at"], name="login_failure_purge"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.address or ''} {self.at:%Y-%m-%d %H:%M:%S}"

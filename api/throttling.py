@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.authentication import token_of
+
+logger = logging.getLogger(__name__)
 
 
 class PerTokenRateThrottle(SimpleRateThrottle):
@@ -20,7 +24,16 @@ class PerTokenRateThrottle(SimpleRateThrottle):
         token = token_of(request)
         if token is not None and token.rate_limit_per_minute:
             self.num_requests, self.duration = token.rate_limit_per_minute, 60
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except Exception as exc:  # the cache (Redis) is down or hung: redis errors, timeouts
+            # Filing a fault matters more than counting requests: let it through, say so.
+            logger.warning(
+                "API rate limit not counted (%s: %s); request let through.",
+                type(exc).__name__,
+                exc,
+            )
+            return True
 
     def get_cache_key(self, request, view) -> str | None:
         token = token_of(request)

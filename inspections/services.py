@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, can_proceed
 
+from audit.record import record
 from contracts.models import Contract, Role, ServiceClass
 from inspections import policy
 from inspections.errors import InspectionConflict, InspectionError
@@ -62,13 +63,25 @@ def _require(user, action: str, contract: Contract) -> None:
 
 
 def _log(inspection: Inspection, action: str, by, at, note: str = "", data=None) -> None:
-    InspectionEvent.objects.create(
+    event = InspectionEvent.objects.create(
         inspection=inspection,
         action=f"inspections.inspection.{action}",
         actor=by,
         at=at,
         note=note,
         data=data or {},
+    )
+    # The audit trail, in this same transaction: a change rolled back leaves no entry.
+    record(
+        event.action,
+        actor=by,
+        obj=inspection,
+        contract=inspection.contract_id,
+        data={
+            "event": event.pk,
+            "state": inspection.state,
+            **({"details": event.data} if event.data else {}),
+        },
     )
 
 

@@ -35,4 +35,8 @@ app.conf.beat_schedule = {
         "task": "api.forget_old_idempotency_keys",
         "schedule": crontab(hour=3, minute=30),
     },
+    "purge-expired-audit-entries": {
+        "task": "audit.purge_expired",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }

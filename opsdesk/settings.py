@@ -52,18 +52,28 @@ INSTALLED_APPS = [
     "reports",
     "knowledge",
     "inspections",
+    "audit",
+    # Its management commands only: `manage.py backup` and `manage.py restore`.
+    "opsdesk",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so redirects and error pages from any later layer carry the policy too.
+    "opsdesk.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Right after authentication: keeps the client address and user for the audit trail.
+    "audit.context.AuditContextMiddleware",
     # After authentication: a signed-in person's preferred language counts.
     "opsdesk.middleware.PortalLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: both tell the person why they were sent elsewhere.
+    "accounts.middleware.IdleSessionMiddleware",
+    "accounts.middleware.PasswordPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -87,11 +97,17 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL connections are kept for DATABASE_CONN_MAX_AGE seconds between requests (0 closes
+# them after each). A kept connection dies when PostgreSQL restarts (upgrade, failover): with
+# the health check, the first query of a request first pings a reused connection and opens a
+# new one if it is dead, so no request fails after a restart (tests/faults). Without it, the
+# first request on each dead connection fails and Django then drops the connection, so a
+# process never stays stuck. Celery workers open a fresh connection for every task anyway.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'opsdesk.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", default=True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -102,11 +118,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+# Sign-in and sessions (等保 2.0 level 3): accounts/lockout.py, accounts/passwords.py,
+# accounts/middleware.py. A value of 0 turns lockout, expiry or the idle timeout off.
+LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+# Per client address, higher than per username: a hospital's staff often share one NAT address.
+LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 0)
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+# Behind a proxy the client's address is the last X-Forwarded-For entry (lockout per address).
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
+
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.ComplexityValidator"},
 ]
 
 # Messages can carry a one-time secret (a new API token): keep them server-side, not in a cookie.
@@ -145,10 +179,20 @@ STORAGES = {
 # Celery: Redis in production; with no REDIS_URL, a file-system broker that needs no server,
 # so `make run` still runs a real worker and beat.
 REDIS_URL = env_str("REDIS_URL", "")
+# A Redis that hangs (a frozen host, a half-open connection) would hang every request that hands
+# work to Celery or counts a rate limit, for ever: give up after this many seconds instead (the
+# outbox sends later). Down and refusing, Redis answers at once anyway.
+REDIS_TIMEOUT_SECONDS = env_int("REDIS_TIMEOUT_SECONDS", 2)
+_REDIS_TIMEOUTS = {
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600, **_REDIS_TIMEOUTS}
+    CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
 else:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -184,20 +228,44 @@ EMAIL_BACKEND = (
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OpsDesk <opsdesk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+
+def _samesite(name: str) -> str:
+    value = env_str(name, "Lax")
+    if value not in ("Lax", "Strict"):
+        raise ImproperlyConfigured(f"{name}={value!r} must be Lax or Strict.")
+    return value
+
+
+# Lax, not Strict: a link in a notification e-mail must open the ticket already signed in.
+SESSION_COOKIE_SAMESITE = _samesite("SESSION_COOKIE_SAMESITE")
+CSRF_COOKIE_SAMESITE = _samesite("CSRF_COOKIE_SAMESITE")
+SESSION_COOKIE_HTTPONLY = True
+# Django's defaults, stated so that a reader (or an auditor) finds them here.
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    if env_bool("BEHIND_TLS_PROXY", default=False):
+    # The directive alone changes nothing: a domain joins browsers' preload lists only once it
+    # is submitted (hstspreload.org). SECURE_HSTS_PRELOAD=0 for a domain that must never be.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+    if BEHIND_TLS_PROXY:
         # Trust X-Forwarded-Proto only when a proxy in front sets it; clients could forge it.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Shared by all processes when Redis is there (API rate limits must count across workers).
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": _REDIS_TIMEOUTS,
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -208,6 +276,16 @@ API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
 REPORT_RENDER_TIMEOUT_MINUTES = env_int("REPORT_RENDER_TIMEOUT_MINUTES", 30)
 # Quarterly summaries are made automatically this many days after the quarter ends.
 QUARTERLY_REPORT_DELAY_DAYS = env_int("QUARTERLY_REPORT_DELAY_DAYS", 3)
+# Where `manage.py backup` writes when no --output is given.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+# The audit trail (audit/) is kept this many days, then purged daily; 等保 2.0 level 3 asks
+# for at least 180 (audit.services.MINIMUM_RETENTION_DAYS).
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+if AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured(
+        f"AUDIT_RETENTION_DAYS={AUDIT_RETENTION_DAYS} is too short: audit entries must be kept "
+        "at least 180 days (等保 2.0 level 3). Set 180 or more, or leave it unset for 365."
+    )
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.selectors import contract_for
+from inspections.figures import inspection_figure
 from reports import charts
 from reports.figures import quarter_summary
 from reports.periods import SHANGHAI, Period, quarters_of
@@ -34,6 +35,7 @@ def contract_dashboard(request, code: str):
         )
         period = current
     summary = quarter_summary(contract, period, now)
+    inspections = inspection_figure(contract, period.start, period.end, today)
     in_force = period.overlap(contract.starts_on, contract.ends_on)
     next_period = period.next()
     return render(
@@ -43,6 +45,7 @@ def contract_dashboard(request, code: str):
             "contract": contract,
             "period": period,
             "summary": summary,
+            "inspections": inspections,
             "now": now,
             "in_force": in_force,
             "previous_period": period.previous(),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from api.errors import TICKET_ERROR_STATUS
+from audit.record import record
 from contracts.models import Contract
 from contracts.selectors import contract_for
 from reports import policy, services
@@ -290,4 +291,11 @@ def report_file_download(request, contract: Contract, pk: int):
         content_type="application/pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"
+    record(
+        "reports.file.downloaded",
+        actor=request.user,
+        obj=report_file,
+        contract=contract,
+        data={"filename": report_file.filename, "sha256": report_file.sha256},
+    )
     return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -17,13 +18,16 @@ from opsdesk.env import env_bool, env_int, env_str
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _start_django(tmp_path, **env) -> subprocess.CompletedProcess:
-    environment = {
-        key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "DEBUG")
-    }
+def _start_django(tmp_path, *arguments: str, **env) -> subprocess.CompletedProcess:
+    """`python <arguments>` (by default: set Django up) in a fresh process with `env`."""
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests (tests/browser.py), never in
+    # production; the deployment check rightly refuses it.
+    ignored = ("SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    environment = {key: value for key, value in os.environ.items() if key not in ignored}
     environment.update(OPSDESK_VAR_DIR=str(tmp_path), **env)
+    arguments = arguments or ("-c", "import django; django.setup(); print('started')")
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        [sys.executable, *arguments],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -44,6 +48,23 @@ def test_production_starts_with_a_secret_key(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
+
+
+def test_production_settings_pass_django_s_deployment_checks(tmp_path):
+    result = _start_django(
+        tmp_path,
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(64)[:50],
+        ALLOWED_HOSTS="opsdesk.example",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr and "ERROR" not in result.stderr, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
 
 
 def test_a_misspelt_boolean_stops_start_up(monkeypatch):

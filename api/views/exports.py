@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from api.serializers.tickets import TicketListQuerySerializer
 from api.views.tickets import ORDERINGS, visible_tickets
+from audit.record import query_filters, record
 from tickets import exports, selectors
 
 
@@ -67,4 +68,15 @@ class TicketExportView(APIView):
         tickets = selectors.filtered(tickets, query.to_filter(request.user))
         tickets = tickets.order_by(*ORDERINGS[query.validated_data["ordering"]].order_by())
         # TicketError "too_many_rows" becomes a 400 through api.errors.
-        return exports.export_response(tickets, fmt=query.validated_data["format"], stem="tickets")
+        fmt = query.validated_data["format"]
+        response = exports.export_response(tickets, fmt=fmt, stem="tickets")
+        record(
+            "tickets.export",
+            actor=request.user,
+            data={
+                "format": fmt,
+                "list": "api",
+                "filters": query_filters(request.query_params, exclude=["format"]),
+            },
+        )
+        return response

@@ -44,6 +44,7 @@ from api.serializers.inspections import (
 )
 from api.serializers.tickets import TicketSerializer
 from api.views.contracts import visible_contracts
+from audit.record import record
 from inspections import selectors, services
 from inspections.errors import InspectionError
 from inspections.models import (
@@ -381,7 +382,15 @@ class InspectionReportView(APIView):
         if report is None:
             raise NotFound(NO_REPORT_YET)
         report.inspection = inspection
-        return report_response(report)
+        response = report_response(report)
+        record(
+            "inspections.report.downloaded",
+            actor=request.user,
+            obj=report,
+            contract=inspection.contract_id,
+            data={"inspection": inspection.pk, "revision": report.revision},
+        )
+        return response
 
 
 # --- checklists --------------------------------------------------------------------------

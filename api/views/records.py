@@ -19,6 +19,7 @@ from api.serializers.records import (
 )
 from api.serializers.tickets import AttachmentSerializer, EventSerializer
 from api.views.tickets import ticket_for
+from audit.record import record
 from tickets import services
 from tickets.downloads import attachment_response
 from tickets.models import Attachment, Event, Worklog
@@ -111,4 +112,12 @@ class AttachmentDownloadView(APIView):
     def get(self, request, pk: int, attachment_pk: int):
         ticket = ticket_for(request, pk)
         attachment = get_object_or_404(Attachment, ticket=ticket, pk=attachment_pk)
-        return attachment_response(attachment)
+        response = attachment_response(attachment)
+        record(
+            "tickets.attachment.downloaded",
+            actor=request.user,
+            obj=attachment,
+            contract=ticket.contract_id,
+            data={"ticket": ticket.number},
+        )
+        return response

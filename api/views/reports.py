@@ -32,6 +32,7 @@ from api.serializers.reports import (
     ReportSerializer,
 )
 from api.views.contracts import visible_contracts
+from audit.record import record
 from contracts.models import Membership, Role
 from reports import services
 from reports.errors import ReportError
@@ -259,4 +260,11 @@ class ReportFileDownloadView(APIView):
             content_type="application/pdf",
         )
         response["X-Content-Type-Options"] = "nosniff"
+        record(
+            "reports.file.downloaded",
+            actor=request.user,
+            obj=report_file,
+            contract=report_file.report.contract_id,
+            data={"filename": report_file.filename, "sha256": report_file.sha256},
+        )
         return response

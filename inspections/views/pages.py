@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.record import record
 from contracts.models import Role
 from inspections import policy, selectors, services
 from inspections.forms import (
@@ -221,4 +222,11 @@ def report_download(request, pk: int):
         content, as_attachment=True, filename=report.filename, content_type="application/pdf"
     )
     response["X-Content-Type-Options"] = "nosniff"
+    record(
+        "inspections.report.downloaded",
+        actor=request.user,
+        obj=report,
+        contract=inspection.contract_id,
+        data={"inspection": inspection.pk, "revision": report.revision},
+    )
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -169,3 +170,23 @@ def test_dashboard_query_count_does_not_grow_with_tickets(demo):
     few = dashboard_queries(client)
     build_tickets(contract, 12)  # 12 more, with breaches, worklogs, outages and ratings
     assert dashboard_queries(client) == few
+
+
+def test_the_dashboard_shows_the_quarters_inspections_done_against_planned(demo):
+    from inspections import services as inspection_services
+    from inspections.models import Inspection
+    from tests.factories import demo_user
+    from tests.inspections.conftest import answer_all
+
+    contract = demo["yn-his"]
+    engineer = demo_user("ny-engineer")
+    inspection = Inspection.objects.get(contract=contract, due_on=dt.date(2026, 9, 30))
+    inspection = inspection_services.start(
+        inspection=inspection, by=engineer, mode="on_site", now=at("2026-09-20 09:00")
+    )
+    answer_all(inspection, readings={"磁盘使用率": "95", "SSL 证书剩余有效期": "200"})
+    inspection_services.complete(inspection=inspection, by=engineer, now=at("2026-09-20 11:00"))
+    page = content(get(login("ny-manager")))
+    card = page[page.index('id="inspections-card"') :]
+    assert "1 <span" in card and "/ 1" in card
+    assert "1 项异常" in card or "1 abnormal items" in card

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, can_proceed
 
+from audit.record import record
 from tickets import notices
 from tickets.errors import TicketConflict, TicketError
 from tickets.models import (
@@ -65,7 +66,7 @@ def _log(
     from_state: str = "",
     data: dict | None = None,
 ) -> Event:
-    return Event.objects.create(
+    event = Event.objects.create(
         ticket=ticket,
         action=f"tickets.{action}",
         actor=by,
@@ -75,6 +76,21 @@ def _log(
         to_state=ticket.state if from_state else "",
         data=data or {},
     )
+    # The audit trail, in this same transaction: a change rolled back leaves no entry.
+    record(
+        event.action,
+        actor=by,
+        obj=ticket,
+        contract=ticket.contract_id,
+        data={
+            "event": event.pk,
+            "from_state": event.from_state,
+            "to_state": event.to_state,
+            "state": ticket.state,
+            **({"details": event.data} if event.data else {}),
+        },
+    )
+    return event
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -102,7 +118,8 @@ def _transition(
     try:
         with transaction.atomic():
             locked = _locked(ticket)
-            if locked.state != ticket.state:
+            # The person acted on what they saw: the state and who the ticket was with.
+            if locked.state != ticket.state or locked.assignee_id != ticket.assignee_id:
                 raise TicketConflict(
                     "conflict",
                     _(

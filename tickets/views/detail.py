@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from api.actions import ACTIONS_BY_SLUG
+from audit.record import record
 from knowledge.selectors import article_from_ticket
 from knowledge.services import may_draft
 from tickets import selectors, services
@@ -159,7 +160,15 @@ def attachment_download(request, number: str, pk: int):
     ticket = _ticket(request, number)
     attachment = get_object_or_404(ticket.attachments.all(), pk=pk)
     try:
-        return attachment_response(attachment)
+        response = attachment_response(attachment)
     except TicketError as exc:
         messages.error(request, str(exc))
         return redirect(ticket.get_absolute_url() + "#attachments")
+    record(
+        "tickets.attachment.downloaded",
+        actor=request.user,
+        obj=attachment,
+        contract=ticket.contract_id,
+        data={"ticket": ticket.number},
+    )
+    return response

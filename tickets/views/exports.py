@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.record import query_filters, record
 from tickets import exports
 from tickets.errors import TicketError
 from tickets.models import Ticket
@@ -27,13 +28,23 @@ def _download(request, tickets: QuerySet[Ticket], *, stem: str, list_url_name: s
             _("Choose format=csv or format=xlsx."), content_type="text/plain; charset=utf-8"
         )
     try:
-        return exports.export_response(tickets, fmt=fmt, stem=stem)
+        response = exports.export_response(tickets, fmt=fmt, stem=stem)
     except TicketError as exc:  # too many rows: back to the list, filters kept
         messages.error(request, str(exc))
         query = request.GET.copy()
         query.pop("format", None)
         back = reverse(list_url_name)
         return redirect(f"{back}?{query.urlencode()}" if query else back)
+    record(
+        "tickets.export",
+        actor=request.user,
+        data={
+            "format": fmt,
+            "list": stem,
+            "filters": query_filters(request.GET, exclude=["format"]),
+        },
+    )
+    return response
 
 
 @login_required
