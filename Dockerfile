@@ -10,13 +10,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATIC_ROOT=/app/staticfiles
 
 # Pango and HarfBuzz for WeasyPrint PDFs, a CJK font so Chinese renders in them,
-# gettext for compilemessages, curl for the compose health check.
+# gettext for compilemessages, curl for the compose health check, pg_dump/pg_restore for
+# manage.py backup and restore.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 \
         libpangoft2-1.0-0 \
         libharfbuzz-subset0 \
         fonts-noto-cjk \
+        postgresql-client \
         gettext \
         curl \
     && rm -rf /var/lib/apt/lists/*
