@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from contracts.models import Contract
 from inspections.models import (
     DONE_STATES,
-    OPEN_STATES,
     Inspection,
     InspectionResult,
     InspectionState,
@@ -87,7 +86,7 @@ def inspection_figure(
             InspectionLine(
                 inspection=inspection,
                 done=inspection.state in DONE_STATES,
-                overdue=inspection.state in OPEN_STATES and inspection.due_on < today,
+                overdue=inspection.is_overdue(today),
                 failed=tuple(failed.get(inspection.pk, [])),
             )
             for inspection in inspections

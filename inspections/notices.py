@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import Role
-from inspections.models import OPEN_STATES, Inspection
+from inspections.models import OPEN_STATES, Inspection, overdue_q
 from notifications.models import NotificationEvent
 from notifications.services import notify_people
 
@@ -93,7 +93,7 @@ def warn_overdue(today: dt.date, now: dt.datetime | None = None) -> int:
     inspection passed its due date undone."""
     now = now or timezone.now()
     overdue = Inspection.objects.filter(
-        state__in=OPEN_STATES, due_on__lt=today, overdue_notified_at__isnull=True
+        overdue_q(today), overdue_notified_at__isnull=True
     ).select_related("contract__hospital", "contract__vendor", "engineer")
     sent = 0
     for inspection in overdue:

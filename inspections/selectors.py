@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy
 from contracts.models import Contract
 from inspections.models import (
     DONE_STATES,
-    OPEN_STATES,
     Inspection,
     InspectionMode,
     InspectionState,
+    not_yet_due_q,
+    overdue_q,
 )
 
 
@@ -74,8 +75,8 @@ def plan_status(contract: Contract, today: dt.date) -> PlanStatus:
     """Done, overdue and still planned inspections of the contract, in one query."""
     counts = Inspection.objects.filter(contract=contract).aggregate(
         done=Count("id", filter=Q(state__in=DONE_STATES)),
-        overdue=Count("id", filter=Q(state__in=OPEN_STATES, due_on__lt=today)),
-        planned=Count("id", filter=Q(state__in=OPEN_STATES, due_on__gte=today)),
+        overdue=Count("id", filter=overdue_q(today)),
+        planned=Count("id", filter=not_yet_due_q(today)),
         cancelled=Count("id", filter=Q(state=InspectionState.CANCELLED)),
     )
     return PlanStatus(**counts)

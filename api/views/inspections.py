@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -48,13 +48,13 @@ from audit.record import record
 from inspections import selectors, services
 from inspections.errors import InspectionError
 from inspections.models import (
-    OPEN_STATES,
     ChecklistItem,
     ChecklistSection,
     ChecklistTemplate,
     Inspection,
     InspectionReport,
     InspectionResult,
+    overdue_q,
 )
 from inspections.report import latest_report
 from opsdesk.keyset import InvalidCursor, Ordering, paginate
@@ -114,7 +114,7 @@ def filtered(inspections: QuerySet[Inspection], query: dict, today: dt.date) -> 
     if query.get("purpose"):
         inspections = inspections.filter(purpose=query["purpose"])
     if query.get("overdue") is not None:
-        late = Q(state__in=OPEN_STATES, due_on__lt=today)
+        late = overdue_q(today)
         inspections = inspections.filter(late if query["overdue"] else ~late)
     if query.get("due_before"):
         inspections = inspections.filter(due_on__lt=query["due_before"])

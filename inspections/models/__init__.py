@@ -8,6 +8,8 @@ from inspections.models.inspections import (
     InspectionReport,
     InspectionResult,
     InspectionState,
+    not_yet_due_q,
+    overdue_q,
 )
 from inspections.models.plans import (
     CADENCE_MONTHS,
@@ -34,4 +36,6 @@ __all__ = [
     "InspectionRule",
     "InspectionState",
     "Purpose",
+    "not_yet_due_q",
+    "overdue_q",
 ]

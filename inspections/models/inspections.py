@@ -36,6 +36,16 @@ class InspectionMode(models.TextChoices):
     REMOTE = "remote", pgettext_lazy("inspection performed", "Remote")
 
 
+def overdue_q(today: dt.date) -> models.Q:
+    """An inspection is overdue when it is still planned or in progress after its due date:
+    the one definition the list, the plan status, the reports and the notices use."""
+    return models.Q(state__in=OPEN_STATES, due_on__lt=today)
+
+
+def not_yet_due_q(today: dt.date) -> models.Q:
+    return models.Q(state__in=OPEN_STATES, due_on__gte=today)
+
+
 class InspectionQuerySet(models.QuerySet):
     def visible_to(self, user) -> InspectionQuerySet:
         """Inspections of contracts the user's organisation is party to."""
@@ -46,7 +56,7 @@ class InspectionQuerySet(models.QuerySet):
         return self.filter(party_to(user, "contract__"))
 
     def overdue(self, today: dt.date) -> InspectionQuerySet:
-        return self.filter(state__in=OPEN_STATES, due_on__lt=today)
+        return self.filter(overdue_q(today))
 
 
 class Inspection(ConcurrentTransitionMixin, models.Model):
@@ -167,7 +177,7 @@ class Inspection(ConcurrentTransitionMixin, models.Model):
 
     def is_overdue(self, today: dt.date | None = None) -> bool:
         today = today or timezone.localdate()
-        return self.state in OPEN_STATES and self.due_on < today
+        return self.state in OPEN_STATES and self.due_on < today  # overdue_q() in Python
 
     @property
     def duration_minutes(self) -> int | None:

@@ -33,6 +33,8 @@ from inspections.models import (
     OPEN_STATES,
     Inspection,
     InspectionResult,
+    not_yet_due_q,
+    overdue_q,
 )
 from inspections.report import latest_report
 from inspections.thresholds import Verdict
@@ -84,9 +86,9 @@ def inspection_list(request):
     _label, condition, ordering = STATUSES[status]
     inspections = inspections.filter(condition)
     if status == "overdue":
-        inspections = inspections.filter(due_on__lt=today)
+        inspections = inspections.filter(overdue_q(today))
     elif status == "planned":
-        inspections = inspections.filter(due_on__gte=today)
+        inspections = inspections.filter(not_yet_due_q(today))
     page = Paginator(inspections.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
