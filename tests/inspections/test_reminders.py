@@ -46,9 +46,12 @@ def test_an_unassigned_inspection_reminds_the_dispatchers(demo):
 
 def test_an_overdue_inspection_is_reported_once_and_a_done_one_never(demo, performed):
     with time_machine.travel(at("2026-12-01 07:00"), tick=False):
-        plan_and_remind()
-        plan_and_remind()
+        first = plan_and_remind()
+        after_first = sent("inspection_overdue")
+        second = plan_and_remind()
     overdue = sent("inspection_overdue")
+    assert first["overdue"] > 0 and second["overdue"] == 0
+    assert overdue == after_first  # the second run tells nobody again
     # zj's current quarter was performed; C3 and C5 Q4 (due 12-31) are not overdue yet,
     # so what is overdue are the untouched earlier inspections of the demo contracts.
     assert not any("2026-09-01" in subject and "zj-einvoice" in subject for _, subject in overdue)

@@ -144,14 +144,20 @@ def test_knowledge_articles_added_are_the_hospitals_published_ones_of_the_period
 # --- asking, rendering, keeping versions ---------------------------------------------------
 
 
-def test_asking_for_a_report_returns_at_once_with_a_queued_version(demo, renders):
+def test_asking_for_a_report_returns_at_once_with_a_queued_version(
+    demo, renders, django_capture_on_commit_callbacks
+):
     manager = demo_user("ny-manager")
     with time_machine.travel(at("2026-10-05 09:00"), tick=False):
-        first = services.request_report(
-            contract=demo["yn-his"], kind="quarterly", period=Q3, by=manager
-        )
-    assert (first.version, first.state, first.file.name) == (1, RenderState.QUEUED, "")
-    assert renders == [] or renders == [first.pk]  # handed over after commit
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            first = services.request_report(
+                contract=demo["yn-his"], kind="quarterly", period=Q3, by=manager
+            )
+        assert (first.version, first.state, first.file.name) == (1, RenderState.QUEUED, "")
+        assert renders == []  # nothing is handed to the workers before the commit
+        for callback in callbacks:
+            callback()
+    assert renders == [first.pk]  # handed over after commit
 
 
 def test_reports_are_only_for_the_two_parties_and_for_periods_begun_within_the_term(demo):
