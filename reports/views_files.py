@@ -14,7 +14,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,23 +31,12 @@ from reports.errors import ReportError
 from reports.forms import ImprovementsForm, RequestReportForm
 from reports.models import RenderState, ReportFile, ServiceReport
 from reports.periods import SHANGHAI
+from reports.selectors import contract_reports
 
 POLL_SECONDS = 5
 
 
 # --- reads -------------------------------------------------------------------------------
-
-
-def contract_reports(contract: Contract) -> QuerySet[ServiceReport]:
-    """The contract's reports, newest period first, each with its versions (newest first)
-    and who asked for them: three queries however many there are."""
-    files = ReportFile.objects.select_related("requested_by").order_by("-version")
-    return (
-        ServiceReport.objects.filter(contract=contract)
-        .select_related("final_by")
-        .prefetch_related(Prefetch("files", queryset=files))
-        .order_by("-period_start", "kind")
-    )
 
 
 def for_report_readers(view):

@@ -10,7 +10,7 @@ foreign contract's reports are 404, never 403), validate the body and call one s
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -33,11 +33,10 @@ from api.serializers.reports import (
 )
 from api.views.contracts import visible_contracts
 from audit.record import record
-from contracts.models import Membership, Role
 from reports import services
 from reports.errors import ReportError
 from reports.models import RenderState, ReportFile, ServiceReport
-from tickets.policy import VENDOR_STAFF
+from reports.selectors import readers_q, with_files
 
 TAGS = ["reports"]
 
@@ -45,25 +44,9 @@ TAGS = ["reports"]
 # --- what the caller may read ------------------------------------------------------------
 
 
-def _readable(user, contract_path: str) -> Q | None:
-    """reports.policy.may_download_report in SQL: the vendor's staff and the hospital's IT
-    department; a hospital's reporters see none. None: no restriction (administrators)."""
-    if user.is_superuser:
-        return None
-    hospital_it = Membership.objects.filter(user=user, role=Role.HOSPITAL_IT).values(
-        "organization_id"
-    )
-    vendor_staff = Membership.objects.filter(user=user, role__in=VENDOR_STAFF).values(
-        "organization_id"
-    )
-    return Q(**{f"{contract_path}hospital_id__in": hospital_it}) | Q(
-        **{f"{contract_path}vendor_id__in": vendor_staff}
-    )
-
-
 def visible_reports(request) -> QuerySet[ServiceReport]:
     reports = ServiceReport.objects.all()
-    condition = _readable(request.user, "contract__")
+    condition = readers_q(request.user, "contract__")
     if condition is not None:
         reports = reports.filter(condition)
     return within_token_organization(reports, request, "contract__")
@@ -71,19 +54,10 @@ def visible_reports(request) -> QuerySet[ServiceReport]:
 
 def visible_files(request) -> QuerySet[ReportFile]:
     files = ReportFile.objects.all()
-    condition = _readable(request.user, "report__contract__")
+    condition = readers_q(request.user, "report__contract__")
     if condition is not None:
         files = files.filter(condition)
     return within_token_organization(files, request, "report__contract__")
-
-
-def with_files(reports: QuerySet[ServiceReport]) -> QuerySet[ServiceReport]:
-    """Reports with their contract, who made them final and every version with who asked:
-    a fixed number of queries however many reports and versions."""
-    files = ReportFile.objects.select_related("requested_by").order_by("-version")
-    return reports.select_related("contract", "final_by").prefetch_related(
-        Prefetch("files", queryset=files)
-    )
 
 
 def report_for(request, pk: int) -> ServiceReport:
