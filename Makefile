@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format setup system demo messages clean backup restore
+.PHONY: run test lint format setup system demo messages clean backup restore bench
 
 run: setup demo
 	./scripts/run-dev
@@ -38,6 +38,10 @@ messages:
 demo: setup
 	$(PY) manage.py migrate --noinput --verbosity 0
 	$(PY) manage.py load_demo
+
+# README "Performance": fills PostgreSQL with benchmark populations once, then measures.
+bench: setup
+	$(PY) -m bench.run
 
 # README "Backup and restore": make backup [OUTPUT=dir], make restore BACKUP=path
 backup: $(STAMP)

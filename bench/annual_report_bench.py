@@ -178,8 +178,9 @@ def _inspections(contract, engineer) -> None:
         )
 
 
-def _render_once(contract_id: int) -> dict:
-    """In this (fresh) process: render the annual report with its bound book."""
+def _render_once(contract_id: int, kind: str = "annual") -> dict:
+    """In this (fresh) process: render the annual report with its bound book, or the last
+    quarter's report without one."""
     import resource
 
     from contracts.models import Contract
@@ -188,12 +189,13 @@ def _render_once(contract_id: int) -> dict:
 
     contract = Contract.objects.get(pk=contract_id)
     manager = contract.vendor.memberships.get(role="vendor_manager").user
+    annual = kind == "annual"
     report_file = services.request_report(
         contract=contract,
-        kind="annual",
-        period=Period.year(YEAR),
+        kind=kind,
+        period=Period.year(YEAR) if annual else Period.parse_quarter(f"{YEAR}-Q4"),
         by=manager,
-        include_bound_book=True,
+        include_bound_book=annual,
         now=dt.datetime(YEAR, 12, 31, 18, tzinfo=SHANGHAI),
     )
     started = time.perf_counter()
@@ -215,7 +217,8 @@ def main() -> None:
         import django
 
         django.setup()
-        print(json.dumps(_render_once(int(sys.argv[2]))))
+        kind = sys.argv[3] if len(sys.argv) > 3 else "annual"
+        print(json.dumps(_render_once(int(sys.argv[2]), kind)))
         return
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -223,24 +226,44 @@ def main() -> None:
     started = time.perf_counter()
     contract_id = _fill(count)
     print(f"filled {count} tickets and 8 inspections in {time.perf_counter() - started:.1f} s")
-    results = []
-    for _run in range(runs):
-        child = subprocess.run(
-            [sys.executable, "-m", "bench.annual_report_bench", "--render", str(contract_id)],
-            capture_output=True,
-            text=True,
-            env=os.environ.copy(),
-            check=True,
-        )
-        results.append(json.loads(child.stdout.strip().splitlines()[-1]))
+    results = [_render_in_child(contract_id, "annual") for _run in range(runs)]
+    quarterly = [_render_in_child(contract_id, "quarterly") for _run in range(runs)]
     seconds = [r["seconds"] for r in results]
     print(
         f"annual report with bound book, {count} tickets, 8 inspections, {runs} runs:\n"
         f"  pages {results[-1]['pages']}, file {results[-1]['bytes'] / 1e6:.2f} MB\n"
         f"  seconds median {statistics.median(seconds):.1f} (min {min(seconds):.1f}, "
         f"max {max(seconds):.1f})\n"
-        f"  peak memory median {statistics.median(r['peak_rss_mb'] for r in results):.0f} MB"
+        f"  peak memory median {statistics.median(r['peak_rss_mb'] for r in results):.0f} MB\n"
+        f"quarterly report (Q4), {runs} runs: pages {quarterly[-1]['pages']}, "
+        f"seconds median {statistics.median(r['seconds'] for r in quarterly):.2f}"
     )
+    summary = {
+        "tickets": count,
+        "runs": runs,
+        "annual": {
+            "median_s": round(statistics.median(seconds), 1),
+            "pages": results[-1]["pages"],
+            "mb": round(results[-1]["bytes"] / 1e6, 2),
+            "peak_rss_mb": round(statistics.median(r["peak_rss_mb"] for r in results)),
+        },
+        "quarterly": {
+            "median_s": round(statistics.median(r["seconds"] for r in quarterly), 2),
+            "pages": quarterly[-1]["pages"],
+        },
+    }
+    print(json.dumps(summary))
+
+
+def _render_in_child(contract_id: int, kind: str) -> dict:
+    child = subprocess.run(
+        [sys.executable, "-m", "bench.annual_report_bench", "--render", str(contract_id), kind],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=True,
+    )
+    return json.loads(child.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -7,7 +7,20 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from contracts.models import Contract, ContractContact, CoveredSystem
+from contracts.models import Contract, ContractContact, CoveredSystem, Membership
+
+
+def memberships_of(user) -> tuple[tuple[int, str], ...]:
+    """(organization id, role) of each of the user's memberships, read once per user object:
+    a request's user lives as long as the request, and its navigation and its list both ask.
+    """
+    cached = getattr(user, "_memberships_read", None)
+    if cached is None:
+        cached = tuple(
+            Membership.objects.filter(user=user).order_by().values_list("organization_id", "role")
+        )
+        user._memberships_read = cached
+    return cached
 
 
 def contracts_for(user) -> QuerySet[Contract]:

@@ -76,17 +76,17 @@ def notify_channels(
     subject: Text,
     body: Text,
     dedupe: str = "",
+    channels: list[Channel] | None = None,
 ) -> list[Notification]:
-    """Queue the message for each active channel of the ticket's contract that wants `event`.
+    """Queue the message for each active channel of the ticket's contract that wants `event`
+    (`channels`: active_channels() of the contract, when the caller already has them).
 
     Group channels are read by a team, so the message is rendered in Simplified Chinese.
     """
-    wanted = [
-        channel
-        for channel in Channel.objects.filter(contract_id=ticket.contract_id, is_active=True)
-        # In Python: JSON containment is not available on SQLite, and a contract has few channels.
-        if channel.wants(event)
-    ]
+    if channels is None:
+        channels = active_channels([ticket.contract_id])[ticket.contract_id]
+    # In Python: JSON containment is not available on SQLite, and a contract has few channels.
+    wanted = [channel for channel in channels if channel.wants(event)]
     if not wanted:
         return []
     rendered_subject, rendered_body = _render(subject, body, CHANNEL_LANGUAGE)
@@ -103,6 +103,14 @@ def notify_channels(
         for channel in wanted
     ]
     return _queue(rows)
+
+
+def active_channels(contract_ids: list[int]) -> dict[int, list[Channel]]:
+    """The active group channels of each of these contracts (an empty list if none)."""
+    channels: dict[int, list[Channel]] = {contract_id: [] for contract_id in contract_ids}
+    for channel in Channel.objects.filter(contract_id__in=contract_ids, is_active=True):
+        channels[channel.contract_id].append(channel)
+    return channels
 
 
 def enqueue(ids: Iterable[int]) -> int:
@@ -129,6 +137,4 @@ def _key(dedupe: str, target: str) -> str:
 
 
 def _queue(rows: list[Notification]) -> list[Notification]:
-    created = outbox.insert_once(Notification, rows)
-    outbox.enqueue_after_commit(deliver, [row.pk for row in created], "notifications")
-    return created
+    return outbox.queue(Notification, rows, deliver, "notifications")

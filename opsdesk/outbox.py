@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 
 from django.db import IntegrityError, models, transaction
@@ -47,6 +49,10 @@ def insert_once(model: type[models.Model], rows: list[models.Model]) -> list[mod
     The unique index decides races: when two transactions insert the same key on
     PostgreSQL, the second waits for the first and then fails; its savepoint is rolled
     back and the row is skipped, leaving the caller's transaction intact.
+
+    The keys not yet taken are inserted together in one savepoint (the usual case: one
+    INSERT however many readers); only if that fails, because a concurrent transaction took
+    a key meanwhile, are they inserted one by one, each in its own savepoint.
     """
     plain = [row for row in rows if not row.dedupe_key]
     keyed = [row for row in rows if row.dedupe_key]
@@ -57,9 +63,16 @@ def insert_once(model: type[models.Model], rows: list[models.Model]) -> list[mod
                 "dedupe_key", flat=True
             )
         )
-        for row in keyed:
-            if row.dedupe_key in taken:
-                continue
+        fresh = [row for row in keyed if row.dedupe_key not in taken]
+        if fresh and len({row.dedupe_key for row in fresh}) == len(fresh):
+            try:
+                with transaction.atomic():
+                    return created + model.objects.bulk_create(fresh)
+            except IntegrityError:
+                for row in fresh:  # nothing was inserted: start each row afresh
+                    row.pk = None
+                    row._state.adding = True
+        for row in fresh:
             try:
                 with transaction.atomic():
                     row.save(force_insert=True)
@@ -68,6 +81,41 @@ def insert_once(model: type[models.Model], rows: list[models.Model]) -> list[mod
                     raise  # some other constraint: a bug, not a duplicate
                 continue
             created.append(row)
+    return created
+
+
+# Rows queued inside batched(), by (model, task, what), inserted when the block ends.
+_pending: ContextVar[dict | None] = ContextVar("outbox_pending", default=None)
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Gather the rows queued inside the block and insert each outbox's with one statement
+    when it ends, in the same transaction: the breach sweep tells hundreds of facts at once.
+    Nested blocks join the outermost. Rows queued in a block that raises are dropped."""
+    if _pending.get() is not None:
+        yield
+        return
+    pending: dict[tuple, list] = {}
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    for (model, task, what), rows in pending.items():
+        created = insert_once(model, rows)
+        enqueue_after_commit(task, [row.pk for row in created], what)
+
+
+def queue(model: type[models.Model], rows: list[models.Model], task, what: str) -> list:
+    """Insert the rows (once per dedupe key) and hand them to `task` after commit; returns
+    the rows inserted now, or, inside batched(), the rows as queued (before deduplication)."""
+    pending = _pending.get()
+    if pending is not None:
+        pending.setdefault((model, task, what), []).extend(rows)
+        return rows
+    created = insert_once(model, rows)
+    enqueue_after_commit(task, [row.pk for row in created], what)
     return created
 
 

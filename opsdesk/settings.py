@@ -117,6 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# The period figures' covering indexes carry extra columns on PostgreSQL; SQLite (the
+# embedded default) builds them as plain indexes, which is all it needs at its size.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # Sign-in and sessions (等保 2.0 level 3): accounts/lockout.py, accounts/passwords.py,
 # accounts/middleware.py. A value of 0 turns lockout, expiry or the idle timeout off.

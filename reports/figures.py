@@ -76,19 +76,18 @@ def tickets_by_level(contract: Contract, period: Period) -> tuple[CountRow, ...]
     (fault levels and service-request categories; after a level change, the new level).
     Every row of the contract's table appears, with 0 where nothing was filed, in the
     table's order. The key is the row's fault level, or its code for a row without one."""
-    start, end = period.bounds()
-    rows = (
-        ServiceClass.objects.filter(contract=contract)
-        .annotate(
-            n=Count(
-                "tickets",
-                filter=Q(tickets__created_at__gte=start, tickets__created_at__lt=end),
-            )
-        )
-        .order_by("position", "level", "code")
+    # Counted over the period's tickets (index tickets_contract_reported), not by joining
+    # every ticket the contract ever had to its table.
+    counts = dict(
+        _tickets(contract, period).order_by().values_list("service_class").annotate(n=Count("id"))
     )
+    rows = ServiceClass.objects.filter(contract=contract).order_by("position", "level", "code")
     return tuple(
-        CountRow(key=row.level if row.level is not None else row.code, label=row.name, count=row.n)
+        CountRow(
+            key=row.level if row.level is not None else row.code,
+            label=row.name,
+            count=counts.get(row.pk, 0),
+        )
         for row in rows
     )
 
@@ -252,7 +251,7 @@ class SlaCompliance:
 
 def _in_scope(contract: Contract, period: Period) -> Q:
     start, end = period.bounds()
-    return Q(ticket__contract=contract, is_active=True) & (
+    return Q(contract=contract, is_active=True) & (
         Q(due_at__gte=start, due_at__lt=end) | Q(met_at__gte=start, met_at__lt=end)
     )
 
@@ -441,7 +440,7 @@ def open_breaches(contract: Contract, now: dt.datetime) -> tuple[Breach, ...]:
     due_at <= now), whatever the period: what needs attention today. Earliest first."""
     return _breach_rows(
         TicketClock.objects.filter(
-            ticket__contract=contract, is_active=True, met_at__isnull=True, due_at__lte=now
+            contract=contract, is_active=True, met_at__isnull=True, due_at__lte=now
         ),
         now,
     )
@@ -615,7 +614,7 @@ def onsite_days(contract: Contract, period: Period) -> OnsiteDays:
     minimum (min_onsite_days) pro-rated to the period by days (see prorated())."""
     worklog_dates = set(
         Worklog.objects.filter(
-            ticket__contract=contract,
+            contract=contract,
             mode=WorkMode.ON_SITE,
             work_date__gte=period.start,
             work_date__lt=period.end,
@@ -655,7 +654,7 @@ def person_days(contract: Contract, period: Period) -> PersonDays:
     quota (person_day_quota, a maximum) pro-rated to the period by days (see prorated())."""
     minutes = (
         Worklog.objects.filter(
-            ticket__contract=contract,
+            contract=contract,
             counts_against_quota=True,
             work_date__gte=period.start,
             work_date__lt=period.end,

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from django.db import connection
 
-from tickets.models import Event, TicketClock
+from tickets.models import Event, Ticket, TicketClock
 
 
 class ScheduleRow(NamedTuple):
@@ -49,6 +49,14 @@ def write_schedules(rows: list[ScheduleRow]) -> None:
     )
     template = "(%s, %s::timestamptz, %s::timestamptz, %s, %s, %s::timestamptz, %s::timestamptz)"
     with connection.cursor() as cursor:
+        # Tickets first, in id order, as the ticket services lock them: the clocks' trigger
+        # writes each ticket's next deadline, and taking the clocks first could deadlock
+        # with a service holding a ticket and waiting for its clock.
+        cursor.execute(
+            f"SELECT id FROM {Ticket._meta.db_table} WHERE id IN "
+            f"(SELECT ticket_id FROM {table} WHERE id = ANY(%s)) ORDER BY id FOR UPDATE",
+            [[row.pk for row in rows]],
+        )
         execute_values(cursor.cursor, sql, rows, template=template, page_size=2000)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
-from contracts.models import HOSPITAL_ROLES, Membership, Role
+from contracts.models import HOSPITAL_ROLES, Role
+from contracts.selectors import memberships_of
 from inspections.policy import READER_ROLES
 from tickets.policy import VENDOR_STAFF
 
@@ -12,7 +13,7 @@ from tickets.policy import VENDOR_STAFF
 def _sides(user) -> dict[str, bool]:
     if not user.is_authenticated:
         return {"hospital": False, "vendor": False, "dispatch": False, "inspections": False}
-    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    roles = {role for _organization, role in memberships_of(user)}
     return {
         "hospital": bool(roles & HOSPITAL_ROLES) or user.is_superuser,
         "vendor": bool(roles & VENDOR_STAFF) or user.is_superuser,

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from contracts.models import EscalationTrigger
+from opsdesk import outbox
 from tickets import notices
 from tickets.models import TicketClock
 
@@ -37,6 +38,13 @@ def _due(trigger: str, now: dt.datetime):
     return running.filter(breached_at__isnull=True, due_at__lte=now)
 
 
+def claimable(trigger: str, now: dt.datetime):
+    """The clocks to record, in the order of their partial index: ordered by pk instead,
+    PostgreSQL walks the primary key of every clock ever made looking for the few running."""
+    moment = "warn_at" if trigger == EscalationTrigger.WARNING else "due_at"
+    return _due(trigger, now).order_by(moment, "pk")
+
+
 def _record(trigger: str, ids: list[int], now: dt.datetime) -> None:
     if trigger == EscalationTrigger.WARNING:
         TicketClock.objects.filter(pk__in=ids, warned_at__isnull=True).update(warned_at=now)
@@ -52,20 +60,28 @@ def _sweep(trigger: str, now: dt.datetime) -> int:
     while True:
         with transaction.atomic():
             ids = list(
-                _due(trigger, now)
+                claimable(trigger, now)
                 .select_for_update(skip_locked=True)
-                .order_by("pk")
                 .values_list("pk", flat=True)[:BATCH]
             )
             if not ids:
                 return total
             _record(trigger, ids, now)
-            clocks = TicketClock.objects.filter(pk__in=ids).select_related(
-                "ticket__contract__hospital", "ticket__service_class", "ticket__system"
+            clocks = list(
+                TicketClock.objects.filter(pk__in=ids)
+                .select_related(
+                    "ticket__contract__hospital",
+                    "ticket__service_class",
+                    "ticket__system",
+                    "ticket__assignee",
+                    "ticket__reporter",
+                )
+                .prefetch_related("ticket__contract__escalation_steps")
             )
-            audience = notices.Audience()
-            for clock in clocks:
-                notices.clock_alarm(clock, trigger, audience)
+            audience = notices.Audience().load([clock.ticket for clock in clocks])
+            with outbox.batched():
+                for clock in clocks:
+                    notices.clock_alarm(clock, trigger, audience)
         total += len(ids)
         if len(ids) < BATCH:
             return total

@@ -27,7 +27,6 @@ from openpyxl.utils import get_column_letter
 
 from tickets.errors import TicketError
 from tickets.models import Ticket, TicketClock
-from tickets.selectors import with_next_due
 
 # Excel has no time zones: every time is written as Beijing wall-clock time, as the
 # contracts' clocks are agreed and as the hospitals read them.
@@ -103,8 +102,6 @@ def headers() -> list[str]:
 
 def for_export(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """The queryset with everything a row reads joined or prefetched, its order kept."""
-    if "next_due_at" not in queryset.query.annotations:
-        queryset = with_next_due(queryset)
     return queryset.select_related(
         "contract__hospital",
         # The system's path names its ancestors; systems nest three deep at most.

@@ -8,16 +8,17 @@ the broker is down.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from api.payloads import clock_payload, ticket_payload
-from contracts.models import EscalationTrigger, Role, escalation_roles
+from contracts.models import EscalationTrigger, Membership, Role, escalation_roles
 from notifications.models import NotificationEvent
-from notifications.services import notify_channels, notify_people
+from notifications.services import active_channels, notify_channels, notify_people
 from tickets.models import State, Ticket, TicketClock
 from tickets.policy import HOSPITAL_STAFF
 from webhooks.models import WebhookEvent
-from webhooks.services import publish
+from webhooks.services import active_subscriptions, publish
 
 
 def people(ticket: Ticket, role: str):
@@ -39,7 +40,24 @@ def people(ticket: Ticket, role: str):
     )
 
 
-def _tell_systems(event: str, ticket: Ticket, *, dedupe: str = "", details=dict) -> None:
+def staff(ticket: Ticket, *roles: str) -> list:
+    """people(ticket, role) for each of these organisation roles in turn, in one query."""
+    contract = ticket.contract
+    wanted = Q()
+    for role in roles:
+        organization = contract.hospital_id if role in HOSPITAL_STAFF else contract.vendor_id
+        wanted |= Q(organization_id=organization, role=role)
+    by_role: dict[str, list] = {role: [] for role in roles}
+    for membership in Membership.objects.filter(wanted, user__is_active=True).select_related(
+        "user"
+    ):
+        by_role[membership.role].append(membership.user)
+    return [person for role in roles for person in by_role[role]]
+
+
+def _tell_systems(
+    event: str, ticket: Ticket, *, dedupe: str = "", details=dict, subscriptions=None
+) -> None:
     """Hospital and vendor systems that subscribed hear it too, in the API's ticket JSON.
     The payload is built only if someone subscribed: the breach sweep calls this per clock."""
     publish(
@@ -47,6 +65,7 @@ def _tell_systems(event: str, ticket: Ticket, *, dedupe: str = "", details=dict)
         contract=ticket.contract,
         data=lambda: {"ticket": ticket_payload(ticket), **details()},
         dedupe=dedupe,
+        subscriptions=subscriptions,
     )
 
 
@@ -66,7 +85,7 @@ def ticket_created(ticket: Ticket) -> None:
             "description": ticket.description,
         }
 
-    recipients = [*people(ticket, Role.DISPATCHER), *people(ticket, Role.HOSPITAL_IT)]
+    recipients = staff(ticket, Role.DISPATCHER, Role.HOSPITAL_IT)
     notify_people(
         event=NotificationEvent.TICKET_CREATED,
         ticket=ticket,
@@ -175,24 +194,58 @@ def level_changed(ticket: Ticket, *, previous, automatic: bool) -> None:
 
 
 class Audience:
-    """Recipients by contract and role, looked up once per sweep batch rather than per clock."""
+    """Recipients, group channels and webhook subscriptions of many tickets' contracts,
+    read in a few queries for a whole sweep batch (load()) rather than per clock."""
 
     def __init__(self) -> None:
-        self._roles: dict[tuple[int, str], list[str]] = {}
-        self._people: dict[tuple[int, str, int | None], list] = {}
+        self._people: dict[tuple[int, str], list] = {}
+        self._channels: dict[int, list] = {}
+        self._subscriptions: dict[int, list] = {}
+
+    def load(self, tickets: list[Ticket]) -> Audience:
+        """Read ahead what telling these tickets' chains needs; their contracts' escalation
+        steps should be prefetched (escalation_roles reads contract.escalation_steps)."""
+        contracts = {ticket.contract_id: ticket.contract for ticket in tickets}
+        self._channels.update(active_channels(list(contracts)))
+        self._subscriptions.update(active_subscriptions(list(contracts.values())))
+        organizations = {c.hospital_id for c in contracts.values()} | {
+            c.vendor_id for c in contracts.values()
+        }
+        for organization, role, person in staff_of(organizations):
+            self._people.setdefault((organization, role), []).append(person)
+        return self
+
+    def channels(self, ticket: Ticket) -> list:
+        if ticket.contract_id not in self._channels:
+            self._channels.update(active_channels([ticket.contract_id]))
+        return self._channels[ticket.contract_id]
+
+    def subscriptions(self, ticket: Ticket) -> list:
+        if ticket.contract_id not in self._subscriptions:
+            self._subscriptions.update(active_subscriptions([ticket.contract]))
+        return self._subscriptions[ticket.contract_id]
 
     def roles(self, ticket: Ticket, trigger: str) -> list[str]:
-        key = (ticket.contract_id, trigger)
-        if key not in self._roles:
-            self._roles[key] = escalation_roles(ticket.contract, trigger)
-        return list(self._roles[key])
+        return escalation_roles(ticket.contract, trigger)
 
     def people(self, ticket: Ticket, role: str) -> list:
-        personal = role in (Role.ENGINEER, Role.REPORTER)
-        key = (ticket.contract_id, role, ticket.pk if personal else None)
+        if role in (Role.ENGINEER, Role.REPORTER):
+            # The ticket's own engineer or reporter, read with it (select_related).
+            person = ticket.assignee if role == Role.ENGINEER else ticket.reporter
+            return [person] if person is not None and person.is_active else []
+        contract = ticket.contract
+        key = (contract.hospital_id if role in HOSPITAL_STAFF else contract.vendor_id, role)
         if key not in self._people:
             self._people[key] = list(people(ticket, role))
         return self._people[key]
+
+
+def staff_of(organizations) -> list[tuple[int, str, object]]:
+    """(organization id, role, person) of every active person holding a role there."""
+    memberships = Membership.objects.filter(
+        organization_id__in=organizations, user__is_active=True
+    ).select_related("user")
+    return [(m.organization_id, m.role, m.user) for m in memberships.order_by("user_id")]
 
 
 def clock_alarm(clock: TicketClock, trigger: str, audience: Audience | None = None) -> None:
@@ -224,10 +277,18 @@ def clock_alarm(clock: TicketClock, trigger: str, audience: Audience | None = No
     notify_people(
         event=event, ticket=ticket, recipients=recipients, subject=subject, body=body, dedupe=key
     )
-    notify_channels(event=event, ticket=ticket, subject=subject, body=body, dedupe=key)
+    notify_channels(
+        event=event,
+        ticket=ticket,
+        subject=subject,
+        body=body,
+        dedupe=key,
+        channels=audience.channels(ticket),
+    )
     _tell_systems(
         WebhookEvent.CLOCK_BREACHED if breach else WebhookEvent.CLOCK_WARNED,
         ticket,
         dedupe=key,
         details=lambda: {"clock": clock_payload(clock)},
+        subscriptions=audience.subscriptions(ticket),
     )

@@ -44,6 +44,7 @@ def publish(
     data: dict | Callable[[], dict],
     occurred_at: dt.datetime | None = None,
     dedupe: str = "",
+    subscriptions: list[Subscription] | None = None,
 ) -> list[Delivery]:
     """Queue `event` for every active subscription of the contract's hospital and vendor that
     wants it (all-contract subscriptions and those limited to this contract).
@@ -52,21 +53,16 @@ def publish(
     returning it: then it is built only when someone subscribed. With `dedupe`, a
     subscription gets the event at most once ever: the key is extended per subscription
     ("clock:12:breach" → "clock:12:breach:sub:4"). Returns the rows created now.
-    One query when nobody subscribed: the breach sweep calls this for every clock.
+    One query when nobody subscribed, none when the caller passes the contract's
+    `subscriptions` (active_subscriptions()): the breach sweep calls this for every clock.
     """
     if event not in WebhookEvent.values:
         raise ValueError(f"Unknown webhook event {event!r}.")
-    wanted = [
-        subscription
-        for subscription in Subscription.objects.filter(
-            Q(contract__isnull=True) | Q(contract_id=contract.pk),
-            organization_id__in=(contract.hospital_id, contract.vendor_id),
-            is_active=True,
-        )
-        # In Python: JSON containment is not available on SQLite, and an organisation has few
-        # subscriptions.
-        if subscription.wants(event)
-    ]
+    if subscriptions is None:
+        subscriptions = active_subscriptions([contract])[contract.pk]
+    # In Python: JSON containment is not available on SQLite, and an organisation has few
+    # subscriptions.
+    wanted = [subscription for subscription in subscriptions if subscription.wants(event)]
     if not wanted:
         return []
     occurred_at = timezone.localtime(occurred_at or timezone.now(), dt.UTC)
@@ -90,6 +86,28 @@ def publish(
             )
         )
     return _queue(rows)
+
+
+def active_subscriptions(contracts: list[Contract]) -> dict[int, list[Subscription]]:
+    """For each contract, the active subscriptions of its hospital and vendor that cover it
+    (all their contracts, or this one); one query however many contracts."""
+    organizations = {c.hospital_id for c in contracts} | {c.vendor_id for c in contracts}
+    found = list(
+        Subscription.objects.filter(
+            Q(contract__isnull=True) | Q(contract_id__in=[c.pk for c in contracts]),
+            organization_id__in=organizations,
+            is_active=True,
+        ).order_by("pk")
+    )
+    return {
+        contract.pk: [
+            s
+            for s in found
+            if s.organization_id in (contract.hospital_id, contract.vendor_id)
+            and s.contract_id in (None, contract.pk)
+        ]
+        for contract in contracts
+    }
 
 
 def redeliver(delivery: Delivery) -> bool:
@@ -124,6 +142,4 @@ def _key(dedupe: str, target: str) -> str:
 
 
 def _queue(rows: list[Delivery]) -> list[Delivery]:
-    created = outbox.insert_once(Delivery, rows)
-    outbox.enqueue_after_commit(deliver, [row.pk for row in created], "webhook deliveries")
-    return created
+    return outbox.queue(Delivery, rows, deliver, "webhook deliveries")

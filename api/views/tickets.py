@@ -47,6 +47,20 @@ def detail(request, pk: int) -> dict:
     return TicketDetailSerializer(ticket, context={"request": request}).data
 
 
+def filed_detail(request, filed: services.Filed) -> dict:
+    """The new ticket as `detail()` shows it, made from the rows filing just wrote rather
+    than read back (four queries fewer a ticket filed; tests/api/test_ticket_filing.py holds
+    the two answers equal). The caller filed under a contract of theirs, so they may see it."""
+    ticket = filed.ticket
+    # What with_list_relations() and with_timeline() would have prefetched, in their order.
+    ticket._prefetched_objects_cache = {
+        "clocks": sorted(filed.clocks, key=lambda clock: clock.pk),
+        "events": [filed.event],
+        "attachments": [],
+    }
+    return TicketDetailSerializer(ticket, context={"request": request}).data
+
+
 class TicketListView(APIView):
     @extend_schema(
         summary="Tickets the caller may see, filtered, by nearest deadline first",
@@ -57,7 +71,7 @@ class TicketListView(APIView):
     def get(self, request):
         query = TicketListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        tickets = selectors.with_next_due(selectors.with_list_relations(visible_tickets(request)))
+        tickets = selectors.with_list_relations(visible_tickets(request))
         tickets = selectors.filtered(tickets, query.to_filter(request.user))
         try:
             rows, next_url = paginate(
@@ -93,7 +107,7 @@ class TicketListView(APIView):
             )
             incoming.is_valid(raise_exception=True)
             data = incoming.validated_data
-            ticket = services.report_ticket(
+            filed = services.file_ticket(
                 contract=data["contract"],
                 system=data["system"],
                 service_class=data["service_class"],
@@ -102,7 +116,7 @@ class TicketListView(APIView):
                 contact_phone=data["contact_phone"],
                 reporter=request.user,
             )
-            return Response(detail(request, ticket.pk), status=status.HTTP_201_CREATED)
+            return Response(filed_detail(request, filed), status=status.HTTP_201_CREATED)
 
         return create_once(request, create)
 

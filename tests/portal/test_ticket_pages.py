@@ -105,7 +105,7 @@ def test_the_queue_puts_the_nearest_deadline_first(portal):
     assert page.index(high.number) < page.index(low.number)
 
 
-def test_the_queue_makes_the_same_number_of_queries_for_3_or_30_tickets(portal):
+def test_the_queue_takes_four_queries_for_3_or_30_tickets(portal):
     reporter, engineer = login("yn-reporter"), login("ny-engineer")
 
     def count() -> int:
@@ -119,7 +119,9 @@ def test_the_queue_makes_the_same_number_of_queries_for_3_or_30_tickets(portal):
     for _ in range(27):
         file_in_browser(reporter)
     assert count() == few
-    assert few <= 8
+    # The session, the user, the page of tickets (one indexed read, whatever the history),
+    # and the roles the navigation shows.
+    assert few <= 4
 
 
 def test_the_queue_refreshes_as_a_fragment(portal):

@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Clock as ClockName
 from contracts.models import ClockStart
+from tickets.models.contract_copy import ContractCopy
 from tickets.models.tickets import Ticket
 
 
-class TicketClock(models.Model):
+class TicketClock(ContractCopy):
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="clocks", verbose_name=_("ticket")
     )
@@ -75,6 +76,9 @@ class TicketClock(models.Model):
                 name="clock_running_due",
                 condition=Q(met_at__isnull=True, is_active=True),
             ),
+            # A contract's period figures (reports.figures): clocks due, or met, in a period.
+            models.Index(fields=["contract", "due_at"], name="clock_contract_due"),
+            models.Index(fields=["contract", "met_at"], name="clock_contract_met"),
         ]
 
     def __str__(self) -> str:
@@ -90,8 +94,8 @@ class TicketClock(models.Model):
 
     @property
     def counts_down(self) -> bool:
-        """Has a deadline still ahead of being met; tickets.selectors.running_clocks() is the
-        same rule in SQL (the queue's next deadline)."""
+        """Has a deadline still ahead of being met; the trigger of migration
+        tickets/0003 applies the same rule in SQL to keep Ticket.next_due_at."""
         return self.is_active and self.met_at is None and self.due_at is not None
 
     @property

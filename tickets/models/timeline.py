@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tickets.models.contract_copy import ContractCopy
 from tickets.models.tickets import State, Ticket
 
 # What a timeline line says when it is not a state change.
@@ -69,7 +70,7 @@ class WorkMode(models.TextChoices):
     REMOTE = "remote", _("Remote work")
 
 
-class Worklog(models.Model):
+class Worklog(ContractCopy):
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="worklogs", verbose_name=_("ticket")
     )
@@ -96,6 +97,8 @@ class Worklog(models.Model):
         verbose_name = _("worklog")
         verbose_name_plural = _("worklogs")
         ordering = ["ticket", "work_date", "id"]
+        # A contract's on-site days and person-days in a period (reports.figures).
+        indexes = [models.Index(fields=["contract", "work_date"], name="worklog_contract_day")]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.engineer} {self.minutes}"

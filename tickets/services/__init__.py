@@ -9,7 +9,7 @@ from tickets.services.changes import (
     roll_back,
     submit_plan,
 )
-from tickets.services.filing import report_ticket
+from tickets.services.filing import Filed, file_ticket, report_ticket
 from tickets.services.records import (
     ATTACHMENT_EXTENSIONS,
     ATTACHMENT_MAX_BYTES,
@@ -38,6 +38,7 @@ __all__ = [
     "ACTION_LABELS",
     "ATTACHMENT_EXTENSIONS",
     "ATTACHMENT_MAX_BYTES",
+    "Filed",
     "acknowledge",
     "add_comment",
     "approve_plan",
@@ -51,6 +52,7 @@ __all__ = [
     "confirm",
     "edit_ticket",
     "extend_clock",
+    "file_ticket",
     "hold",
     "log_work",
     "record_outage",

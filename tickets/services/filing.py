@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contracts.models import Clock as ClockName
 from contracts.models import Contract, CoveredSystem, ServiceClass
 from tickets import clocks, notices
 from tickets.errors import TicketError
-from tickets.models import (
-    Ticket,
-)
+from tickets.models import Event, Ticket, TicketClock
 from tickets.numbering import next_number
 from tickets.policy import may_report, may_report_finding
 from tickets.services._common import _log, _now
+
+# Checked by the caller, who read them from the database: full_clean() would read each
+# again only to see that it exists.
+_LOADED_RELATIONS = ["contract", "system", "service_class", "reporter"]
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A ticket just filed, with the rows filing wrote: its clocks and its first timeline
+    line. Enough to show the new ticket without reading it back (the API's answer)."""
+
+    ticket: Ticket
+    clocks: list[TicketClock]
+    event: Event
 
 
 def report_ticket(
@@ -32,10 +46,41 @@ def report_ticket(
     now: dt.datetime | None = None,
     from_inspection: bool = False,
 ) -> Ticket:
+    """File a ticket (报修) and start its clocks; see file_ticket()."""
+    return file_ticket(
+        contract=contract,
+        system=system,
+        service_class=service_class,
+        title=title,
+        description=description,
+        reporter=reporter,
+        contact_phone=contact_phone,
+        now=now,
+        from_inspection=from_inspection,
+    ).ticket
+
+
+def file_ticket(
+    *,
+    contract: Contract,
+    system: CoveredSystem,
+    service_class: ServiceClass,
+    title: str,
+    description: str,
+    reporter,
+    contact_phone: str,
+    now: dt.datetime | None = None,
+    from_inspection: bool = False,
+) -> Filed:
     """File a ticket (报修) and start its clocks.
 
     `from_inspection`: an abnormal inspection item, filed by whoever found it, so the
-    vendor's engineers may file too (inspections.services.open_ticket)."""
+    vendor's engineers may file too (inspections.services.open_ticket).
+
+    The ticket's number is taken first in the transaction, and the hospital's number
+    sequence stays locked until it commits (numbers are gap-free): whatever can be worked
+    out before (validation, the clocks' deadlines) is, so that concurrent filings for one
+    hospital wait on each other as briefly as possible."""
     at = _now(now)
     allowed = may_report_finding if from_inspection else may_report
     if not allowed(reporter, contract):
@@ -60,16 +105,22 @@ def report_ticket(
         created_at=at,
     )
     try:
-        ticket.full_clean(exclude=["number", "state"])
+        ticket.full_clean(exclude=["number", "state", *_LOADED_RELATIONS])
     except ValidationError as exc:
         raise TicketError(
             "invalid", _("Please correct the ticket: %(errors)s"), errors="; ".join(exc.messages)
         ) from exc
+    started = _clocks_to_start(ticket, service_class, at)
     with transaction.atomic():
         ticket.number = next_number(contract.hospital, at)
         ticket.save()
-        clocks.apply_service_class(ticket, service_class, at)
-        _log(
+        started = TicketClock.objects.bulk_create(started)
+        # The database's trigger (tickets/0003) has just set the ticket's next deadline from
+        # these clocks; the same rule here keeps the object in step without reading it back.
+        running = sorted((c for c in started if c.counts_down), key=lambda c: (c.due_at, c.pk))
+        ticket.next_due_at = running[0].due_at if running else None
+        ticket.next_warn_at = running[0].warn_at if running else None
+        event = _log(
             ticket,
             "ticket.reported",
             reporter,
@@ -81,4 +132,30 @@ def report_ticket(
             },
         )
         notices.ticket_created(ticket)
-    return ticket
+    return Filed(ticket=ticket, clocks=started, event=event)
+
+
+def _clocks_to_start(
+    ticket: Ticket, service_class: ServiceClass, now: dt.datetime
+) -> list[TicketClock]:
+    """The new ticket's clocks, unsaved, deadlines counted: what clocks.apply_service_class()
+    makes of a ticket that has no clocks and no holds yet, without its reads and writes
+    back (tests/tickets/test_filing.py holds the two to the same result)."""
+    targets = {target.clock: target for target in service_class.clocks.select_related("calendar")}
+    started = []
+    for name in ClockName.values:
+        target = targets.get(name)
+        if target is None:
+            continue
+        clock = TicketClock(
+            ticket=ticket,
+            name=name,
+            target_minutes=target.target_minutes(),
+            calendar=target.calendar,
+            starts_from=target.starts_from,
+            started_at=clocks.clock_start_time(ticket, target.starts_from),
+            is_active=True,
+        )
+        clocks.reschedule_clock(clock, ticket, [], now)
+        started.append(clock)
+    return started

@@ -12,7 +12,7 @@ from django.utils import timezone
 from opsdesk.keyset import InvalidCursor, Ordering, paginate
 from tickets import selectors
 from tickets.models import OPEN_STATES, Ticket
-from tickets.policy import is_vendor_staff, sees_all_hospital_tickets
+from tickets.policy import sees_all_hospital_tickets
 
 PAGE_SIZE = 50
 BY_NEXT_DEADLINE = Ordering("next_due_at", nullable=True)
@@ -85,7 +85,6 @@ def queue(request):
         "next_url": next_url,
         "mine": mine,
         "now": now,
-        "is_vendor": is_vendor_staff(request.user),
         "exports": export_links(request, "queue-export"),
     }
     template = (

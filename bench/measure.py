@@ -1,0 +1,232 @@
+"""Server-side timings of one benchmark population, as JSON.
+
+`DATABASE_URL=… python -m bench.measure [--runs 30] [--quick]` against a database that
+bench.population filled. Pages are requested in-process through Django's test client (the
+whole request: middleware, session, view, template), so the figure is the server's time
+without the network; every case records its median, p95 and the queries of its last request.
+The breach sweep is asked about the population's reference time and rolled back, so the
+database is the same after a run as before it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+WARM_UP = 3
+
+
+def _set_up_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsdesk.settings")
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = ["*"]
+    # The test client's requests are plain HTTP; production's HTTPS redirect would answer 301.
+    settings.SECURE_SSL_REDIRECT = False
+    # Production serves collected, hashed files; the bench has not run collectstatic.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def timed(action: Callable[[], object], runs: int) -> dict:
+    """Median and p95 of `runs` calls in milliseconds, after a warm-up."""
+    for _ in range(WARM_UP):
+        action()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        timings.append((time.perf_counter() - started) * 1000)
+    return {
+        "median_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(percentile(timings, 0.95), 2),
+        "runs": runs,
+    }
+
+
+def queries_of(action: Callable[[], object]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        action()
+    return len(captured.captured_queries)
+
+
+class Page:
+    """GET one URL as one user and check it answered 200."""
+
+    def __init__(self, user, url: str) -> None:
+        from django.test import Client
+
+        self.client = Client()
+        if user is not None:
+            self.client.force_login(user)
+        self.url = url
+
+    def __call__(self):
+        response = self.client.get(self.url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{self.url} answered {response.status_code}")
+        return response
+
+
+def measure_page(user, url: str, runs: int) -> dict:
+    page = Page(user, url)
+    return {**timed(page, runs), "queries": queries_of(page), "url": url}
+
+
+NEXT_PAGE = re.compile(r'href="([^"]*cursor=[^"]*)"')
+
+
+def deep_pages(user, first_url: str, pages: int) -> dict:
+    """Follow the queue's "next page" link page after page: each costs what the first does."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    for _ in range(WARM_UP):
+        client.get(first_url)
+    url, timings = first_url, []
+    for _ in range(pages):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        found = NEXT_PAGE.search(response.content.decode())
+        if not found:
+            break
+        url = found.group(1).replace("&amp;", "&")
+    return {
+        "pages": len(timings),
+        "slowest_ms": round(max(timings), 2),
+        "last_ms": round(timings[-1], 2),
+    }
+
+
+def sweep_cases(reference: dt.datetime, runs: int) -> dict:
+    """The sweep with nothing due, its query alone, and with 500 and 1 000 clocks newly due;
+    each busy case runs inside a transaction that is rolled back."""
+    from django.db import connection, transaction
+
+    from tickets.escalation import claimable, sweep
+    from tickets.models import TicketClock
+
+    def query_alone():
+        return list(claimable("breach", reference).values_list("pk", flat=True)[:500])
+
+    cases = {
+        "idle": timed(lambda: sweep(reference), runs),
+        "query": {**timed(query_alone, runs), "queries": queries_of(query_alone)},
+    }
+    for due in (500, 1000):
+        timings = []
+        for _ in range(max(3, runs // 10)):
+            with transaction.atomic():
+                ids = list(
+                    TicketClock.objects.filter(
+                        met_at__isnull=True,
+                        is_active=True,
+                        breached_at__isnull=True,
+                        due_at__gt=reference,
+                    ).values_list("pk", flat=True)[:due]
+                )
+                # Newly due: their warnings were told at the time, the breaches are news.
+                TicketClock.objects.filter(pk__in=ids).update(
+                    due_at=reference - dt.timedelta(minutes=1),
+                    warn_at=reference - dt.timedelta(minutes=30),
+                    warned_at=reference - dt.timedelta(minutes=30),
+                )
+                started = time.perf_counter()
+                result = sweep(reference)
+                timings.append((time.perf_counter() - started) * 1000)
+                transaction.set_rollback(True)
+        cases[f"due_{due}"] = {
+            "median_ms": round(statistics.median(timings), 1),
+            "breached": result.breached,
+            "warned": result.warned,
+        }
+    with connection.cursor() as cursor:
+        query = claimable("breach", reference).values("pk")[:500].query
+        sql, params = query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        cases["query"]["plan"] = [line for (line,) in cursor.fetchall()]
+    return cases
+
+
+def deadline_per_call() -> dict:
+    from bench import calendar_bench
+
+    rows = calendar_bench.run()
+    return {row["case"]: row for row in rows}
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--cases", default="queue,dashboard,sweep,deadline")
+    args = parser.parse_args(argv)
+    cases = set(args.cases.split(","))
+    _set_up_django()
+    from bench.population import recorded_population
+    from contracts.models import Contract, Membership
+    from tickets.models import Ticket
+
+    population = recorded_population()
+    if population is None:
+        raise SystemExit("This database holds no benchmark population: run bench.population.")
+    reference = dt.datetime.fromisoformat(population["reference_time"])
+    engineer = Membership.objects.get(user__username="bench-eng-01").user
+    manager = (
+        Membership.objects.filter(organization__code="NYYX", role="vendor_manager").first().user
+    )
+    result: dict = {"population": population}
+    # The login form, anonymous: the request path without a query, the machine's yardstick.
+    result["baseline"] = measure_page(None, "/accounts/login/", args.runs)
+    if "queue" in cases:
+        result["queue"] = measure_page(engineer, "/queue/", args.runs)
+        result["queue_api"] = measure_page(engineer, "/api/v1/tickets/?open=true", args.runs)
+        result["queue_40_pages"] = deep_pages(engineer, "/queue/", 40)
+    if "dashboard" in cases:
+        busiest = (
+            Ticket.objects.values("contract")
+            .order_by("contract")
+            .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id"))
+            .order_by("-n")
+            .first()
+        )
+        contract = Contract.objects.get(pk=busiest["contract"])
+        quarter = f"{reference.year}-Q{(reference.month - 1) // 3 + 1}"
+        result["dashboard"] = {
+            **measure_page(
+                manager, f"/contracts/{contract.code}/dashboard/?quarter={quarter}", args.runs
+            ),
+            "contract_tickets": busiest["n"],
+        }
+    if "sweep" in cases:
+        result["sweep"] = sweep_cases(reference, args.runs)
+    if "deadline" in cases:
+        result["deadline"] = deadline_per_call()
+    json.dump(result, sys.stdout, default=str)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,326 @@
+"""`make bench`: every figure of the performance issue in one run, printed as one table.
+
+Fills (once; later runs reuse them) PostgreSQL databases with benchmark populations of 1 000,
+50 000, 100 000 and 1 000 000 tickets (bench.population), then measures each in a fresh
+process (bench.measure), drives ticket creation through gunicorn (bench.api_load), renders
+the annual report (bench.annual_report_bench) and measures django-helpdesk on the same
+PostgreSQL (bench.helpdesk). Each step's JSON lands in var/bench/; the table compares each
+figure with its target, and with a baseline measured in the same run where the machine's
+noise would otherwise hide the point (the login page, which queries nothing; the same case
+on a smaller population).
+
+Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432), BENCH_TICKETS (the
+big population, default 1 000 000), BENCH_RUNS (requests per case, default 30),
+BENCH_SKIP (comma-separated steps to leave out: api, annual, helpdesk).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "var" / "bench"
+SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+BIG = int(os.environ.get("BENCH_TICKETS", "1000000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "30"))
+SKIP = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
+COMPARED = 50_000
+
+
+def _database_url(name: str) -> str:
+    return f"{SERVER}/{name}"
+
+
+def _create_database(name: str) -> None:
+    import psycopg2
+
+    try:
+        connection = psycopg2.connect(_database_url("postgres"))
+    except psycopg2.OperationalError as exc:
+        raise SystemExit(f"PostgreSQL at {SERVER} is not reachable: {exc}") from exc
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+
+
+def _run_json(
+    args: list[str], database: str | None, label: str, extra_env=None, writes_json=False
+) -> dict:
+    """Run a bench module in a fresh process (against `database`); its figures are its last
+    line of JSON, or (`writes_json`) the file it writes where --json says."""
+    name = label.replace(" ", "-").replace(",", "")
+    if writes_json:
+        args = [*args, "--json", str(OUT / f"{name}.json")]
+    env = {**os.environ, **(extra_env or {})}
+    if database:
+        _create_database(database)
+        env["DATABASE_URL"] = _database_url(database)
+    print(f"· {label}", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    child = subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    if child.returncode != 0:
+        raise SystemExit(f"{label} failed (exit {child.returncode}); its output is above.")
+    if writes_json:
+        result = json.loads((OUT / f"{name}.json").read_text())
+    else:
+        lines = [line for line in child.stdout.strip().splitlines() if line.startswith("{")]
+        result = json.loads(lines[-1])
+        (OUT / f"{name}.json").write_text(json.dumps(result, indent=1))
+    print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    return result
+
+
+def _population(count: int) -> str:
+    database = f"opsdesk_bench_{count}"
+    _run_json(["bench.population", str(count)], database, f"population {count:,} tickets")
+    return database
+
+
+def collect() -> dict:
+    OUT.mkdir(parents=True, exist_ok=True)
+    results: dict = {}
+    small, compared, mid = _population(1_000), _population(COMPARED), _population(100_000)
+    big = _population(BIG)
+    runs = ["--runs", str(RUNS)]
+    results["big"] = _run_json(["bench.measure", *runs], big, f"measure {BIG:,}")
+    results["small"] = _run_json(
+        ["bench.measure", *runs, "--cases", "queue"], small, "measure 1,000"
+    )
+    results["mid"] = _run_json(["bench.measure", *runs, "--cases", "sweep"], mid, "measure 100,000")
+    results["compared"] = _run_json(
+        ["bench.measure", *runs, "--cases", "queue,dashboard"], compared, f"measure {COMPARED:,}"
+    )
+    results["queue_load"] = _run_json(
+        ["bench.queue_load", "--clients", "8", "--seconds", "15"], big, "queue load"
+    )
+    if "api" not in SKIP:
+        results["api"] = _run_json(
+            ["bench.api_load", "--clients", "8", "--seconds", "20"],
+            big,
+            "api create load",
+            {"REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")},
+        )
+    if "annual" not in SKIP:
+        results["annual"] = _run_json(
+            ["bench.annual_report_bench", "2000", "3"], "opsdesk_bench_annual", "annual report"
+        )
+    if "helpdesk" not in SKIP:
+        results["helpdesk"] = _run_json(
+            ["bench.helpdesk", "--tickets", str(COMPARED), "--runs", str(RUNS)],
+            None,
+            "django-helpdesk",
+            writes_json=True,
+        )
+    return results
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+def _verdict(value: float | None, limit: float, at_least: bool = False) -> str:
+    if value is None:
+        return "—"
+    met = value >= limit if at_least else value <= limit
+    return "met" if met else "MISSED"
+
+
+def rows(results: dict) -> list[tuple[str, str, str, str]]:
+    """(case, figure, target, verdict) for every line of the table."""
+    big, small, mid, compared = (results.get(k, {}) for k in ("big", "small", "mid", "compared"))
+    out = []
+    baseline = big["baseline"]["median_ms"]
+    out.append(("baseline: login page (no query), median", f"{baseline:.2f} ms", "", ""))
+    queue = big["queue"]
+    out.append(
+        (
+            f"queue page, {big['population']['open']:,} open of {big['population']['tickets']:,}",
+            f"median {queue['median_ms']:.1f} ms, p95 {queue['p95_ms']:.1f} ms "
+            f"({queue['p95_ms'] / baseline:.1f}× baseline)",
+            "p95 ≤ 25 ms",
+            _verdict(queue["p95_ms"], 25),
+        )
+    )
+    eight = results["queue_load"]
+    out.append(
+        (
+            f"queue page, {eight['clients']} clients (gunicorn, {eight['server']})",
+            f"median {eight['median_ms']:.1f} ms, p95 {eight['p95_ms']:.1f} ms, "
+            f"{eight['pages_per_s']:.0f} pages/s, {eight['errors']} errors",
+            "p95 ≤ 50 ms",
+            _verdict(eight["p95_ms"], 50),
+        )
+    )
+    out.append(
+        (
+            "queue page, queries at 1 000 / at 1 000 000",
+            f"{small['queue']['queries']} / {queue['queries']}",
+            "≤ 4, equal",
+            "met"
+            if queue["queries"] <= 4 and small["queue"]["queries"] == queue["queries"]
+            else "MISSED",
+        )
+    )
+    deep = big["queue_40_pages"]
+    out.append(
+        (
+            f"queue pages 1–{deep['pages']}, slowest",
+            f"{deep['slowest_ms']:.1f} ms (page {deep['pages']}: {deep['last_ms']:.1f} ms)",
+            "≤ 60 ms",
+            _verdict(deep["slowest_ms"], 60),
+        )
+    )
+    api_list = big["queue_api"]
+    out.append(
+        (
+            "API ticket list (open, by deadline)",
+            f"median {api_list['median_ms']:.1f} ms, "
+            f"p95 {api_list['p95_ms']:.1f} ms, {api_list['queries']} queries",
+            "p95 ≤ 25 ms",
+            _verdict(api_list["p95_ms"], 25),
+        )
+    )
+    dashboard = big["dashboard"]
+    out.append(
+        (
+            f"dashboard, busiest contract's quarter ({dashboard['contract_tickets']:,} tickets)",
+            f"median {dashboard['median_ms']:.1f} ms, p95 {dashboard['p95_ms']:.1f} ms, "
+            f"{dashboard['queries']} queries",
+            "≤ 200 ms",
+            _verdict(dashboard["p95_ms"], 200),
+        )
+    )
+    sweep, sweep_mid = big["sweep"], mid["sweep"]
+    out.append(("sweep, nothing due", f"median {sweep['idle']['median_ms']:.2f} ms", "", ""))
+    ratio = sweep["query"]["median_ms"] / sweep_mid["query"]["median_ms"]
+    out.append(
+        (
+            "sweep query (1 000 000 vs 100 000 tickets)",
+            f"{sweep['query']['median_ms']:.2f} ms vs {sweep_mid['query']['median_ms']:.2f} ms "
+            f"({ratio:.2f}×)",
+            "≤ 10 ms, within 2×",
+            "met" if sweep["query"]["median_ms"] <= 10 and ratio <= 2 else "MISSED",
+        )
+    )
+    for due, limit in (("500", 1000), ("1000", None)):
+        case = sweep[f"due_{due}"]
+        out.append(
+            (
+                f"sweep with {due} clocks newly due",
+                f"{case['median_ms']:.0f} ms "
+                f"({case['breached']} breaches, {case['warned']} warnings)",
+                f"≤ {limit} ms" if limit else "",
+                _verdict(case["median_ms"], limit) if limit else "",
+            )
+        )
+    deadline = [row for row in big["deadline"].values() if row["kind"] == "call"]
+    worst = max(deadline, key=lambda row: row["p99_us"])
+    out.append(
+        (
+            "one deadline computation (holiday calendar)",
+            f"worst p99 {worst['p99_us']:.2f} µs ({worst['calendar']}, {worst['case']})",
+            "p99 ≤ 10 µs",
+            _verdict(worst["p99_us"], 10),
+        )
+    )
+    if "api" in results:
+        api = results["api"]["best"]
+        errors = api["errors"] + api["non_2xx"]
+        out.append(
+            (
+                f"API create, {results['api']['clients']} clients (gunicorn, "
+                f"{api['server']['workers']} {api['server']['worker_class']} workers)",
+                f"{api['creates_per_second']:.0f}/s, p95 {api['latency_ms']['p95']:.0f} ms, "
+                f"{errors} errors, {api['cpu']['ms_per_request']['total']:.1f} ms CPU each",
+                "≥ 300/s, p95 ≤ 50 ms, no errors",
+                "met"
+                if api["creates_per_second"] >= 300
+                and api["latency_ms"]["p95"] <= 50
+                and not errors
+                else "MISSED",
+            )
+        )
+    if "annual" in results:
+        annual, quarterly = results["annual"]["annual"], results["annual"]["quarterly"]
+        out.append(
+            (
+                "quarterly report",
+                f"{quarterly['median_s']:.2f} s, {quarterly['pages']} pages",
+                "≤ 3 s",
+                _verdict(quarterly["median_s"], 3),
+            )
+        )
+        out.append(
+            (
+                "annual report, 2 000-ticket bound book",
+                f"{annual['median_s']:.1f} s, {annual['pages']} pages, {annual['mb']:.2f} MB, "
+                f"peak {annual['peak_rss_mb']} MB",
+                "≤ 60 s, ≤ 1 GB, ≤ 5 MB",
+                "met"
+                if annual["median_s"] <= 60 and annual["peak_rss_mb"] <= 1024 and annual["mb"] <= 5
+                else "MISSED",
+            )
+        )
+    if "helpdesk" in results:
+        helpdesk = results["helpdesk"]["pages"]
+        ours_queue, ours_board = compared["queue"], compared["dashboard"]
+        queue_ratio = helpdesk["queue"]["median_ms"] / ours_queue["median_ms"]
+        board_ratio = helpdesk["dashboard"]["median_ms"] / ours_board["median_ms"]
+        out.append(
+            (
+                f"at {COMPARED:,}: queue vs django-helpdesk ticket list",
+                f"{ours_queue['median_ms']:.1f} ms vs {helpdesk['queue']['median_ms']:.1f} ms "
+                f"({queue_ratio:.0f}× faster)",
+                "≥ 20×",
+                _verdict(queue_ratio, 20, at_least=True),
+            )
+        )
+        out.append(
+            (
+                f"at {COMPARED:,}: dashboard vs django-helpdesk dashboard",
+                f"{ours_board['median_ms']:.1f} ms vs {helpdesk['dashboard']['median_ms']:.1f} ms "
+                f"({board_ratio:.0f}× faster)",
+                "≥ 10×",
+                _verdict(board_ratio, 10, at_least=True),
+            )
+        )
+    return out
+
+
+def table(results: dict) -> str:
+    lines = rows(results)
+    widths = [max(len(line[i]) for line in lines) for i in range(4)]
+    header = ("case", "figure", "target", "")
+    rule = "  ".join("-" * w for w in widths)
+    text = [
+        f"OpsDesk benchmark — {platform.node()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, PostgreSQL at {SERVER}; "
+        f"medians of {RUNS} requests",
+        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
+        rule,
+    ]
+    text += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
+    return "\n".join(text)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--table":
+        results = json.loads(Path(sys.argv[2]).read_text())
+    else:
+        results = collect()
+        (OUT / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()

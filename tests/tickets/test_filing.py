@@ -1,0 +1,99 @@
+"""Filing writes a new ticket's clocks in one go (tickets/services/filing.py) rather than
+through clocks.apply_service_class(): both must give the same clocks, and the objects filing
+returns must be what the database holds; numbers stay gap-free."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts.models import Contract
+from tests.factories import demo_user
+from tests.tickets.conftest import REPORTERS, at
+from tickets import clocks, notices, services
+from tickets.models import Ticket, TicketClock
+
+pytestmark = pytest.mark.django_db
+
+CLOCK_COLUMNS = [
+    "id",
+    "name",
+    "target_minutes",
+    "extension_minutes",
+    "calendar_id",
+    "starts_from",
+    "started_at",
+    "due_at",
+    "warn_at",
+    "met_at",
+    "warned_at",
+    "breached_at",
+    "is_paused",
+    "is_active",
+    "provisional",
+]
+
+
+def stored_clocks(ticket: Ticket) -> list[dict]:
+    return list(TicketClock.objects.filter(ticket=ticket).order_by("id").values(*CLOCK_COLUMNS))
+
+
+def file(contract: Contract, row, when: str) -> services.Filed:
+    return services.file_ticket(
+        contract=contract,
+        system=contract.systems.first(),
+        service_class=row,
+        title="系统故障",
+        description="门诊收费窗口无法登录。",
+        reporter=demo_user(REPORTERS[contract.code]),
+        contact_phone="13726380001",
+        now=at(when),
+    )
+
+
+# A working morning, just before a working day's end, inside the National Day break, and
+# just before the year's end (clocks running into a year whose holidays may be unknown).
+MOMENTS = ["2026-09-15 10:00", "2026-09-30 17:20", "2026-10-03 09:00", "2026-12-31 23:30"]
+
+
+@pytest.mark.parametrize("when", MOMENTS)
+def test_filing_starts_the_clocks_apply_service_class_makes_for_every_demo_row(demo, when):
+    checked = clocks_checked = 0
+    for contract in demo.values():
+        if not contract.is_in_force(at(when).date()):
+            continue
+        for row in contract.service_classes.all():
+            filed = file(contract, row, when)
+            written = stored_clocks(filed.ticket)  # none for a change plan (fd upgrade)
+            # The returned objects are the rows as stored …
+            assert [
+                {column: getattr(clock, column) for column in CLOCK_COLUMNS}
+                for clock in filed.clocks
+            ] == written
+            stored = Ticket.objects.get(pk=filed.ticket.pk)
+            assert (filed.ticket.next_due_at, filed.ticket.next_warn_at) == (
+                stored.next_due_at,
+                stored.next_warn_at,
+            )
+            # … and applying the row again through the general path changes nothing.
+            clocks.apply_service_class(stored, row, at(when))
+            assert stored_clocks(filed.ticket) == written, f"{contract.code} {row.code}"
+            assert filed.event.action == "tickets.ticket.reported"
+            checked, clocks_checked = checked + 1, clocks_checked + len(written)
+    assert checked >= 15 and clocks_checked >= 30
+
+
+def test_a_filing_that_fails_after_taking_its_number_leaves_no_gap(demo, monkeypatch):
+    contract = demo["yn-his"]
+    row = contract.service_classes.get(code="level-2")
+
+    def broken(ticket):
+        raise RuntimeError("outbox down")
+
+    monkeypatch.setattr(notices, "ticket_created", broken)
+    with pytest.raises(RuntimeError):
+        file(contract, row, "2026-09-15 10:00")
+    monkeypatch.undo()
+    assert not Ticket.objects.exists()
+    first = file(contract, row, "2026-09-15 10:05").ticket
+    second = file(contract, row, "2026-09-15 10:06").ticket
+    assert (first.number, second.number) == ("YN-2026-00001", "YN-2026-00002")
