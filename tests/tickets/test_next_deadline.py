@@ -12,18 +12,14 @@ from tests.factories import demo_user
 from tests.tickets.conftest import at, file_ticket
 from tickets import services
 from tickets.bulk import ScheduleRow, write_schedules
-from tickets.models import Ticket, TicketClock
+from tickets.models import Ticket, TicketClock, next_deadline
 
 pytestmark = pytest.mark.django_db
 
 
 def _rule(ticket: Ticket) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """The rule in Python: TicketClock.counts_down, earliest deadline first, ties by id."""
-    running = sorted(
-        (clock for clock in ticket.clocks.all() if clock.counts_down),
-        key=lambda clock: (clock.due_at, clock.pk),
-    )
-    return (running[0].due_at, running[0].warn_at) if running else (None, None)
+    """The rule in Python (tickets.models.next_deadline), on the clocks as stored."""
+    return next_deadline(ticket.clocks.all())
 
 
 def _stored(ticket: Ticket) -> tuple[dt.datetime | None, dt.datetime | None]:

@@ -1,4 +1,4 @@
-from tickets.models.clocks import Extension, Pause, PauseReason, TicketClock
+from tickets.models.clocks import Extension, Pause, PauseReason, TicketClock, next_deadline
 from tickets.models.tickets import (
     FINISHED_STATES,
     OPEN_STATES,
@@ -27,4 +27,5 @@ __all__ = [
     "TicketSequence",
     "WorkMode",
     "Worklog",
+    "next_deadline",
 ]

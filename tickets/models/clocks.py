@@ -103,6 +103,14 @@ class TicketClock(ContractCopy):
         return self.breached_at is not None
 
 
+def next_deadline(clocks) -> tuple:
+    """(due_at, warn_at) of the clock that falls due first among those that count down
+    (ties by id), or (None, None): what Ticket.next_due_at/next_warn_at hold. The triggers
+    of tickets/next_deadline_sql.py apply this same rule in SQL."""
+    running = sorted((c for c in clocks if c.counts_down), key=lambda c: (c.due_at, c.pk))
+    return (running[0].due_at, running[0].warn_at) if running else (None, None)
+
+
 class PauseReason(models.TextChoices):
     WAITING_FOR_HOSPITAL = "hospital", _("Waiting for the hospital")
     WAITING_FOR_PARTS = "parts", _("Waiting for spare parts")

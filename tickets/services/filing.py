@@ -14,7 +14,7 @@ from contracts.models import Clock as ClockName
 from contracts.models import Contract, CoveredSystem, ServiceClass
 from tickets import clocks, notices
 from tickets.errors import TicketError
-from tickets.models import Event, Ticket, TicketClock
+from tickets.models import Event, Ticket, TicketClock, next_deadline
 from tickets.numbering import next_number
 from tickets.policy import may_report, may_report_finding
 from tickets.services._common import _log, _now
@@ -117,9 +117,7 @@ def file_ticket(
         started = TicketClock.objects.bulk_create(started)
         # The database's trigger (tickets/0003) has just set the ticket's next deadline from
         # these clocks; the same rule here keeps the object in step without reading it back.
-        running = sorted((c for c in started if c.counts_down), key=lambda c: (c.due_at, c.pk))
-        ticket.next_due_at = running[0].due_at if running else None
-        ticket.next_warn_at = running[0].warn_at if running else None
+        ticket.next_due_at, ticket.next_warn_at = next_deadline(started)
         event = _log(
             ticket,
             "ticket.reported",
