@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Notification
 from tests.factories import demo_user
@@ -91,3 +92,24 @@ def test_two_workers_sweeping_at_once_record_and_notify_each_clock_once(demo):
     assert sum(r.breached for r in results) == 20
     keys = list(Notification.objects.values_list("dedupe_key", flat=True))
     assert len(keys) == len(set(keys))
+
+
+def test_a_sweep_reads_and_writes_in_a_fixed_number_of_queries_however_many_clocks_fall_due(
+    demo,
+):
+    def sweep_counting(when: str) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            result = sweep(at(when))
+        return result.warned + result.breached, len(captured.captured_queries)
+
+    for code in ("yn-his", "fd-internet"):
+        file_ticket(demo[code], "level-1", "2026-11-03 10:00")
+    few, few_queries = sweep_counting("2026-11-06 10:00")
+    for code in ("yn-his", "fd-internet"):
+        for _ in range(5):
+            file_ticket(demo[code], "level-1", "2026-11-10 10:00")
+    many, many_queries = sweep_counting("2026-11-13 10:00")
+    assert many == 5 * few
+    # Recipients, channels, subscriptions and escalation steps are read once per batch, and
+    # the batch's notices go in with one insert: not a query per clock.
+    assert many_queries == few_queries
