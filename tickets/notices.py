@@ -8,7 +8,6 @@ the broker is down.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from api.payloads import clock_payload, ticket_payload
@@ -21,6 +20,13 @@ from webhooks.models import WebhookEvent
 from webhooks.services import active_subscriptions, publish
 
 
+def party_holding(ticket: Ticket, role: str) -> int:
+    """The organisation of the ticket's contract whose people hold `role`: the hospital for
+    hospital roles, the vendor for the others."""
+    contract = ticket.contract
+    return contract.hospital_id if role in HOSPITAL_STAFF else contract.vendor_id
+
+
 def people(ticket: Ticket, role: str):
     """The people holding `role` at the party of the ticket's contract that has that role."""
     if role == Role.ENGINEER:
@@ -28,13 +34,12 @@ def people(ticket: Ticket, role: str):
         return get_user_model().objects.filter(pk=ticket.assignee_id, is_active=True)
     if role == Role.REPORTER:
         return get_user_model().objects.filter(pk=ticket.reporter_id, is_active=True)
-    organization = (
-        ticket.contract.hospital_id if role in HOSPITAL_STAFF else ticket.contract.vendor_id
-    )
     return (
         get_user_model()
         .objects.filter(
-            memberships__organization_id=organization, memberships__role=role, is_active=True
+            memberships__organization_id=party_holding(ticket, role),
+            memberships__role=role,
+            is_active=True,
         )
         .distinct()
     )
@@ -42,17 +47,14 @@ def people(ticket: Ticket, role: str):
 
 def staff(ticket: Ticket, *roles: str) -> list:
     """people(ticket, role) for each of these organisation roles in turn, in one query."""
-    contract = ticket.contract
-    wanted = Q()
-    for role in roles:
-        organization = contract.hospital_id if role in HOSPITAL_STAFF else contract.vendor_id
-        wanted |= Q(organization_id=organization, role=role)
-    by_role: dict[str, list] = {role: [] for role in roles}
-    for membership in Membership.objects.filter(wanted, user__is_active=True).select_related(
-        "user"
-    ):
-        by_role[membership.role].append(membership.user)
-    return [person for role in roles for person in by_role[role]]
+    wanted = {(party_holding(ticket, role), role) for role in roles}
+    found = staff_of({organization for organization, _role in wanted})
+    return [
+        person
+        for role in roles
+        for organization, held, person in found
+        if held == role and (organization, role) in wanted
+    ]
 
 
 def _tell_systems(
@@ -233,8 +235,7 @@ class Audience:
             # The ticket's own engineer or reporter, read with it (select_related).
             person = ticket.assignee if role == Role.ENGINEER else ticket.reporter
             return [person] if person is not None and person.is_active else []
-        contract = ticket.contract
-        key = (contract.hospital_id if role in HOSPITAL_STAFF else contract.vendor_id, role)
+        key = (party_holding(ticket, role), role)
         if key not in self._people:
             self._people[key] = list(people(ticket, role))
         return self._people[key]
