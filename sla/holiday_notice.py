@@ -35,6 +35,7 @@ from sla.statutory import (
     NEW_YEARS_DAY,
     SPRING_FESTIVAL,
     TOMB_SWEEPING_DAY,
+    holiday_label,
     statutory_days,
 )
 from tickets.errors import TicketError
@@ -87,6 +88,13 @@ class NoticeNotUnderstood(TicketError):
     def __init__(self, message, sentence: str = "", **params) -> None:
         super().__init__("notice_not_understood", message, **params)
         self.sentence = sentence
+
+    def __str__(self) -> str:
+        reason = super().__str__()
+        if not self.sentence:
+            return f"{reason} {_('Nothing was saved.')}"
+        stopped = _("Stopped at the sentence “%(sentence)s”. Nothing was saved.")
+        return f"{reason} {stopped % {'sentence': self.sentence}}"
 
 
 @dataclass(frozen=True)
@@ -268,23 +276,31 @@ def _read_workdays(
 class DayCell:
     date: dt.date
     kind: str  # "holiday", "makeup", "weekend", "workday"
-    name: str = ""
+    label: str = ""
     statutory: bool = False
 
 
 @dataclass(frozen=True)
 class Month:
-    number: int
+    first: dt.date
     weeks: list[list[DayCell | None]]
+
+
+@dataclass(frozen=True)
+class StatutoryRow:
+    date: dt.date
+    label: str
+    off: bool  # the notice gives it off
 
 
 @dataclass
 class NoticePreview:
     notice: ParsedNotice
     months: list[Month]
-    statutory: dict[dt.date, str]
+    statutory: list[StatutoryRow]
     statutory_worked: list[dt.date]
-    outside_year: dict[dt.date, tuple[str, str]]
+    dates: list[DayCell]  # every date the notice names, in order
+    outside_year: list[DayCell]
     removed: list[HolidayDate] = field(default_factory=list)
     changed: list[tuple[HolidayDate, str]] = field(default_factory=list)
     already_published: HolidayYear | None = None
@@ -302,22 +318,25 @@ def preview_notice(notice: ParsedNotice) -> NoticePreview:
             weeks.append(
                 [_cell(day, cells, statutory) if day.month == number else None for day in week]
             )
-        months.append(Month(number=number, weeks=weeks))
+        months.append(Month(first=dt.date(notice.year, number, 1), weeks=weeks))
+    dates = [_cell(day, cells, statutory) for day in cells]
     existing = {row.date: row for row in _rows_replaced(notice)}
-    removed = [row for day, row in existing.items() if day not in cells]
-    changed = [
-        (row, cells[day][0])
-        for day, row in existing.items()
-        if day in cells and row.kind != cells[day][0]
-    ]
     return NoticePreview(
         notice=notice,
         months=months,
-        statutory=statutory,
+        statutory=[
+            StatutoryRow(date=day, label=holiday_label(name), off=day in notice.holidays)
+            for day, name in statutory.items()
+        ],
         statutory_worked=notice.statutory_days_worked(),
-        outside_year={day: value for day, value in cells.items() if day.year != notice.year},
-        removed=removed,
-        changed=changed,
+        dates=dates,
+        outside_year=[cell for cell in dates if cell.date.year != notice.year],
+        removed=[row for day, row in existing.items() if day not in cells],
+        changed=[
+            (row, cells[day][0])
+            for day, row in existing.items()
+            if day in cells and row.kind != cells[day][0]
+        ],
         already_published=HolidayYear.objects.filter(year=notice.year).first(),
     )
 
@@ -330,7 +349,7 @@ def _cell(day: dt.date, cells: dict, statutory: dict) -> DayCell:
         shown = "makeup"
     else:
         shown = "weekend" if day.weekday() >= 5 else "workday"
-    return DayCell(date=day, kind=shown, name=name, statutory=day in statutory)
+    return DayCell(date=day, kind=shown, label=holiday_label(name), statutory=day in statutory)
 
 
 def _rows_replaced(notice: ParsedNotice):

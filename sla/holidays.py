@@ -52,7 +52,9 @@ def seed_from_package(years: Iterable[int] | None = None) -> list[int]:
     holidays, workdays = package_schedule()
     wanted = set(years) if years is not None else {day.year for day in holidays}
     manual = set(
-        HolidayDate.objects.filter(source=HolidaySource.MANUAL).values_list("date", flat=True)
+        HolidayDate.objects.filter(
+            source__in=[HolidaySource.MANUAL, HolidaySource.NOTICE]
+        ).values_list("date", flat=True)
     )
     existing = {row.date: row for row in HolidayDate.objects.filter(date__year__in=wanted)}
     to_create = []

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
+from django.utils.translation import gettext_lazy as _
 from lunar_python import Lunar, Solar
 
 NEW_YEARS_DAY = "New Year's Day"
@@ -24,6 +25,22 @@ LABOUR_DAY = "Labour Day"
 DRAGON_BOAT_FESTIVAL = "Dragon Boat Festival"
 MID_AUTUMN_FESTIVAL = "Mid-autumn Festival"
 NATIONAL_DAY = "National Day"
+
+# The holiday table holds chinesecalendar's English names; people read them in their language.
+HOLIDAY_LABELS = {
+    NEW_YEARS_DAY: _("New Year's Day"),
+    SPRING_FESTIVAL: _("Spring Festival"),
+    TOMB_SWEEPING_DAY: _("Tomb-sweeping Day"),
+    LABOUR_DAY: _("Labour Day"),
+    DRAGON_BOAT_FESTIVAL: _("Dragon Boat Festival"),
+    MID_AUTUMN_FESTIVAL: _("Mid-autumn Festival"),
+    NATIONAL_DAY: _("National Day"),
+}
+
+
+def holiday_label(name: str) -> str:
+    return str(HOLIDAY_LABELS.get(name, name))
+
 
 # The regulation as amended over the years: (first year in force, the amendment, its rules).
 # Each rule is read by statutory_days below.

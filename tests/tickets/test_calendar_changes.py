@@ -18,17 +18,18 @@ def test_adding_next_years_holidays_moves_open_deadlines_and_is_recorded(
 ):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     HolidayYear.objects.filter(year=2027).delete()
-    # Thursday 16:00, 2 working days to arrive: 90 min today, then 990 more in 2027.
+    # Thursday 16:00, 2 working days to arrive: 90 min today, then 990 more in 2027, from
+    # Monday: New Year's Day is off by law even before the notice.
     ticket = file_ticket(demo["yn-his"], "level-4", "2026-12-31 16:00")
     arrive = ticket.clocks.get(name="arrive")
     assert arrive.provisional
-    assert due(ticket)["arrive"] == "2027-01-04 16:00"  # 2027-01-01 counted as a Friday
+    assert due(ticket)["arrive"] == "2027-01-05 16:00"
 
     admin = login("admin")
     with django_capture_on_commit_callbacks(execute=True):
-        admin.post(
+        admin.post(  # made up for the test: the Monday after New Year's Day given off too
             "/admin/sla/holidaydate/add/",
-            {"date": "2027-01-01", "kind": "holiday", "name": "元旦", "source": "manual"},
+            {"date": "2027-01-04", "kind": "holiday", "name": "元旦", "source": "manual"},
         )
     with django_capture_on_commit_callbacks(execute=True):
         admin.post(
@@ -36,12 +37,12 @@ def test_adding_next_years_holidays_moves_open_deadlines_and_is_recorded(
             {"year": "2027", "source": "manual", "note": "国务院办公厅通知"},
         )
 
-    assert due(ticket)["arrive"] == "2027-01-05 16:00"
+    assert due(ticket)["arrive"] == "2027-01-06 16:00"
     assert not ticket.clocks.get(name="arrive").provisional
     event = Event.objects.filter(
         ticket=ticket, action="tickets.clock.recomputed", data__clock="arrive"
     ).first()
-    assert event is not None and event.data["to"].startswith("2027-01-05")
+    assert event is not None and event.data["to"].startswith("2027-01-06")
     change = CalendarChange.objects.order_by("at").first()
     assert change.finished_at is not None and change.moved_clocks >= 1
 
