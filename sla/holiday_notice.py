@@ -90,11 +90,13 @@ class NoticeNotUnderstood(TicketError):
         self.sentence = sentence
 
     def __str__(self) -> str:
-        reason = super().__str__()
         if not self.sentence:
-            return f"{reason} {_('Nothing was saved.')}"
-        stopped = _("Stopped at the sentence “%(sentence)s”. Nothing was saved.")
-        return f"{reason} {stopped % {'sentence': self.sentence}}"
+            where = str(_("Nothing was saved."))
+        else:
+            where = _("Stopped at the sentence “%(sentence)s”. Nothing was saved.") % {
+                "sentence": self.sentence
+            }
+        return super().__str__() + " " + where
 
 
 @dataclass(frozen=True)

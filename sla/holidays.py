@@ -90,10 +90,11 @@ class CoverageWarning:
     @property
     def message(self) -> str:
         return _(
-            "The official holiday schedule for %(year)s is not in OpsDesk yet. Clocks of the "
-            "calendars %(calendars)s cannot skip that year's public holidays or count its make-up "
-            "working days. Add the dates under Public holidays and make-up days, then record the "
-            "year as published."
+            "The State Council's holiday schedule for %(year)s is not in OpsDesk yet. Clocks of "
+            "the calendars %(calendars)s skip that year's statutory holidays by law, but neither "
+            "the days the notice moves nor its make-up working days, so their deadlines in "
+            "%(year)s are provisional. Once the notice is published, import it under Public "
+            "holidays and make-up days → Import the State Council's notice."
         ) % {"year": self.year, "calendars": ", ".join(self.calendars)}
 
 
