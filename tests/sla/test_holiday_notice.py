@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from audit.models import AuditEntry
 from sla.holiday_notice import NoticeNotUnderstood, import_notice, parse_notice, preview_notice
@@ -19,6 +20,13 @@ from tickets.errors import TicketError
 
 D = dt.date
 TITLE_2027 = "国务院办公厅关于2027年部分节假日安排的通知\n"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The refusals' wording is checked in English, whatever an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize("year", [2024, 2025, 2026])

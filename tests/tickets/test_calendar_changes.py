@@ -75,6 +75,8 @@ def test_a_ticket_filed_on_new_years_day_before_the_notice_is_due_the_next_worki
     ticket = file_ticket(demo["fd-internet"], "level-3", "2027-01-01 10:00")
     assert due(ticket)["respond"] == "2027-01-04 09:30"  # New Year's Day is off by law
     assert ticket.clocks.get(name="respond").provisional  # make-up days are not known yet
+    page = login("fd-reporter").get(f"/tickets/{ticket.number}/").content.decode()
+    assert "暂定" in page and "2027-01-04 09:30" in page
 
 
 def test_importing_the_notice_moves_open_deadlines_to_its_make_up_days(
