@@ -242,18 +242,8 @@ class HolidayYearAdmin(HolidayListMixin, HolidayChangeMixin, admin.ModelAdmin):
         return TemplateResponse(request, "sla/admin/import_notice.html", context)
 
 
-@admin.register(HolidayNotice)
-class HolidayNoticeAdmin(HolidayListMixin, admin.ModelAdmin):
-    list_display = ["year", "imported_at", "imported_by", "holidays", "makeup_workdays", "change"]
-    readonly_fields = [
-        "year",
-        "imported_at",
-        "imported_by",
-        "holidays",
-        "makeup_workdays",
-        "change",
-        "text",
-    ]
+class RecordAdmin(admin.ModelAdmin):
+    """What happened to the calendars: shown, never added or edited by hand."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -261,17 +251,17 @@ class HolidayNoticeAdmin(HolidayListMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+
+@admin.register(HolidayNotice)
+class HolidayNoticeAdmin(HolidayListMixin, RecordAdmin):
+    list_display = ["year", "imported_at", "imported_by", "holidays", "makeup_workdays", "change"]
+    readonly_fields = [*list_display, "text"]
+
     def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+        return False  # who imported which text stays known
 
 
 @admin.register(CalendarChange)
-class CalendarChangeAdmin(admin.ModelAdmin):
+class CalendarChangeAdmin(RecordAdmin):
     list_display = ["at", "by", "description", "calendar_codes", "moved_clocks", "finished_at"]
     readonly_fields = list_display
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -23,9 +23,13 @@ from sla.statutory import holiday_label
 TAGS = ["holidays"]
 
 
-def _platform_administrator(request) -> None:
+def _notice_text(request) -> str:
+    """The pasted text of a platform administrator's request; anyone else is refused."""
     if not may_import_holiday_notice(request.user):
         raise PermissionDenied
+    body = NoticeTextSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data["text"]
 
 
 class HolidayNoticeListView(APIView):
@@ -35,7 +39,8 @@ class HolidayNoticeListView(APIView):
         responses={200: HolidayNoticeSerializer(many=True)},
     )
     def get(self, request):
-        _platform_administrator(request)
+        if not may_import_holiday_notice(request.user):
+            raise PermissionDenied
         notices = HolidayNotice.objects.select_related("imported_by")
         return Response(HolidayNoticeSerializer(notices, many=True).data)
 
@@ -47,10 +52,7 @@ class HolidayNoticeListView(APIView):
         responses={201: HolidayNoticeSerializer},
     )
     def post(self, request):
-        _platform_administrator(request)
-        body = NoticeTextSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        imported = import_notice(text=body.validated_data["text"], by=request.user)
+        imported = import_notice(text=_notice_text(request), by=request.user)
         return Response(HolidayNoticeSerializer(imported).data, status=status.HTTP_201_CREATED)
 
 
@@ -62,10 +64,7 @@ class HolidayNoticeReadingView(APIView):
         responses={200: NoticeReadingSerializer},
     )
     def post(self, request):
-        _platform_administrator(request)
-        body = NoticeTextSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        preview = preview_notice(parse_notice(body.validated_data["text"]))
+        preview = preview_notice(parse_notice(_notice_text(request)))
         notice = preview.notice
         reading = {
             "year": notice.year,
