@@ -372,17 +372,19 @@ def import_notice(*, text: str, by) -> HolidayNotice:
         raise TicketError("forbidden", _("Only platform administrators import the notice."))
     notice = parse_notice(text)
     cells = notice.kinds()
-    # Whole-table lock: two administrators importing at once would interleave their rows.
-    list(HolidayYear.objects.select_for_update().filter(year=notice.year))
+    # Two imports of one year queue on the year's row (or on inserting it): the second
+    # starts after the first committed and replaces its rows whole.
+    year, _created = HolidayYear.objects.select_for_update().get_or_create(
+        year=notice.year, defaults={"source": HolidaySource.NOTICE, "note": notice.title}
+    )
     _rows_replaced(notice).exclude(date__in=list(cells)).delete()
     existing = {row.date: row for row in HolidayDate.objects.filter(date__in=list(cells))}
     for day, (kind, name) in cells.items():
         row = existing.get(day) or HolidayDate(date=day)
         row.kind, row.name, row.source = kind, name, HolidaySource.NOTICE
         row.save()
-    HolidayYear.objects.update_or_create(
-        year=notice.year, defaults={"source": HolidaySource.NOTICE, "note": notice.title}
-    )
+    year.source, year.note = HolidaySource.NOTICE, notice.title
+    year.save(update_fields=["source", "note"])
     change = calendars_changed(
         calendars=None,
         by=by,
