@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reports",
     "knowledge",
     "inspections",
+    "intake",
     "audit",
     # Its management commands only: `manage.py backup` and `manage.py restore`.
     "opsdesk",
