@@ -217,13 +217,14 @@ def _read_break(
     stated = [int(n) for n in re.findall(r"共(\d+)天", match.group("rest"))]
     if match.group("days"):
         stated.append(int(match.group("days")))
-    if any(count != len(days) for count in stated):
-        raise NoticeNotUnderstood(
-            _("The sentence says %(stated)s days, but its dates span %(counted)s."),
-            sentence,
-            stated=stated[0],
-            counted=len(days),
-        )
+    for count in stated:
+        if count != len(days):
+            raise NoticeNotUnderstood(
+                _("The sentence says %(stated)s days, but its dates span %(counted)s."),
+                sentence,
+                stated=count,
+                counted=len(days),
+            )
     names = [NOTICE_NAMES[name] for name in item]
     main = _main_name(names, days)
     for day in days:
