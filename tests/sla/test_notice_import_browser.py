@@ -24,6 +24,14 @@ def test_pasting_the_notice_previews_the_year_and_confirming_saves_it(
     page = signed_in(browser, live_server, "admin", phone=phone)
     page.goto(f"{live_server.url}/admin/sla/holidayyear/")
     page.get_by_role("link", name="导入国务院节假日通知").click()
+    slip = notice_text(MADE_UP_2027).replace("4月25日（周日）", "4月25日（周六）")
+    page.fill("textarea[name=text]", slip)
+    page.get_by_role("button", name="读取通知").click()
+    refusal = page.locator(".errorlist").inner_text()
+    assert "2027-04-25 是周日" in refusal and "4月25日（周六）、5月8日（周六）上班。" in refusal
+    assert page.locator(".notice-month").count() == 0
+    shot(page, f"holiday-notice-refused-{'phone' if phone else 'desktop'}")
+
     page.fill("textarea[name=text]", notice_text(MADE_UP_2027))
     page.get_by_role("button", name="读取通知").click()
 
