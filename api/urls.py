@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 from api.views.actions import ACTION_VIEWS
 from api.views.contracts import ContractViewSet, SystemViewSet
 from api.views.exports import TicketExportView
+from api.views.holidays import HolidayNoticeListView, HolidayNoticeReadingView
 from api.views.inspections import ACTION_VIEWS as INSPECTION_ACTION_VIEWS
 from api.views.inspections import (
     ChecklistDetailView,
@@ -67,6 +68,12 @@ v1 = [
     ),
     path("inspections/<int:pk>/report/", InspectionReportView.as_view(), name="inspection-report"),
     path("checklists/", ChecklistListView.as_view(), name="checklist-list"),
+    path("holiday-notices/", HolidayNoticeListView.as_view(), name="holiday-notice-list"),
+    path(
+        "holiday-notices/read/",
+        HolidayNoticeReadingView.as_view(),
+        name="holiday-notice-read",
+    ),
     path("checklists/<int:pk>/", ChecklistDetailView.as_view(), name="checklist-detail"),
     path("reports/", ReportListView.as_view(), name="report-list"),
     path("reports/<int:pk>/", ReportDetailView.as_view(), name="report-detail"),
