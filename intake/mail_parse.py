@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from email import policy
 from html.parser import HTMLParser
 
+from django.utils.translation import gettext as _
+
 # Labels whose text is really GB18030 as often as not.
 _GB_LABELS = frozenset({"gb2312", "gbk", "cp936", "euc_cn", "gb18030", "hz"})
 
@@ -109,19 +111,23 @@ def _raw_header(message: email.message.Message, name: str) -> str:
 def parse_mail(raw: bytes) -> ParsedMail:
     """The sender, subject, text and files of a raw RFC 5322 message."""
     if not raw or not raw.strip():
-        raise UnreadableMail("The message is empty.")
+        raise UnreadableMail(_("The message is empty."))
     try:
         message = email.message_from_bytes(raw, policy=policy.default)
     except Exception as exc:  # the parser is lenient; anything it raises is a broken mail
-        raise UnreadableMail(f"The message cannot be parsed: {type(exc).__name__}.") from exc
+        raise UnreadableMail(
+            _("The message cannot be parsed: %(error)s.") % {"error": type(exc).__name__}
+        ) from exc
     sender_name, sender = email.utils.parseaddr(decode_header_text(_raw_header(message, "from")))
     if "@" not in sender:
-        raise UnreadableMail("The message has no sender address (From).")
+        raise UnreadableMail(_("The message has no sender address (From)."))
     try:
         text = message_text(message)
         files = list(_files(message))
     except Exception as exc:  # a part the library could not take apart
-        raise UnreadableMail(f"The message's body cannot be read: {type(exc).__name__}.") from exc
+        raise UnreadableMail(
+            _("The message's body cannot be read: %(error)s.") % {"error": type(exc).__name__}
+        ) from exc
     references = _message_ids(_raw_header(message, "in-reply-to")) + _message_ids(
         _raw_header(message, "references")
     )

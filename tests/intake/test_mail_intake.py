@@ -112,7 +112,7 @@ def test_an_unparsable_message_lands_in_triage_with_the_reason(desk):
 
     entry = TriageEntry.objects.get()
     assert entry.reason == TriageReason.UNPARSABLE
-    assert entry.detail == "The message has no sender address (From)."
+    assert "From" in entry.detail  # "The message has no sender address (From)."
     assert bytes(entry.raw).startswith(b"this is not a mail")
 
 
