@@ -12,6 +12,15 @@ from intake.models import Mailbox
 
 
 class MailboxForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["password"].required = False
+            self.fields["password"].help_text = _("Leave empty to keep the saved password.")
+
+    def clean_password(self) -> str:
+        return self.cleaned_data.get("password") or self.instance.password
+
     class Meta:
         model = Mailbox
         fields = [
@@ -28,8 +37,8 @@ class MailboxForm(forms.ModelForm):
             "is_active",
         ]
         widgets = {
-            # Not hidden from those allowed to edit it, only from people looking over a shoulder.
-            "password": forms.PasswordInput(render_value=True, attrs={"autocomplete": "off"}),
+            # Never sent back to the browser: it stays on the server once saved.
+            "password": forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         }
         help_texts = {
             "contract": _("Every mail in this mailbox belongs to this contract."),
