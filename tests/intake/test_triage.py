@@ -228,33 +228,23 @@ def test_the_page_files_the_mail_as_a_ticket(entry):
     detail = client.get(reverse("triage-detail", args=[entry.pk]))
     assert "从早上开始" in detail.content.decode()
     fields = _file_fields()
-    answer = client.post(
-        reverse("triage-file", args=[entry.pk]),
-        {
-            "contract": fields["contract"].pk,
-            "system": fields["system"].pk,
-            "service_class": fields["service_class"].pk,
-            "caller": fields["caller"].pk,
-            "title": "PACS 调阅慢",
-            "description": "从早上开始",
-            "backdate_reason": "",
-        },
-    )
+    form = {
+        "contract": fields["contract"].pk,
+        "system": fields["system"].pk,
+        "service_class": fields["service_class"].pk,
+        "caller": fields["caller"].pk,
+        "title": "PACS 调阅慢",
+        "description": "从早上开始",
+    }
+
+    answer = client.post(reverse("triage-file", args=[entry.pk]), form)
     # Over 30 minutes since it arrived and no reason: said on the page, nothing filed.
     assert answer.status_code == 400
+    assert "30" in answer.content.decode()
     assert not Ticket.objects.exists()
 
     answer = client.post(
-        reverse("triage-file", args=[entry.pk]),
-        {
-            "contract": fields["contract"].pk,
-            "system": fields["system"].pk,
-            "service_class": fields["service_class"].pk,
-            "caller": fields["caller"].pk,
-            "title": "PACS 调阅慢",
-            "description": "从早上开始",
-            "backdate_reason": "午休后才看到",
-        },
+        reverse("triage-file", args=[entry.pk]), {**form, "backdate_reason": "午休后才看到"}
     )
     ticket = Ticket.objects.get()
     assert answer.status_code == 302 and answer["Location"] == ticket.get_absolute_url()
