@@ -201,3 +201,47 @@ def test_a_worker_whose_lease_was_taken_over_files_nothing(desk):
         mailbox=desk.mailbox, uidvalidity=7, uid=1, token=fresh, raw=raw, received_at=now
     )
     assert Ticket.objects.count() == 1
+
+
+def test_a_refused_attachment_is_named_in_a_comment_not_dropped(desk):
+    raw = (
+        f"From: {desk.reporter.email}\r\nSubject: HIS 报错\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsee attached\r\n"
+        "--b\r\nContent-Type: application/octet-stream\r\n"
+        'Content-Disposition: attachment; filename="fix.exe"\r\n\r\nMZ\r\n'
+        "--b\r\nContent-Type: text/plain\r\n"
+        'Content-Disposition: attachment; filename="his.log"\r\n\r\nERROR 42\r\n--b--\r\n'
+    ).encode("utf-8")  # the subject as raw 8-bit UTF-8, as some clients send it
+    desk.deliver(raw)
+
+    assert poll_mailbox(desk.mailbox) == {Outcome.TICKET: 1}
+
+    ticket = Ticket.objects.get()
+    assert ticket.title == "HIS 报错"
+    assert [a.original_name for a in ticket.attachments.all()] == ["his.log"]
+    note = Event.objects.get(ticket=ticket, action="tickets.ticket.commented").note
+    assert "fix.exe" in note
+
+
+def test_a_mailbox_that_cannot_be_read_is_recorded_and_the_others_still_polled(desk):
+    from intake.models import Mailbox
+
+    broken = Mailbox.objects.create(
+        name="wrong password",
+        contract=desk.contract,
+        address="other@vendor.test",
+        host="127.0.0.1",
+        port=desk.dovecot.port,
+        security="plain",
+        username=desk.mailbox.username,
+        password="not-the-password",
+    )
+    desk.deliver(plain(desk.reporter.email, subject="HIS 报错", body="挂号打不开"))
+
+    counts = poll_all()
+
+    assert counts["failed"] == 1 and counts[Outcome.TICKET] == 1
+    broken.refresh_from_db()
+    assert broken.last_polled_at is not None
+    assert "not-the-password" not in broken.last_error and broken.last_error
