@@ -12,6 +12,7 @@ from django.utils import timezone
 from intake import mail
 from intake.mail_poll import poll_all, poll_mailbox
 from intake.models import ClaimState, InboundMessage, Outcome, TriageEntry, TriageReason
+from intake.tasks import poll_mailboxes
 from tests.intake.messages import gbk_report_with_screenshot, html_only, plain
 from tickets.models import Channel, Event, Ticket
 
@@ -142,7 +143,7 @@ def test_two_pollers_at_once_file_each_message_exactly_once(desk):
     def poller():
         try:
             start.wait()
-            poll_all()
+            poll_mailboxes()  # the beat task, as two Celery workers would run it
         except Exception as exc:  # reported below: a thread's exception is otherwise lost
             errors.append(exc)
         finally:
@@ -212,7 +213,7 @@ def test_a_refused_attachment_is_named_in_a_comment_not_dropped(desk):
         'Content-Disposition: attachment; filename="fix.exe"\r\n\r\nMZ\r\n'
         "--b\r\nContent-Type: text/plain\r\n"
         'Content-Disposition: attachment; filename="his.log"\r\n\r\nERROR 42\r\n--b--\r\n'
-    ).encode("utf-8")  # the subject as raw 8-bit UTF-8, as some clients send it
+    ).encode()  # the subject as raw 8-bit UTF-8, as some clients send it
     desk.deliver(raw)
 
     assert poll_mailbox(desk.mailbox) == {Outcome.TICKET: 1}
@@ -245,3 +246,10 @@ def test_a_mailbox_that_cannot_be_read_is_recorded_and_the_others_still_polled(d
     broken.refresh_from_db()
     assert broken.last_polled_at is not None
     assert "not-the-password" not in broken.last_error and broken.last_error
+
+
+def test_the_mailboxes_are_polled_every_minute_from_beat():
+    from opsdesk.celery import app
+
+    schedules = [entry for entry in app.conf.beat_schedule.values()]
+    assert {"task": poll_mailboxes.name, "schedule": 60.0} in schedules
