@@ -26,6 +26,13 @@ from api.views.reports import (
     ReportListView,
 )
 from api.views.tickets import TicketDetailView, TicketListView
+from api.views.triage import (
+    TriageCommentView,
+    TriageDetailView,
+    TriageDismissView,
+    TriageFileView,
+    TriageListView,
+)
 from api.views.webhooks import SubscriptionViewSet
 
 router = SimpleRouter()
@@ -85,6 +92,11 @@ v1 = [
         ReportFileDownloadView.as_view(),
         name="report-file-download",
     ),
+    path("triage/", TriageListView.as_view(), name="triage-list"),
+    path("triage/<int:pk>/", TriageDetailView.as_view(), name="triage-detail"),
+    path("triage/<int:pk>/file/", TriageFileView.as_view(), name="triage-file"),
+    path("triage/<int:pk>/comment/", TriageCommentView.as_view(), name="triage-comment"),
+    path("triage/<int:pk>/dismiss/", TriageDismissView.as_view(), name="triage-dismiss"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 
