@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from notifications import channels
 from notifications.channels import DeliveryError
-from notifications.models import ChannelKind, Notification, NotificationStatus
+from notifications.links import ticket_url
+from notifications.models import ChannelKind, Medium, Notification, NotificationStatus, WeComApp
 from opsdesk.outbox import backoff
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ def send(notification: Notification) -> None:
         person = notification.recipient
         if not person.is_active:
             raise DeliveryError("The recipient's account is deactivated.", permanent=True)
+        if notification.medium == Medium.WECOM_APP:
+            _send_wecom_app(notification)
+            return
         if not person.email:
             raise DeliveryError("The recipient has no e-mail address.", permanent=True)
         channels.send_email(to=[person.email], subject=subject, body=body)
@@ -72,6 +76,22 @@ def send(notification: Notification) -> None:
         )
     else:
         raise DeliveryError(f"Unknown channel kind {channel.kind!r}.", permanent=True)
+
+
+def _send_wecom_app(notification: Notification) -> None:
+    person = notification.recipient
+    if not person.wecom_userid:
+        raise DeliveryError("The recipient has no WeCom UserID.", permanent=True)
+    app = WeComApp.objects.of_person(person)
+    if app is None:
+        raise DeliveryError("No WeCom app of the recipient's organisation sends.", permanent=True)
+    channels.send_wecom_app(
+        app=app,
+        userid=person.wecom_userid,
+        subject=notification.subject,
+        body=notification.body,
+        url=ticket_url(notification.ticket) if notification.ticket_id else "",
+    )
 
 
 def deliver_notification(notification_id: int) -> str:
