@@ -27,7 +27,7 @@ from django.utils import formats, timezone, translation
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
-from contracts.models import Contract, CoveredSystem, ServiceClass
+from contracts.models import Contract, ContractSystem, CoveredSystem, ServiceClass
 from intake import wecom_crypto, wecom_messages
 from intake.wecom_crypto import CryptoError
 from intake.wecom_messages import Message, MessageError
@@ -306,7 +306,10 @@ def reported_time(message: Message, now: dt.datetime) -> dt.datetime | None:
     now; otherwise the clocks start on arrival."""
     if message.create_time is None:
         return None
-    sent = dt.datetime.fromtimestamp(message.create_time, tz=dt.UTC)
+    try:
+        sent = dt.datetime.fromtimestamp(message.create_time, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):  # a CreateTime no clock can show
+        return None
     window = dt.timedelta(seconds=settings.WECOM_CALLBACK_WINDOW_SECONDS)
     return sent if now - window <= sent <= now else None
 
@@ -372,11 +375,11 @@ def file_from_message(person, text: str, message: Message, *, now: float | None 
 def _system_list(choices: list[SystemChoice], *, full: bool = False) -> str:
     """One line per system; only those the contracts name unless `full` (the ambiguous
     ones), so that a hospital with 19 systems gets 19 lines, not every module."""
-    named = {
-        (choice.contract.pk, system_id)
-        for choice in choices
-        for system_id in choice.contract.contract_systems.values_list("system_id", flat=True)
-    }
+    named = set(
+        ContractSystem.objects.filter(
+            contract_id__in={choice.contract.pk for choice in choices}
+        ).values_list("contract_id", "system_id")
+    )
     lines, seen = [], set()
     for choice in choices:
         system = choice.system

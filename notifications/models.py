@@ -333,7 +333,10 @@ class WeComApp(models.Model):
     )
     name = models.CharField(_("name"), max_length=100, help_text=_("e.g. OpsDesk 报修"))
     corp_id = models.CharField(
-        _("corporation ID"), max_length=64, validators=[validate_corp_id], help_text=_("企业ID")
+        _("corporation ID"),
+        max_length=64,
+        validators=[validate_corp_id],
+        help_text=_("企业ID, under 我的企业 → 企业信息 in WeCom's admin console."),
     )
     agent_id = models.PositiveIntegerField(_("AgentId"), help_text=_("The app's AgentId."))
     token = models.CharField(

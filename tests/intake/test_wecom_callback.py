@@ -140,6 +140,18 @@ def test_a_bound_hospital_person_files_a_ticket_by_message_and_gets_its_number(a
     assert reported.data["channel"] == "wecom"
 
 
+@pytest.mark.parametrize(
+    "created",
+    [int(at("2026-09-15 08:30").timestamp()), int(at("2026-09-15 09:40").timestamp()), 10**20],
+    ids=["an-hour-old", "in-the-future", "no-clock-shows-it"],
+)
+def test_a_send_time_outside_the_window_starts_the_clocks_on_arrival(app, side, created):
+    say(app, side, "报修 HIS 门诊挂号无法打开", created=created)
+    ticket = Ticket.objects.get()
+    assert local(ticket.created_at) == local(ticket.entered_at) == NOW
+    assert ticket.backdate_reason == ""
+
+
 def test_the_contract_default_row_for_messages_is_the_level_filed_at(app, side, demo):
     contract = demo["yn-his"]
     default = contract.fault_levels().get(level=2)
