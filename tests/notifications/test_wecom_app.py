@@ -9,14 +9,16 @@ import urllib.parse
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 
+from accounts.groups import ORGANISATION_ADMINISTRATORS, ensure_role_groups
 from notifications import channels
 from notifications.admin import WeComAppForm
 from notifications.delivery import deliver_notification
 from notifications.models import Medium, Notification, NotificationStatus, WeComApp
 from notifications.services import notify_people
-from tests.factories import MembershipFactory
+from tests.factories import HospitalFactory, MembershipFactory, UserFactory
 from tests.http_receiver import Answer, receiver  # noqa: F401 (the fixture)
 from tests.notifications.factories import TicketFactory
 
@@ -197,3 +199,46 @@ def test_an_encoding_aes_key_must_be_43_letters_or_digits(wecom, key):
     wecom.app.encoding_aes_key = key
     with pytest.raises(Exception, match="43"):
         wecom.app.full_clean()
+
+
+# --- the admin ---------------------------------------------------------------------------------
+
+
+def _app_of(organization, **fields) -> WeComApp:
+    return WeComApp.objects.create(
+        organization=organization,
+        name=f"{organization.name} 报修",
+        corp_id="ww0011",
+        agent_id=1000002,
+        token="QDG6eK",
+        encoding_aes_key="jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+        **fields,
+    )
+
+
+def test_an_organisation_administrator_manages_only_their_own_organisations_app(client):
+    ensure_role_groups()
+    ours, theirs = HospitalFactory(), HospitalFactory()
+    our_app, their_app = _app_of(ours, secret=SECRET), _app_of(theirs)
+    administrator = MembershipFactory(organization=ours, role="administrator").user
+    administrator.is_staff = True
+    administrator.save(update_fields=["is_staff"])
+    administrator.groups.add(Group.objects.get(name=ORGANISATION_ADMINISTRATORS))
+    client.force_login(administrator)
+
+    listing = client.get("/admin/notifications/wecomapp/")
+    assert listing.status_code == 200
+    assert our_app.name in listing.content.decode()
+    assert their_app.name not in listing.content.decode()
+    page = client.get(f"/admin/notifications/wecomapp/{our_app.pk}/change/")
+    assert page.status_code == 200
+    assert SECRET not in page.content.decode()
+    assert f"/intake/wecom/{our_app.pk}/callback/" in listing.content.decode()
+    assert client.get(f"/admin/notifications/wecomapp/{their_app.pk}/change/").status_code == 302
+
+
+def test_the_user_admin_binds_a_persons_wecom_userid(client):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    person = UserFactory()
+    page = client.get(f"/admin/accounts/user/{person.pk}/change/")
+    assert 'name="wecom_userid"' in page.content.decode()
