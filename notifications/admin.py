@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
@@ -149,6 +150,8 @@ class WeComAppForm(forms.ModelForm):
             "is_active",
         ]
         widgets = {
+            # A text box wide enough for a 7-digit AgentId (the admin's number box is not).
+            "agent_id": forms.TextInput(attrs={"inputmode": "numeric", "size": 12}),
             "token": forms.TextInput(attrs={"autocomplete": "off"}),
             "encoding_aes_key": forms.TextInput(attrs={"size": 50, "autocomplete": "off"}),
         }
@@ -171,18 +174,16 @@ class WeComAppAdmin(admin.ModelAdmin):
     """Platform administrators see every app; an organisation's administrator their own."""
 
     form = WeComAppForm
-    list_display = [
-        "name",
-        "organization",
-        "corp_id",
-        "agent_id",
-        "has_secret",
-        "callback",
-        "is_active",
-    ]
+    list_display = ["name", "organization", "callback", "has_secret", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "corp_id", "organization__name", "organization__code"]
     list_select_related = ["organization"]
+    readonly_fields = ["callback"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)  # the form's, then the read-only ones
+        # The path to enter in WeCom's console exists once the app is saved.
+        return fields if obj else [field for field in fields if field != "callback"]
 
     @admin.display(description=_("Secret stored"), boolean=True)
     def has_secret(self, app: WeComApp) -> bool:
@@ -190,9 +191,7 @@ class WeComAppAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("callback URL (path)"))
     def callback(self, app: WeComApp) -> str:
-        from django.urls import reverse
-
-        return reverse("wecom-callback", args=[app.pk])
+        return reverse("wecom-callback", args=[app.pk]) if app.pk else ""
 
     def _administered(self, request):
         if request.user.is_superuser:
