@@ -108,7 +108,9 @@ def receive(app: WeComApp, query: SignedQuery, body: bytes, *, now: float | None
     with transaction.atomic():
         # In the same transaction as the ticket: a callback that fails half-way leaves
         # neither, and WeCom's retry of it is then not taken for a replay.
-        remember_nonce(app, query)
+        if not remember(app, query, message.msg_id):
+            logger.info("WeCom app %s: message %s already handled", app.pk, message.msg_id)
+            return ""
         text = answer(app, message, now=now)
     if not text:
         return ""
@@ -156,19 +158,26 @@ def _decrypt(app: WeComApp, encrypted: str) -> str:
     return plain
 
 
-def remember_nonce(app: WeComApp, query: SignedQuery) -> None:
-    """Record the pair; CallbackRefused if it was seen before (a replayed callback)."""
+def remember(app: WeComApp, query: SignedQuery, msg_id: str = "") -> bool:
+    """Record the callback's (timestamp, nonce) and its message's MsgId. CallbackRefused if
+    the pair was seen before (a replay); False if only the MsgId was (WeCom's own retry of a
+    message already handled, under a new nonce: answered with nothing)."""
     now = timezone.now()
     # Pairs older than twice the window can no longer pass the time check: drop them.
     horizon = now - dt.timedelta(seconds=2 * settings.WECOM_CALLBACK_WINDOW_SECONDS)
     WeComNonce.objects.filter(seen_at__lt=horizon).delete()
+    timestamp = int(query.timestamp)
+    msg_id = msg_id[: WeComNonce._meta.get_field("msg_id").max_length]
     try:
         with transaction.atomic():
             WeComNonce.objects.create(
-                app=app, timestamp=int(query.timestamp), nonce=query.nonce, seen_at=now
+                app=app, timestamp=timestamp, nonce=query.nonce, msg_id=msg_id, seen_at=now
             )
     except IntegrityError:
-        raise CallbackRefused("replayed timestamp and nonce") from None
+        if WeComNonce.objects.filter(app=app, timestamp=timestamp, nonce=query.nonce).exists():
+            raise CallbackRefused("replayed timestamp and nonce") from None
+        return False
+    return True
 
 
 # --- what the person wrote -------------------------------------------------------------------

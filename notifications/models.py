@@ -393,11 +393,14 @@ class WeComApp(models.Model):
 
 class WeComNonce(models.Model):
     """A (timestamp, nonce) pair of a callback already accepted: the same pair again is a
-    replay. Rows outlive the accepted timestamp window and are purged as new ones arrive."""
+    replay. With the message's MsgId: WeCom posts a message again, under a new nonce, when
+    the first answer took over 5 s, and the message must not file a second ticket.
+    Rows outlive the accepted timestamp window and are purged as new ones arrive."""
 
     app = models.ForeignKey(WeComApp, on_delete=models.CASCADE, related_name="+")
     timestamp = models.BigIntegerField()
     nonce = models.CharField(max_length=64)
+    msg_id = models.CharField(max_length=64, blank=True)
     seen_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -405,9 +408,14 @@ class WeComNonce(models.Model):
             models.UniqueConstraint(
                 fields=["app", "timestamp", "nonce"], name="notifications_wecom_nonce_once"
             ),
+            models.UniqueConstraint(
+                fields=["app", "msg_id"],
+                condition=~Q(msg_id=""),
+                name="notifications_wecom_message_once",
+            ),
         ]
         indexes = [
-            # intake.wecom.remember_nonce: purge pairs older than the window.
+            # intake.wecom.remember: purge pairs older than the window.
             models.Index(fields=["seen_at"], name="notifications_wecom_nonce_age"),
         ]
 

@@ -256,6 +256,16 @@ def test_a_replayed_timestamp_and_nonce_files_nothing_the_second_time(app, side)
     assert Ticket.objects.count() == 1
 
 
+def test_wecoms_own_retry_of_a_handled_message_files_no_second_ticket(app, side):
+    # WeCom posts a message again, under a new nonce, when the first answer was slow.
+    plain = side.text_message("huangxiaomei", "报修 HIS 门诊挂号无法打开")
+    assert post(app, side, plain).status_code == 200
+    retry = post(app, side, plain)
+    assert retry.status_code == 200
+    assert retry.content == b""
+    assert Ticket.objects.count() == 1
+
+
 @pytest.mark.parametrize("minutes", [-6, 6])
 def test_a_timestamp_outside_five_minutes_files_nothing(app, side, minutes):
     stamp = str(int((at(NOW) + dt.timedelta(minutes=minutes)).timestamp()))

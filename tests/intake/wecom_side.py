@@ -52,11 +52,12 @@ class WeComSide:
 
     def text_message(self, from_user: str, content: str, *, created: int | None = None) -> str:
         created = int(time.time()) if created is None else created
+        msg_id = int.from_bytes(os.urandom(7), "big")  # each message its own MsgId
         return (
             f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
             f"<FromUserName><![CDATA[{from_user}]]></FromUserName>"
             f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-            f"<Content><![CDATA[{content}]]></Content><MsgId>{created}0001</MsgId>"
+            f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId>"
             f"<AgentID>1000002</AgentID></xml>"
         )
 
