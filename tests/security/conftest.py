@@ -322,7 +322,42 @@ def _with_optional_records(tenant: Tenant) -> Tenant:
         tenant.extra["login_failure"] = failure_model.objects.create(
             username=tenant.extra["reporter"].username, address="10.8.0.1"
         )
+    if apps.is_installed("intake"):
+        tenant.extra["triage"] = _triaged_mail(tenant)
     return tenant
+
+
+def _triaged_mail(tenant: Tenant):
+    """A mail from a stranger to the contract's mailbox, waiting in the vendor's triage list."""
+    from intake import mail
+    from intake.models import Mailbox, Security
+    from tests.intake.messages import plain
+
+    mailbox = Mailbox.objects.create(
+        name=f"{tenant.marker}报修邮箱",
+        contract=tenant.contract,
+        address=f"faults-{tenant.contract.code}@vendor.test",
+        host="127.0.0.1",
+        port=1143,
+        security=Security.PLAIN,
+        username="faults",
+        password="secret",
+    )
+    token = mail.claim(mailbox=mailbox, uidvalidity=1, uid=1)
+    handled = mail.process_message(
+        mailbox=mailbox,
+        uidvalidity=1,
+        uid=1,
+        token=token,
+        raw=plain(
+            "stranger@example.org",
+            subject=f"{tenant.marker}的检查报告无法打印",
+            body=f"{tenant.marker}门诊的打印机不出报告。",
+        ),
+        received_at=timezone.now(),
+    )
+    assert handled.triage is not None, "a stranger's mail waits in triage"
+    return handled.triage
 
 
 @dataclass
