@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import User
 from notifications.models import Notification
 from tests.factories import demo_user
 from tests.tickets.conftest import at, file_ticket, local
@@ -113,3 +114,23 @@ def test_a_sweep_reads_and_writes_in_a_fixed_number_of_queries_however_many_cloc
     # Recipients, channels, subscriptions and escalation steps are read once per batch, and
     # the batch's notices go in with one insert: not a query per clock.
     assert many_queries == few_queries
+
+
+def test_a_role_nobody_holds_costs_the_sweep_no_query_of_its_own(demo):
+    # The sweep reads each party's people once per batch; a role on the chain that nobody
+    # active holds (郁南's only hospital IT has left) is no one, not a query per batch.
+    def sweep_counting(when: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            sweep(at(when))
+        return len(captured.captured_queries)
+
+    file_ticket(demo["yn-his"], "level-1", "2026-11-03 10:00")
+    staffed = sweep_counting("2026-11-06 10:00")
+    User.objects.filter(username="yn-it").update(is_active=False)
+    unstaffed_ticket = file_ticket(demo["yn-his"], "level-1", "2026-11-10 10:00")
+    assert sweep_counting("2026-11-13 10:00") == staffed
+    told = Notification.objects.filter(ticket=unstaffed_ticket, event="clock_breached")
+    assert set(told.values_list("recipient__username", flat=True)) == {
+        "ny-dispatcher",
+        "ny-manager",
+    }
