@@ -32,8 +32,8 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 @contextmanager
 def quiet_brokers() -> Iterator[None]:
-    """Nothing queued while the demo loads talks to a broker (the tests' own autouse
-    fixtures, which may not be set up yet, do the same per test)."""
+    """Nothing queued while the demo (or a module's shared world) is built talks to a broker;
+    the tests' own autouse fixtures, which may not be set up yet, do the same per test."""
     with (
         mock.patch("notifications.tasks.deliver.delay"),
         mock.patch("webhooks.tasks.deliver.delay"),
