@@ -41,6 +41,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "inspections.inspectionrule": _EDIT,
         "inspections.inspection": ("view",),
         "reports.servicereport": ("view",),
+        "intake.mailbox": _EDIT,
     },
     ORGANISATION_ADMINISTRATORS: {
         "accounts.user": ("view", "add", "change"),

@@ -43,6 +43,15 @@ class User(AbstractUser):
         help_text=_("The next page this person opens asks for a new password first."),
     )
 
+    wecom_userid = models.CharField(
+        _("WeCom user ID"),
+        max_length=64,
+        blank=True,
+        help_text=_("The person's UserID in their organisation's WeCom (企业微信)."),
+    )
+    # Not unique: each hospital has its own WeCom corporation, and a UserID is unique only
+    # within one; a callback looks its sender up among the app's organisation's people.
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

@@ -58,6 +58,7 @@ def _fill(count: int) -> int:
                 assignee=engineers[n % len(engineers)],
                 contact_phone="13726380001",
                 created_at=start + dt.timedelta(minutes=(n * 7919) % minutes_in_year),
+                entered_at=start + dt.timedelta(minutes=(n * 7919) % minutes_in_year),
                 state="closed",
                 satisfaction=5 - n % 3,
             )

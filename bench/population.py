@@ -472,6 +472,11 @@ def copy_rows(cursor, table: str, columns: Iterable[str], rows: Iterable[tuple])
     cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
 
 
+# How hospitals report (the hotline first), and how long a call waits to be typed in.
+CHANNELS = ("phone", "portal", "wecom", "email", "api")
+CHANNEL_WEIGHTS = (50, 25, 15, 7, 3)
+ENTRY_DELAY_MINUTES = (0, 0, 0, 1, 2, 3, 5, 8, 15)
+
 TICKET_COLUMNS = (
     "id",
     "number",
@@ -491,6 +496,8 @@ TICKET_COLUMNS = (
     "satisfaction",
     "satisfaction_comment",
     "created_at",
+    "entered_at",
+    "channel",
     "acknowledged_at",
     "arrived_at",
     "resolved_at",
@@ -639,6 +646,8 @@ def generate(count: int, now: dt.datetime = REFERENCE_TIME) -> dict:
                     else None,
                     "",
                     created,
+                    created + dt.timedelta(minutes=rng.choice(ENTRY_DELAY_MINUTES)),
+                    rng.choices(CHANNELS, weights=CHANNEL_WEIGHTS)[0],
                     life.acknowledged_at,
                     life.arrived_at,
                     life.resolved_at,

@@ -51,6 +51,7 @@ def _fill(open_tickets: int, now: dt.datetime) -> None:
                     reporter=reporter,
                     contact_phone="13726380001",
                     created_at=now,
+                    entered_at=now,
                     state="acknowledged",
                 )
                 for index in range(min(batch, open_tickets - offset))

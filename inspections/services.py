@@ -422,6 +422,7 @@ def open_ticket(
     now: dt.datetime | None = None,
 ):
     """File a ticket for an abnormal item in one step, linked both ways."""
+    from tickets.models import Channel
     from tickets.services import report_ticket
 
     at = _now(now)
@@ -454,6 +455,7 @@ def open_ticket(
             contact_phone=_contact_phone(by, contract),
             now=at,
             from_inspection=True,
+            channel=Channel.INSPECTION,
         )
         claimed = InspectionResult.objects.filter(pk=result.pk, ticket__isnull=True).update(
             ticket=ticket

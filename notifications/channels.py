@@ -17,7 +17,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +56,22 @@ def _truncate_bytes(text: str, limit: int) -> str:
 # --- e-mail ------------------------------------------------------------------------------------
 
 
-def send_email(*, to: list[str], subject: str, body: str) -> None:
+def send_email(
+    *, to: list[str], subject: str, body: str, message_id: str = "", reply_to: str = ""
+) -> None:
+    """`message_id` and `reply_to` thread replies back to the ticket (notifications/threading)."""
     if not to:
         raise DeliveryError("No e-mail address to send to.", permanent=True)
+    message = EmailMessage(
+        subject,
+        body,
+        None,
+        to,
+        reply_to=[reply_to] if reply_to else None,
+        headers={"Message-ID": message_id} if message_id else None,
+    )
     try:
-        send_mail(subject, body, None, to, fail_silently=False)
+        message.send(fail_silently=False)
     except Exception as exc:  # SMTPException, OSError, a backend's own errors
         raise DeliveryError(f"E-mail not sent: {type(exc).__name__}: {exc}") from exc
 

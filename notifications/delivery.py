@@ -15,9 +15,11 @@ from collections import Counter
 from django.db.models import F
 from django.utils import timezone
 
+from intake.selectors import reply_address
 from notifications import channels
 from notifications.channels import DeliveryError
 from notifications.models import ChannelKind, Notification, NotificationStatus
+from notifications.threading import message_id_for
 from opsdesk.outbox import backoff
 
 logger = logging.getLogger(__name__)
@@ -57,13 +59,17 @@ def send(notification: Notification) -> None:
             raise DeliveryError("The recipient's account is deactivated.", permanent=True)
         if not person.email:
             raise DeliveryError("The recipient has no e-mail address.", permanent=True)
-        channels.send_email(to=[person.email], subject=subject, body=body)
+        channels.send_email(
+            to=[person.email], subject=subject, body=body, **_threading(notification)
+        )
         return
     channel = notification.channel
     if not channel.is_active:
         raise DeliveryError("The channel is switched off.", permanent=True)
     if channel.kind == ChannelKind.EMAIL:
-        channels.send_email(to=channel.email_addresses, subject=subject, body=body)
+        channels.send_email(
+            to=channel.email_addresses, subject=subject, body=body, **_threading(notification)
+        )
     elif channel.kind == ChannelKind.WECOM:
         channels.send_wecom(webhook_url=channel.webhook_url, subject=subject, body=body)
     elif channel.kind == ChannelKind.DINGTALK:
@@ -72,6 +78,16 @@ def send(notification: Notification) -> None:
         )
     else:
         raise DeliveryError(f"Unknown channel kind {channel.kind!r}.", permanent=True)
+
+
+def _threading(notification: Notification) -> dict[str, str]:
+    """The headers that bring a reply back to the ticket: our Message-ID, and the inbound
+    mailbox of the ticket's contract (or its vendor) as Reply-To where one is set up."""
+    ticket = notification.ticket
+    return {
+        "message_id": message_id_for(notification.pk, notification.ticket_id),
+        "reply_to": reply_address(ticket.contract) if ticket is not None else "",
+    }
 
 
 def deliver_notification(notification_id: int) -> str:
@@ -86,9 +102,9 @@ def deliver_notification(notification_id: int) -> str:
     ).update(status=NotificationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     if not claimed:
         return SKIPPED
-    notification = Notification.objects.select_related("recipient", "channel").get(
-        pk=notification_id
-    )
+    notification = Notification.objects.select_related(
+        "recipient", "channel", "ticket__contract"
+    ).get(pk=notification_id)
     try:
         send(notification)
     except DeliveryError as exc:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reports",
     "knowledge",
     "inspections",
+    "intake",
     "audit",
     # Its management commands only: `manage.py backup` and `manage.py restore`.
     "opsdesk",
@@ -230,6 +231,11 @@ EMAIL_BACKEND = (
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OpsDesk <opsdesk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The domain of the Message-IDs of notification mails: a reply names one in In-Reply-To, and
+# the mail poller reads from it which ticket the reply is about (notifications/threading.py).
+MAIL_MESSAGE_ID_DOMAIN = env_str(
+    "MAIL_MESSAGE_ID_DOMAIN", DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
+)
 
 
 def _samesite(name: str) -> str:

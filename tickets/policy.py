@@ -39,6 +39,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "log_work": frozenset({Role.ENGINEER}),
     "record_outage": VENDOR_STAFF | {Role.HOSPITAL_IT},
     "report": HOSPITAL_STAFF,
+    # A report the hospital made by phone, WeCom or e-mail, typed in by the vendor's desk.
+    "file_for": VENDOR_STAFF,
     "edit": HOSPITAL_STAFF,
 }
 
@@ -103,6 +105,16 @@ def sees_all_hospital_tickets(user) -> bool:
 
 def may_report(user, contract) -> bool:
     return user.is_superuser or bool(ACTION_ROLES["report"] & roles_on_contract(user, contract))
+
+
+def may_file_for(user, contract) -> bool:
+    """The vendor's desk files a report the hospital made by phone, e-mail or WeCom."""
+    return user.is_superuser or bool(ACTION_ROLES["file_for"] & roles_on_contract(user, contract))
+
+
+def is_hospital_person(user, contract) -> bool:
+    """One of the contract hospital's people, for whom a report can be filed."""
+    return bool(HOSPITAL_STAFF & roles_on_contract(user, contract))
 
 
 def may_report_finding(user, contract) -> bool:

@@ -22,7 +22,7 @@ from api.serializers.tickets import (
 from api.views.contracts import visible_contracts
 from opsdesk.keyset import InvalidCursor, Ordering, paginate
 from tickets import selectors, services
-from tickets.models import Ticket
+from tickets.models import Channel, Ticket
 
 ORDERINGS = {
     "next_due": Ordering("next_due_at", nullable=True),
@@ -115,6 +115,7 @@ class TicketListView(APIView):
                 description=data["description"],
                 contact_phone=data["contact_phone"],
                 reporter=request.user,
+                channel=Channel.API,
             )
             return Response(filed_detail(request, filed), status=status.HTTP_201_CREATED)
 

@@ -121,6 +121,15 @@ class Contract(models.Model):
         default=7,
         help_text=_("How long after resolution or closing the hospital may reopen a ticket."),
     )
+    backdating_limit_hours = models.PositiveSmallIntegerField(
+        _("reports entered late: limit (hours)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+        help_text=_(
+            "A report typed in for the hospital (a phone call, a mail) may start its clocks "
+            "this many hours before it is entered, no earlier."
+        ),
+    )
     notes = models.TextField(_("notes"), blank=True)
     systems = models.ManyToManyField(
         CoveredSystem,

@@ -65,6 +65,14 @@ class ServiceClass(models.Model):
         _("definition"), blank=True, help_text=_("The contract's own words, shown to reporters.")
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_inbound_default = models.BooleanField(
+        _("default for e-mail and WeCom reports"),
+        default=False,
+        help_text=_(
+            "A report that arrives by e-mail or WeCom names no level: it is filed at this row "
+            "until the dispatcher sets the right one."
+        ),
+    )
 
     class Meta:
         verbose_name = _("SLA row")
@@ -81,6 +89,14 @@ class ServiceClass(models.Model):
                 condition=Q(kind="fault"),
                 name="contracts_fault_level_once",
                 violation_error_message=_("This fault level is already defined for the contract."),
+            ),
+            models.UniqueConstraint(
+                fields=["contract"],
+                condition=Q(is_inbound_default=True),
+                name="contracts_one_inbound_default",
+                violation_error_message=_(
+                    "Another row is already the default for e-mail and WeCom reports."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(kind="fault", level__isnull=False)

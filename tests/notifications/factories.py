@@ -35,6 +35,7 @@ class TicketFactory(DjangoModelFactory):
     reporter = factory.SubFactory(UserFactory)
     contact_phone = "13726380001"
     created_at = factory.LazyFunction(timezone.now)
+    entered_at = factory.SelfAttribute("created_at")
 
 
 class ChannelFactory(DjangoModelFactory):

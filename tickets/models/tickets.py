@@ -53,6 +53,20 @@ def is_not_change(ticket: Ticket) -> bool:
     return ticket.kind != TicketKind.CHANGE
 
 
+class Channel(models.TextChoices):
+    """How the hospital reported the fault: the contracts promise a hotline, e-mail and WeCom
+    besides the portal, and each report lands here with the clock starting when it came in."""
+
+    PORTAL = "portal", _("Portal")
+    API = "api", _("API")
+    PHONE = "phone", _("Phone")
+    WECOM = "wecom", _("WeCom")
+    EMAIL = "email", _("E-mail")
+    FAX = "fax", _("Fax")
+    ON_SITE = "on_site", _("On site")
+    INSPECTION = "inspection", _("Inspection")
+
+
 class Satisfaction(models.IntegerChoices):
     VERY_SATISFIED = 5, _("Very satisfied")
     SATISFIED = 4, _("Satisfied")
@@ -128,7 +142,34 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True)
+    # When the hospital reported the fault: every clock counts from here. For a report
+    # typed in later (a phoned-in fault, a mail read by the poller) it is earlier than
+    # entered_at, within the limits of tickets.services.filing.
     created_at = models.DateTimeField(_("reported at"), db_index=True)
+    entered_at = models.DateTimeField(_("entered at"))
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, db_default=Channel.PORTAL
+    )
+    # Who typed the report in for the hospital (a dispatcher taking a call); empty when the
+    # reporter filed it themselves.
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entered_tickets",
+        verbose_name=_("entered by"),
+    )
+    caller_name = models.CharField(
+        _("caller"),
+        max_length=100,
+        blank=True,
+        db_default="",
+        help_text=_("Who called, as they gave their name, when not the reporter themselves."),
+    )
+    backdate_reason = models.CharField(
+        _("why the report time is earlier"), max_length=500, blank=True, db_default=""
+    )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)

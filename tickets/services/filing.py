@@ -14,10 +14,14 @@ from contracts.models import Clock as ClockName
 from contracts.models import Contract, CoveredSystem, ServiceClass
 from tickets import clocks, notices
 from tickets.errors import TicketError
-from tickets.models import Event, Ticket, TicketClock, next_deadline
+from tickets.models import Channel, Event, Ticket, TicketClock, next_deadline
 from tickets.numbering import next_number
-from tickets.policy import may_report, may_report_finding
+from tickets.policy import is_hospital_person, may_file_for, may_report, may_report_finding
 from tickets.services._common import _log, _now
+
+# A report entered more than this long after the hospital made it needs a reason on record:
+# a call typed in at once is routine, one typed in an hour later is a fact someone may dispute.
+BACKDATE_NEEDS_REASON = dt.timedelta(minutes=30)
 
 # Checked by the caller, who read them from the database: full_clean() would read each
 # again only to see that it exists.
@@ -45,6 +49,7 @@ def report_ticket(
     contact_phone: str,
     now: dt.datetime | None = None,
     from_inspection: bool = False,
+    channel: str = Channel.PORTAL,
 ) -> Ticket:
     """File a ticket (报修) and start its clocks; see file_ticket()."""
     return file_ticket(
@@ -57,6 +62,7 @@ def report_ticket(
         contact_phone=contact_phone,
         now=now,
         from_inspection=from_inspection,
+        channel=channel,
     ).ticket
 
 
@@ -71,27 +77,52 @@ def file_ticket(
     contact_phone: str,
     now: dt.datetime | None = None,
     from_inspection: bool = False,
+    channel: str = Channel.PORTAL,
+    reported_at: dt.datetime | None = None,
+    entered_by=None,
+    caller_name: str = "",
+    backdate_reason: str = "",
 ) -> Filed:
     """File a ticket (报修) and start its clocks.
 
     `from_inspection`: an abnormal inspection item, filed by whoever found it, so the
     vendor's engineers may file too (inspections.services.open_ticket).
 
+    `entered_by`: the vendor's dispatcher or engineer typing in a report the hospital made
+    by `channel` (a call to the hotline, a WeCom message); `reporter` is then the hospital's
+    person who made it. `reported_at`: when the hospital reported it, where that was before
+    now; every clock counts from it (see check_reported_at for the limits).
+
     The ticket's number is taken first in the transaction, and the hospital's number
     sequence stays locked until it commits (numbers are gap-free): whatever can be worked
     out before (validation, the clocks' deadlines) is, so that concurrent filings for one
     hospital wait on each other as briefly as possible."""
     at = _now(now)
-    allowed = may_report_finding if from_inspection else may_report
-    if not allowed(reporter, contract):
-        raise TicketError("forbidden", _("You may not report tickets under this contract."))
+    if entered_by is not None:
+        if not may_file_for(entered_by, contract):
+            raise TicketError(
+                "forbidden", _("You may not file tickets for this contract's hospital.")
+            )
+        if not is_hospital_person(reporter, contract):
+            raise TicketError(
+                "invalid",
+                _("The caller must be one of %(hospital)s's people."),
+                hospital=contract.hospital.name,
+            )
+    else:
+        allowed = may_report_finding if from_inspection else may_report
+        if not allowed(reporter, contract):
+            raise TicketError("forbidden", _("You may not report tickets under this contract."))
+    if channel not in Channel.values:
+        raise TicketError("invalid", _("Choose how the hospital reported it."))
+    reported = check_reported_at(reported_at, entered=at, contract=contract, reason=backdate_reason)
     if service_class.contract_id != contract.pk:
         raise TicketError("invalid", _("Choose a level or category of this contract."))
     if not contract.covers(system):
         raise TicketError(
             "invalid", _("%(system)s is not covered by this contract."), system=system.path()
         )
-    if not contract.is_in_force(timezone.localtime(at).date()):
+    if not contract.is_in_force(timezone.localtime(reported).date()):
         raise TicketError("invalid", _("This contract is not in force today."))
     ticket = Ticket(
         contract=contract,
@@ -102,17 +133,22 @@ def file_ticket(
         description=description.strip(),
         reporter=reporter,
         contact_phone=contact_phone.strip(),
-        created_at=at,
+        created_at=reported,
+        entered_at=at,
+        channel=channel,
+        entered_by=entered_by,
+        caller_name=caller_name.strip(),
+        backdate_reason=backdate_reason.strip() if reported < at else "",
     )
     try:
-        ticket.full_clean(exclude=["number", "state", *_LOADED_RELATIONS])
+        ticket.full_clean(exclude=["number", "state", "entered_by", *_LOADED_RELATIONS])
     except ValidationError as exc:
         raise TicketError(
             "invalid", _("Please correct the ticket: %(errors)s"), errors="; ".join(exc.messages)
         ) from exc
     started = _clocks_to_start(ticket, service_class, at)
     with transaction.atomic():
-        ticket.number = next_number(contract.hospital, at)
+        ticket.number = next_number(contract.hospital, reported)
         ticket.save()
         started = TicketClock.objects.bulk_create(started)
         # The database's trigger (tickets/0003) has just set the ticket's next deadline from
@@ -121,16 +157,64 @@ def file_ticket(
         event = _log(
             ticket,
             "ticket.reported",
-            reporter,
-            at,
+            entered_by or reporter,
+            reported,
             from_state="",
             data={
                 "level": service_class.level,
                 **({"from_inspection": True} if from_inspection else {}),
+                **_provenance(ticket),
             },
         )
         notices.ticket_created(ticket)
     return Filed(ticket=ticket, clocks=started, event=event)
+
+
+def check_reported_at(
+    reported_at: dt.datetime | None, *, entered: dt.datetime, contract: Contract, reason: str
+) -> dt.datetime:
+    """When the hospital reported it: never after it was entered, more than
+    BACKDATE_NEEDS_REASON before only with a reason, and never more than the contract's
+    limit before (an old report would start clocks long since run out)."""
+    if reported_at is None:
+        return entered
+    if timezone.is_naive(reported_at):
+        raise TicketError("invalid", _("Give the report time with its time zone."))
+    if reported_at > entered:
+        raise TicketError("invalid", _("The report time cannot be in the future."))
+    late_by = entered - reported_at
+    limit = dt.timedelta(hours=contract.backdating_limit_hours)
+    if late_by > limit:
+        raise TicketError(
+            "invalid",
+            _(
+                "The report time is more than %(hours)s hours ago, the most this contract "
+                "allows: file it with the time it is entered and explain in the description."
+            ),
+            hours=contract.backdating_limit_hours,
+        )
+    if late_by > BACKDATE_NEEDS_REASON and not reason.strip():
+        raise TicketError(
+            "invalid",
+            _("The report time is more than 30 minutes ago: say why it is entered only now."),
+        )
+    return reported_at
+
+
+def _provenance(ticket: Ticket) -> dict:
+    """How the report came in, for the timeline and the audit trail: the channel always,
+    who typed it for whom and how late only where that happened."""
+    facts: dict = {"channel": ticket.channel}
+    if ticket.entered_by_id:
+        facts["entered_by"] = ticket.entered_by_id
+    if ticket.caller_name:
+        facts["caller"] = ticket.caller_name
+    if ticket.entered_at != ticket.created_at:
+        facts["entered_at"] = ticket.entered_at.isoformat()
+        facts["late_minutes"] = int((ticket.entered_at - ticket.created_at).total_seconds() // 60)
+    if ticket.backdate_reason:
+        facts["reason"] = ticket.backdate_reason
+    return facts
 
 
 def _clocks_to_start(
