@@ -18,7 +18,8 @@ from django.utils import timezone
 from intake.selectors import reply_address
 from notifications import channels
 from notifications.channels import DeliveryError
-from notifications.models import ChannelKind, Notification, NotificationStatus
+from notifications.links import ticket_url
+from notifications.models import ChannelKind, Medium, Notification, NotificationStatus, WeComApp
 from notifications.threading import message_id_for
 from opsdesk.outbox import backoff
 
@@ -57,6 +58,9 @@ def send(notification: Notification) -> None:
         person = notification.recipient
         if not person.is_active:
             raise DeliveryError("The recipient's account is deactivated.", permanent=True)
+        if notification.medium == Medium.WECOM_APP:
+            _send_wecom_app(notification)
+            return
         if not person.email:
             raise DeliveryError("The recipient has no e-mail address.", permanent=True)
         channels.send_email(
@@ -88,6 +92,22 @@ def _threading(notification: Notification) -> dict[str, str]:
         "message_id": message_id_for(notification.pk, notification.ticket_id),
         "reply_to": reply_address(ticket.contract) if ticket is not None else "",
     }
+
+
+def _send_wecom_app(notification: Notification) -> None:
+    person = notification.recipient
+    if not person.wecom_userid:
+        raise DeliveryError("The recipient has no WeCom UserID.", permanent=True)
+    app = WeComApp.objects.of_person(person)
+    if app is None:
+        raise DeliveryError("No WeCom app of the recipient's organisation sends.", permanent=True)
+    channels.send_wecom_app(
+        app=app,
+        userid=person.wecom_userid,
+        subject=notification.subject,
+        body=notification.body,
+        url=ticket_url(notification.ticket) if notification.ticket_id else "",
+    )
 
 
 def deliver_notification(notification_id: int) -> str:
