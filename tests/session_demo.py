@@ -71,7 +71,6 @@ class SessionDemo:
     def __init__(self) -> None:
         self._atomic: transaction.Atomic | None = None
         self._contract_ids: list[int] = []
-        self.loads = 0
 
     @property
     def held(self) -> bool:
@@ -98,7 +97,6 @@ class SessionDemo:
             atomic.__exit__(None, None, None)
             raise
         self._atomic = atomic
-        self.loads += 1
 
     def release(self) -> None:
         """Roll the demo back, leaving the database as migrations made it. Only when the held
