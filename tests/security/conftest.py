@@ -49,6 +49,7 @@ from notifications.models import Channel, Notification, WeComApp
 from reports import services as reports
 from reports.models import RenderState, ReportFile, ServiceReport
 from reports.periods import Period
+from tests.session_demo import quiet_brokers
 from tickets import services as tickets
 from tickets.models import Attachment, Event, Ticket, Worklog
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Subscription, WebhookEvent
@@ -365,19 +366,6 @@ class World:
     contracts: dict[str, Contract]
     tenants: dict[str, Tenant]
     media_root: str
-
-
-@contextlib.contextmanager
-def quiet_brokers() -> Iterator[None]:
-    """Nothing queued while the world is built talks to a broker (the tests' own autouse
-    fixtures do the same per test)."""
-    with (
-        mock.patch("notifications.tasks.deliver.delay"),
-        mock.patch("webhooks.tasks.deliver.delay"),
-        mock.patch("reports.tasks.render.delay"),
-        mock.patch("inspections.tasks.render_report.delay"),
-    ):
-        yield
 
 
 @contextlib.contextmanager
