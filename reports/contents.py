@@ -122,8 +122,10 @@ def report_contents(
         ],
         charts={
             "months": charts.monthly_tickets_chart(summary.by_month),
-            "compliance": charts.compliance_chart(summary.compliance),
-            "trend": charts.compliance_trend_chart(trend),
+            "compliance": charts.compliance_chart(
+                summary.compliance, target=contract.sla_target_percent
+            ),
+            "trend": charts.compliance_trend_chart(trend, target=contract.sla_target_percent),
             "downtime": charts.downtime_chart(summary.downtime),
         },
         bound_book=bound_book(report) if include_bound_book else None,

@@ -27,6 +27,8 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Clock, ClockTarget, Contract, ServiceClass, TicketKind
 from reports.periods import SHANGHAI, Period
+from sla.calendar import WorkingTime, overrun_minutes, working_time
+from sla.models import ServiceCalendar
 from tickets.availability import downtime as availability_downtime
 from tickets.models import Ticket, TicketClock, Worklog, WorkMode
 
@@ -365,7 +367,8 @@ def sla_compliance(contract: Contract, period: Period, now: dt.datetime) -> SlaC
 
 @dataclass(frozen=True)
 class Breach:
-    """One clock that missed its deadline. `met_at` None: still running, late until now."""
+    """One clock that missed its deadline. `met_at` None: still running, late until now.
+    `minutes_late` is counted in the clock's own calendar (see minutes_late())."""
 
     ticket_id: int
     ticket_number: str
@@ -387,16 +390,27 @@ class Breach:
         return _round(Decimal(self.minutes_late) / 60, TENTH)
 
 
-def minutes_late(due_at: dt.datetime, met_at: dt.datetime | None, now: dt.datetime) -> int:
-    """Whole minutes from the deadline to when the clock was met (or to `now` while it runs),
-    any part of a minute counted as a minute; never below 0."""
-    seconds = ((met_at or now) - due_at).total_seconds()
-    return max(0, math.ceil(seconds / 60))
+def minutes_late(
+    hours: WorkingTime, due_at: dt.datetime, met_at: dt.datetime | None, now: dt.datetime
+) -> int:
+    """Working minutes of the clock's calendar (`hours`) from the deadline to when the clock
+    was met, or to `now` while it runs (sla.calendar.overrun_minutes): a clock due at 17:30
+    in working hours and met at 22:32 is 0 minutes late, though it is breached."""
+    return overrun_minutes(hours, due_at, met_at or now)
+
+
+def _calendars(calendar_ids) -> dict[int, WorkingTime]:
+    """The working-time arithmetic of each calendar named, one query for them all."""
+    return {
+        pk: working_time(calendar)
+        for pk, calendar in ServiceCalendar.objects.in_bulk(set(calendar_ids)).items()
+    }
 
 
 def _breach_rows(queryset, now: dt.datetime) -> tuple[Breach, ...]:
     labels = dict(Clock.choices)
     rows = queryset.order_by("due_at", "ticket__number", "id").values(
+        "calendar_id",
         "ticket_id",
         "ticket__number",
         "ticket__title",
@@ -406,6 +420,8 @@ def _breach_rows(queryset, now: dt.datetime) -> tuple[Breach, ...]:
         "due_at",
         "met_at",
     )
+    rows = list(rows)
+    hours = _calendars(row["calendar_id"] for row in rows)
     return tuple(
         Breach(
             ticket_id=row["ticket_id"],
@@ -417,7 +433,7 @@ def _breach_rows(queryset, now: dt.datetime) -> tuple[Breach, ...]:
             clock_label=labels.get(row["name"], row["name"]),
             due_at=row["due_at"],
             met_at=row["met_at"],
-            minutes_late=minutes_late(row["due_at"], row["met_at"], now),
+            minutes_late=minutes_late(hours[row["calendar_id"]], row["due_at"], row["met_at"], now),
         )
         for row in rows
     )

@@ -78,10 +78,12 @@ def _main(contents: ReportContents, report_file: ReportFile, book_pages=None) ->
     )
 
 
-def _book_parts(contents: ReportContents, first_page: int) -> tuple[list[RenderedPdf], dict]:
+def _book_parts(
+    contents: ReportContents, report_file: ReportFile, first_page: int
+) -> tuple[list[RenderedPdf], dict]:
     """The bound book's parts from `first_page` on, and where its two sections start."""
     report, book = contents.report, contents.bound_book
-    common = {"report": report, "contract": report.contract}
+    common = {"report": report, "contract": report.contract, "report_file": report_file}
     parts: list[RenderedPdf] = []
     page = first_page
     starts = {"tickets": page}
@@ -138,9 +140,9 @@ def render_report_file(report_file: ReportFile) -> RenderedPdf:
         return _main(contents, report_file)
     # The contents page lists the book's page numbers; its length does not depend on them.
     provisional = _main(contents, report_file, book_pages={"tickets": 0, "inspections": 0})
-    parts, starts = _book_parts(contents, first_page=provisional.pages + 1)
+    parts, starts = _book_parts(contents, report_file, first_page=provisional.pages + 1)
     main = _main(contents, report_file, book_pages=starts)
     if main.pages != provisional.pages:  # never seen; would shift every number after it
-        parts, starts = _book_parts(contents, first_page=main.pages + 1)
+        parts, starts = _book_parts(contents, report_file, first_page=main.pages + 1)
         main = _main(contents, report_file, book_pages=starts)
     return _join([main, *parts])
