@@ -23,9 +23,11 @@ from reports.figures import (
     QuarterSummary,
     RecurringProblem,
     TrendPoint,
+    as_at,
     compliance_trend,
     quarter_summary,
     recurring_problems,
+    snapshot,
 )
 from reports.models import ReportKind, ServiceReport
 from tickets.models import Event, Ticket, TicketClock, Worklog
@@ -51,6 +53,15 @@ class ReportContents:
     systems: list[str]
     charts: dict[str, str]
     bound_book: BoundBook | None
+
+    @property
+    def report_date(self) -> dt.date:
+        """The date the report speaks for: the period's last day once it is over (however
+        much later it is rendered), else the day its figures are counted at."""
+        return min(self.report.period.last_day, timezone.localtime(self.now).date())
+
+    def snapshot(self) -> dict:
+        return snapshot(self.summary, self.trend)
 
     @property
     def contract(self):
@@ -101,8 +112,8 @@ def bound_book(report: ServiceReport) -> BoundBook:
 def report_contents(
     report: ServiceReport, *, include_bound_book: bool = False, now: dt.datetime | None = None
 ) -> ReportContents:
-    now = now or timezone.now()
     contract, period = report.contract, report.period
+    now = as_at(period, now or timezone.now())
     summary = quarter_summary(contract, period, now)
     trend = compliance_trend(contract, period, now)
     start, end = period.bounds()

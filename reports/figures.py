@@ -13,6 +13,7 @@ midnight after its last (Period.bounds()).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections import defaultdict
@@ -43,6 +44,12 @@ def _round(value: Decimal | Fraction, step: Decimal = HUNDREDTH) -> Decimal:
     if isinstance(value, Fraction):
         value = Decimal(value.numerator) / Decimal(value.denominator)
     return value.quantize(step, rounding=ROUND_HALF_UP)
+
+
+def as_at(period: Period, now: dt.datetime) -> dt.datetime:
+    """The moment a report counts its period at: the period's end once it is over (so that
+    a clock met or a ticket answered afterwards changes nothing), else `now`."""
+    return min(now, period.bounds()[1])
 
 
 def _tickets(contract: Contract, period: Period):
@@ -421,6 +428,9 @@ def _breach_rows(queryset, now: dt.datetime) -> tuple[Breach, ...]:
         "met_at",
     )
     rows = list(rows)
+    for row in rows:  # as at `now`: a clock met only afterwards was still running then
+        if row["met_at"] is not None and row["met_at"] > now:
+            row["met_at"] = None
     hours = _calendars(row["calendar_id"] for row in rows)
     return tuple(
         Breach(
@@ -510,13 +520,13 @@ def duration_stats(seconds: list[float]) -> DurationStats:
     )
 
 
-def timings(contract: Contract, period: Period) -> Timings:
+def timings(contract: Contract, period: Period, now: dt.datetime | None = None) -> Timings:
     """Response and resolution times of the tickets created in the period, in minutes of
     wall-clock time (not service hours, holds included):
 
-    - response: acknowledged_at − created_at, for the tickets acknowledged so far;
-    - resolution: resolved_at − created_at, for the tickets resolved so far (a reopened
-      ticket counts once it is resolved again).
+    - response: acknowledged_at − created_at, for the tickets acknowledged by `now`;
+    - resolution: resolved_at − created_at, for the tickets resolved by `now` (a reopened
+      ticket counts once it is resolved again). `now` None: whenever it happened.
 
     Each gives a count, the mean and the 90th percentile by the nearest-rank method (see
     nearest_rank()), to 0.1 minute.
@@ -524,9 +534,9 @@ def timings(contract: Contract, period: Period) -> Timings:
     rows = _tickets(contract, period).values_list("created_at", "acknowledged_at", "resolved_at")
     response, resolution = [], []
     for created, acknowledged, resolved in rows:
-        if acknowledged is not None:
+        if acknowledged is not None and (now is None or acknowledged <= now):
             response.append((acknowledged - created).total_seconds())
-        if resolved is not None:
+        if resolved is not None and (now is None or resolved <= now):
             resolution.append((resolved - created).total_seconds())
     return Timings(response=duration_stats(response), resolution=duration_stats(resolution))
 
@@ -768,7 +778,7 @@ def quarter_summary(contract: Contract, period: Period, now: dt.datetime) -> Qua
         compliance=sla_compliance(contract, period, now),
         breaches=breaches(contract, period, now),
         open_breaches=open_breaches(contract, now),
-        timings=timings(contract, period),
+        timings=timings(contract, period, now),
         downtime=downtime(contract, period, now),
         onsite=onsite_days(contract, period),
         person_days=person_days(contract, period),
@@ -843,3 +853,65 @@ def recurring_problems(contract: Contract, period: Period) -> tuple[RecurringPro
                 )
             )
     return tuple(sorted(problems, key=lambda p: (-p.occurrences, p.ticket_number)))
+
+
+# --- the figures a rendered report keeps -------------------------------------------------
+
+
+def _jsonable(value):
+    """A figure as JSON: dataclasses as objects, decimals as strings (exact), dates and
+    times in ISO form, labels as the text they print."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            field.name: _jsonable(getattr(value, field.name)) for field in dataclasses.fields(value)
+        }
+    if isinstance(value, list | tuple | frozenset | set):
+        items = [_jsonable(item) for item in value]
+        return sorted(items) if isinstance(value, frozenset | set) else items
+    if isinstance(value, dt.datetime):
+        return value.astimezone(SHANGHAI).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)  # lazily translated labels, Period
+
+
+# The parts of a summary a report prints, as its snapshot keeps them (not the contract,
+# not `now`, not today's open breaches, which are not figures of the period).
+SNAPSHOT_FIELDS = (
+    "by_kind",
+    "by_level",
+    "by_system",
+    "by_month",
+    "compliance",
+    "breaches",
+    "timings",
+    "downtime",
+    "onsite",
+    "person_days",
+    "satisfaction",
+)
+
+
+def snapshot(summary: QuarterSummary, trend: tuple[TrendPoint, ...] = ()) -> dict:
+    """The figures of a rendered report as JSON, stored with its version (ReportFile.figures)
+    so that a later render of the same period can be checked against them."""
+    return {
+        "period": [summary.period.start.isoformat(), summary.period.end.isoformat()],
+        "as_at": _jsonable(summary.now),
+        **{name: _jsonable(getattr(summary, name)) for name in SNAPSHOT_FIELDS},
+        "trend": [
+            {"month": point.period.start.isoformat(), "tally": _jsonable(point.tally)}
+            for point in trend
+        ],
+    }
+
+
+def snapshot_differences(before: dict, after: dict) -> tuple[str, ...]:
+    """The figures (SNAPSHOT_FIELDS and the trend) in which two snapshots differ."""
+    return tuple(
+        name for name in (*SNAPSHOT_FIELDS, "trend") if before.get(name) != after.get(name)
+    )

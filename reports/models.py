@@ -132,6 +132,12 @@ class ReportFile(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
     pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    figures = models.JSONField(
+        _("figures"),
+        default=dict,
+        blank=True,
+        help_text=_("The figures this version printed, as at the end of its period."),
+    )
 
     class Meta:
         verbose_name = _("report file")

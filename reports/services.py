@@ -184,7 +184,9 @@ def run_render(report_file_id: int, now: dt.datetime | None = None) -> ReportFil
     report_file.state = RenderState.DONE
     report_file.finished_at = timezone.now()
     with transaction.atomic():
-        report_file.save(update_fields=["file", "sha256", "size", "pages", "state", "finished_at"])
+        report_file.save(
+            update_fields=["file", "sha256", "size", "pages", "state", "finished_at", "figures"]
+        )
         from reports import notices
 
         notices.report_ready(report_file)

@@ -76,6 +76,13 @@ class ReportFileSerializer(serializers.ModelSerializer):
     download = serializers.SerializerMethodField(
         help_text="The PDF, once the version is done; null before."
     )
+    figures = serializers.JSONField(
+        read_only=True,
+        help_text=(
+            "The figures this version printed, counted as at the end of its period "
+            "(as_at); empty before it is done."
+        ),
+    )
 
     class Meta:
         model = ReportFile
@@ -95,6 +102,7 @@ class ReportFileSerializer(serializers.ModelSerializer):
             "pages",
             "size",
             "sha256",
+            "figures",
             "url",
             "download",
         ]

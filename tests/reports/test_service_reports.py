@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -24,6 +26,7 @@ from reports.periods import Period
 from tests.factories import demo_user
 from tests.inspections.conftest import answer_all
 from tests.tickets.conftest import at
+from tickets import services as ticket_services
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -311,3 +314,101 @@ def test_the_annual_report_binds_every_ticket_and_inspection_of_the_year(yn_quar
     for ticket in yn_quarter.tickets.values():
         assert ticket.number in text
     assert "磁盘使用率" in text and "95%" in text
+    assert_no_page_is_blank_but_for_its_footer(pdf_pages(done))
+
+
+# --- on paper: what a director reads ---------------------------------------------------------
+
+
+def pdf_pages(report_file: ReportFile) -> list[list[str]]:
+    """Each page's lines as pdftotext lays them out, blank lines dropped."""
+    with report_file.file.open("rb") as handle:
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-", "-"],
+            input=handle.read(),
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+    return [
+        [line.strip() for line in page.splitlines() if line.strip()] for page in text.split("\f")
+    ][:-1]
+
+
+def assert_no_page_is_blank_but_for_its_footer(pages: list[list[str]]) -> None:
+    footer = re.compile(r"^(.*(报告|附录|总结).*\s+)?\d+( / \d+)?$|^\d+( / \d+)?$")
+    for number, lines in enumerate(pages, start=1):
+        body = [line for line in lines if not footer.match(line)]
+        assert body, f"page {number} holds nothing but its footer: {lines}"
+
+
+def row(pages: list[list[str]], *cells) -> bool:
+    """Whether some line reads exactly these cells, in this order, with only space between."""
+    pattern = re.compile(r"^" + r"\s+".join(re.escape(str(cell)) for cell in cells) + r"$")
+    return any(pattern.match(line) for lines in pages for line in lines)
+
+
+def test_the_quarterly_pdf_prints_the_level_split_and_each_systems_count_in_their_own_rows(
+    yn_quarter, media
+):
+    contract = yn_quarter.contract
+    first, second = list(contract.systems.all()[:2])
+    with time_machine.travel(at("2026-10-05 09:00"), tick=False):
+        report_file = services.request_report(
+            contract=contract, kind="quarterly", period=Q3, by=demo_user("ny-manager")
+        )
+        done = services.run_render(report_file.pk)
+    pages = pdf_pages(done)
+    # Q3: T1, T2, T5 level 1; T3, T4 level 2; T7 level 4; nothing at level 3.
+    assert row(pages, "一级故障", 3) and row(pages, "二级故障", 2)
+    assert row(pages, "三级故障", 0) and row(pages, "四级故障", 1)
+    # T3 and T7 on the second system, the four others on the first.
+    assert row(pages, first.path(), 4) and row(pages, second.path(), 2)
+    assert_no_page_is_blank_but_for_its_footer(pages)
+    # 草稿 on every page of a draft, not just the cover.
+    assert all(any("草" in line for line in lines) for lines in pages)
+    # The total row is printed once.
+    assert sum(line.startswith("全部时限") for lines in pages for line in lines) == 1
+
+
+def test_rendering_a_past_quarter_again_gives_the_same_figures_and_says_so(yn_quarter, media):
+    contract, t = yn_quarter.contract, yn_quarter.tickets
+    manager, engineer = demo_user("ny-manager"), demo_user("ny-engineer")
+    with time_machine.travel(at("2026-10-05 09:00"), tick=False):
+        first = services.request_report(contract=contract, kind="quarterly", period=Q3, by=manager)
+        first = services.run_render(first.pk)
+    # After the quarter: T5 is answered and T4 resolved in October, a new ticket comes in.
+    ticket_services.acknowledge(
+        ticket=t["T5"], by=demo_user("ny-dispatcher"), now=at("2026-10-08 09:00")
+    )
+    ticket_services.arrive(ticket=t["T4"], by=engineer, now=at("2026-10-08 10:00"))
+    ticket_services.resolve(ticket=t["T4"], by=engineer, note="已处理", now=at("2026-10-08 11:00"))
+    with time_machine.travel(at("2026-12-07 10:00"), tick=False):
+        second = services.request_report(contract=contract, kind="quarterly", period=Q3, by=manager)
+        second = services.run_render(second.pk)
+    assert second.figures == first.figures
+    figures_kept = second.figures
+    assert figures_kept["as_at"] == "2026-10-01T00:00:00+08:00"
+    # T5's arrive and resolve clocks (due 09-30 17:00) had run out by the end: 9 + 2.
+    assert figures_kept["compliance"]["overall"] == {"on_time": 9, "breached": 9, "pending": 0}
+    assert figures_kept["timings"]["response"]["count"] == 5  # T5 was not answered by then
+    # Still running at the quarter's end: late until then, counted in working minutes.
+    late = {(b["ticket_number"], b["clock"]): b["minutes_late"] for b in figures_kept["breaches"]}
+    assert late[(t["T4"].number, "resolve")] == 16 * 60  # 2026-09-30 08:00 to 24:00
+    text = pdf_text(second)
+    assert "与第1版数字一致" in text
+    assert "2026-09-30" in text and "2026-12-07" in text  # report date; when it was asked for
+
+
+def test_a_later_edit_of_the_periods_records_is_named_on_the_next_render(yn_quarter, media):
+    contract = yn_quarter.contract
+    manager = demo_user("ny-manager")
+    with time_machine.travel(at("2026-10-05 09:00"), tick=False):
+        first = services.request_report(contract=contract, kind="quarterly", period=Q3, by=manager)
+        first = services.run_render(first.pk)
+        Ticket.objects.filter(pk=yn_quarter.tickets["T3"].pk).update(
+            system=contract.systems.first()
+        )
+        second = services.request_report(contract=contract, kind="quarterly", period=Q3, by=manager)
+        second = services.run_render(second.pk)
+    assert second.figures["by_system"] != first.figures["by_system"]
+    assert "数字有变化" in pdf_text(second) and "按系统统计工单" in pdf_text(second)
