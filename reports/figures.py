@@ -387,6 +387,7 @@ class Breach:
     due_at: dt.datetime
     met_at: dt.datetime | None
     minutes_late: int
+    system: str = ""
 
     @property
     def still_open(self) -> bool:
@@ -423,6 +424,7 @@ def _breach_rows(queryset, now: dt.datetime) -> tuple[Breach, ...]:
         "ticket__title",
         "ticket__service_class__level",
         "ticket__service_class__name",
+        "ticket__system__name",
         "name",
         "due_at",
         "met_at",
@@ -444,6 +446,7 @@ def _breach_rows(queryset, now: dt.datetime) -> tuple[Breach, ...]:
             due_at=row["due_at"],
             met_at=row["met_at"],
             minutes_late=minutes_late(hours[row["calendar_id"]], row["due_at"], row["met_at"], now),
+            system=row["ticket__system__name"],
         )
         for row in rows
     )
@@ -458,6 +461,44 @@ def breaches(contract: Contract, period: Period, now: dt.datetime) -> tuple[Brea
         .filter(_breached(now))
         .filter(due_at__isnull=False),
         now,
+    )
+
+
+@dataclass(frozen=True)
+class BreachSummary:
+    """The breaches of a period counted three ways, for the body of a report (the full list
+    goes to its appendix). Keys: the month's first day, the fault level, the system name."""
+
+    total: int
+    by_month: tuple[CountRow, ...]
+    by_level: tuple[CountRow, ...]
+    by_system: tuple[CountRow, ...]
+
+
+def breach_summary(rows: tuple[Breach, ...]) -> BreachSummary:
+    """Breached clocks by the month they fell due (Shanghai), by the row of the SLA table
+    (in level order, rows without a level last) and by system (most first, then by name)."""
+    months: dict[dt.date, int] = defaultdict(int)
+    levels: dict[tuple, int] = defaultdict(int)
+    systems: dict[str, int] = defaultdict(int)
+    for breach in rows:
+        months[breach.due_at.astimezone(SHANGHAI).date().replace(day=1)] += 1
+        levels[(breach.level is None, breach.level or 0, breach.level_label)] += 1
+        systems[breach.system] += 1
+    return BreachSummary(
+        total=len(rows),
+        by_month=tuple(
+            CountRow(key=month.isoformat(), label=f"{month:%Y-%m}", count=n)
+            for month, n in sorted(months.items())
+        ),
+        by_level=tuple(
+            CountRow(key=level if not no_level else label, label=label, count=n)
+            for (no_level, level, label), n in sorted(levels.items())
+        ),
+        by_system=tuple(
+            CountRow(key=name, label=name, count=n)
+            for name, n in sorted(systems.items(), key=lambda item: (-item[1], item[0]))
+        ),
     )
 
 
@@ -762,6 +803,22 @@ class QuarterSummary:
     @property
     def tickets_total(self) -> int:
         return sum(row.count for row in self.by_kind)
+
+    @property
+    def sla_target(self) -> Decimal:
+        """The contract's own compliance target: the line a report measures against."""
+        return Decimal(self.contract.sla_target_percent)
+
+    @property
+    def meets_sla_target(self) -> bool | None:
+        """Whether the overall compliance reached the contract's target; None when no clock
+        fell due."""
+        percent = self.compliance.overall.percent
+        return None if percent is None else percent >= self.sla_target
+
+    @property
+    def breach_summary(self) -> BreachSummary:
+        return breach_summary(self.breaches)
 
 
 def quarter_summary(contract: Contract, period: Period, now: dt.datetime) -> QuarterSummary:

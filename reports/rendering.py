@@ -29,6 +29,7 @@ INSPECTIONS_PER_PART = 6
 # The chapters, in order, as the contents page lists them; the template's headings use the
 # same words.
 CHAPTERS = (
+    ("overview", _("Service overview")),
     ("scope", _("Contract and covered systems")),
     ("tickets", _("Tickets")),
     ("sla", _("SLA compliance")),
@@ -39,7 +40,7 @@ CHAPTERS = (
     ("recurring", _("Recurring problems")),
     ("satisfaction", _("Satisfaction")),
     ("knowledge", _("Knowledge base")),
-    ("improvements", _("Improvement measures")),
+    ("improvements", _("Improvement measures and next period's plan")),
 )
 
 

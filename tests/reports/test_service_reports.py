@@ -412,3 +412,89 @@ def test_a_later_edit_of_the_periods_records_is_named_on_the_next_render(yn_quar
         second = services.run_render(second.pk)
     assert second.figures["by_system"] != first.figures["by_system"]
     assert "数字有变化" in pdf_text(second) and "按系统统计工单" in pdf_text(second)
+
+
+# --- up front, breaches in the body, the sign-off ------------------------------------------
+
+
+def test_the_breaches_are_summarised_by_month_level_and_system(yn_quarter):
+    contract, t = yn_quarter.contract, yn_quarter.tickets
+    first, second = list(contract.systems.all()[:2])
+    end_of_q3 = figures.as_at(Q3, at("2026-12-01 09:00"))
+    assert end_of_q3 == at("2026-10-01 00:00")
+    summary = figures.quarter_summary(contract, Q3, end_of_q3)
+    breaches = summary.breach_summary
+    # As at the quarter's end T5's arrive and resolve clocks (due 09-30 17:00) had run out too:
+    # T6 respond (due in June), T2 respond and resolve (July), T3 resolve (August),
+    # T4 arrive and resolve, T5 respond, arrive and resolve (September).
+    assert breaches.total == 9
+    assert [(row.label, row.count) for row in breaches.by_month] == [
+        ("2026-06", 1),
+        ("2026-07", 2),
+        ("2026-08", 1),
+        ("2026-09", 5),
+    ]
+    assert [(row.key, row.count) for row in breaches.by_level] == [(1, 5), (2, 3), (3, 1)]
+    assert [(row.label, row.count) for row in breaches.by_system] == [
+        (first.name, 8),
+        (second.name, 1),  # T3's resolve clock
+    ]
+    # 9 of 18 clocks on time: 50 %, under the contract's 95 % target.
+    assert summary.compliance.overall.percent == Decimal("50.0")
+    assert summary.sla_target == Decimal("95") and summary.meets_sla_target is False
+    contract.sla_target_percent = Decimal("50")
+    assert figures.quarter_summary(contract, Q3, end_of_q3).meets_sla_target is True
+    assert t["T5"].number in [b.ticket_number for b in summary.breaches]
+
+
+def test_the_report_opens_with_its_overview_and_ends_with_the_sign_off_and_breach_list(
+    yn_quarter, media
+):
+    with time_machine.travel(at("2026-10-05 09:00"), tick=False):
+        report_file = services.request_report(
+            contract=yn_quarter.contract, kind="quarterly", period=Q3, by=demo_user("ny-manager")
+        )
+        done = services.run_render(report_file.pk)
+    pages = pdf_pages(done)
+    text = pdf_text(done)
+    assert "1服务概述" in text and "总体评价" in text
+    assert row(pages, "SLA 达成情况", "50 %", "≥ 95 %", "否")  # against the contract's target
+    assert "时限按时达成率50%，低于合同约定的95%目标；超时9项。" in text
+    assert "院方意见" in text and "附录：超时明细" in text
+    # The body counts the breaches; the appendix lists each, after the sign-off.
+    assert (
+        text.index("院方意见")
+        < text.rindex("附录：超时明细")
+        < text.rindex(yn_quarter.tickets["T2"].number)
+    )
+
+
+def test_hospital_it_accepts_a_final_report_once_and_the_audit_trail_keeps_it(yn_quarter, media):
+    from audit.models import AuditEntry
+
+    manager, hospital_it = demo_user("ny-manager"), demo_user("yn-it")
+    with time_machine.travel(at("2026-10-05 09:00"), tick=False):
+        report = services.request_report(
+            contract=yn_quarter.contract, kind="quarterly", period=Q3, by=manager
+        ).report
+        with pytest.raises(ReportError):  # a draft is not accepted
+            services.accept_report(report=report, by=hospital_it)
+        services.save_improvements(report=report, by=manager, text="增加夜间值班。")
+        services.make_final(report=report, by=manager)
+        with pytest.raises(ReportError):  # the vendor does not accept for the hospital
+            services.accept_report(report=report, by=manager)
+        services.accept_report(report=report, by=hospital_it, opinion="同意，请落实夜间值班。")
+        with pytest.raises(ReportError):
+            services.accept_report(report=report, by=hospital_it, opinion="再次")
+    report.refresh_from_db()
+    assert report.is_accepted and report.accepted_by == hospital_it
+    assert report.acceptance_opinion == "同意，请落实夜间值班。"
+    entry = AuditEntry.objects.get(action="reports.report.accepted")
+    assert entry.actor_id == hospital_it.pk and entry.data["opinion"] == "同意，请落实夜间值班。"
+    # The next version prints the opinion in the sign-off box.
+    with time_machine.travel(at("2026-10-06 09:00"), tick=False):
+        again = services.request_report(
+            contract=yn_quarter.contract, kind="quarterly", period=Q3, by=manager
+        )
+        again = services.run_render(again.pk)
+    assert "同意，请落实夜间值班。" in pdf_text(again)
