@@ -20,14 +20,24 @@ from knowledge.models import Article
 from knowledge.selectors import articles_added
 from reports import charts
 from reports.figures import (
+    Backlog,
+    CountRow,
+    FlowMonth,
+    QuarterLine,
     QuarterSummary,
     RecurringProblem,
+    SystemLevelTable,
     TrendPoint,
     as_at,
+    backlog,
+    causes,
     compliance_trend,
+    created_and_resolved,
+    quarter_by_quarter,
     quarter_summary,
     recurring_problems,
     snapshot,
+    system_by_level,
 )
 from reports.models import ReportKind, ServiceReport
 from tickets.models import Event, Ticket, TicketClock, Worklog
@@ -53,6 +63,11 @@ class ReportContents:
     systems: list[str]
     charts: dict[str, str]
     bound_book: BoundBook | None
+    system_levels: SystemLevelTable
+    causes: tuple[CountRow, ...]
+    backlog: Backlog
+    flow: tuple[FlowMonth, ...]
+    quarters: tuple[QuarterLine, ...]  # annual reports only
 
     @property
     def report_date(self) -> dt.date:
@@ -61,7 +76,15 @@ class ReportContents:
         return min(self.report.period.last_day, timezone.localtime(self.now).date())
 
     def snapshot(self) -> dict:
-        return snapshot(self.summary, self.trend)
+        return snapshot(
+            self.summary,
+            self.trend,
+            system_levels=self.system_levels,
+            causes=self.causes,
+            backlog=self.backlog,
+            flow=self.flow,
+            quarters=self.quarters,
+        )
 
     @property
     def contract(self):
@@ -140,4 +163,11 @@ def report_contents(
             "downtime": charts.downtime_chart(summary.downtime),
         },
         bound_book=bound_book(report) if include_bound_book else None,
+        system_levels=system_by_level(contract, period),
+        causes=causes(contract, period, now),
+        backlog=backlog(contract, period, now),
+        flow=created_and_resolved(contract, period, now),
+        quarters=(
+            quarter_by_quarter(contract, period, now) if report.kind == ReportKind.ANNUAL else ()
+        ),
     )

@@ -161,6 +161,13 @@ class MonthlyTickets:
         return sum(month.total for month in self.months)
 
 
+def _month_start(month: dt.date | dt.datetime) -> dt.date:
+    """The first day of a TruncMonth value (a date, or a datetime on some databases)."""
+    if isinstance(month, dt.datetime):
+        month = month.astimezone(SHANGHAI).date() if month.tzinfo else month.date()
+    return month.replace(day=1)
+
+
 def tickets_by_month(contract: Contract, period: Period) -> MonthlyTickets:
     """Tickets created in the period, per calendar month (Shanghai time) and fault level.
     Every month the period touches appears, with zeros where nothing was filed. Tickets
@@ -175,10 +182,7 @@ def tickets_by_month(contract: Contract, period: Period) -> MonthlyTickets:
     )
     counts: dict[tuple[dt.date, int | None], int] = defaultdict(int)
     for row in rows:
-        month = row["month"]
-        if isinstance(month, dt.datetime):
-            month = month.astimezone(SHANGHAI).date() if month.tzinfo else month.date()
-        counts[(month.replace(day=1), row["service_class__level"])] += row["n"]
+        counts[(_month_start(row["month"]), row["service_class__level"])] += row["n"]
     present = {level for _month, level in counts}
     levels = tuple(sorted(level for level in present if level is not None)) + (
         (None,) if None in present else ()
@@ -953,10 +957,12 @@ SNAPSHOT_FIELDS = (
 )
 
 
-def snapshot(summary: QuarterSummary, trend: tuple[TrendPoint, ...] = ()) -> dict:
+def snapshot(summary: QuarterSummary, trend: tuple[TrendPoint, ...] = (), **more) -> dict:
     """The figures of a rendered report as JSON, stored with its version (ReportFile.figures)
-    so that a later render of the same period can be checked against them."""
+    so that a later render of the same period can be checked against them; `more`: the
+    other figures it prints, by name."""
     return {
+        **{name: _jsonable(value) for name, value in more.items()},
         "period": [summary.period.start.isoformat(), summary.period.end.isoformat()],
         "as_at": _jsonable(summary.now),
         **{name: _jsonable(getattr(summary, name)) for name in SNAPSHOT_FIELDS},
@@ -968,7 +974,243 @@ def snapshot(summary: QuarterSummary, trend: tuple[TrendPoint, ...] = ()) -> dic
 
 
 def snapshot_differences(before: dict, after: dict) -> tuple[str, ...]:
-    """The figures (SNAPSHOT_FIELDS and the trend) in which two snapshots differ."""
-    return tuple(
-        name for name in (*SNAPSHOT_FIELDS, "trend") if before.get(name) != after.get(name)
+    """The figures in which two snapshots differ (not the moment they were counted at)."""
+    names = sorted((before.keys() | after.keys()) - {"period", "as_at"})
+    return tuple(name for name in names if before.get(name) != after.get(name))
+
+
+# --- fault analysis ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SystemLevelRow:
+    system: str
+    counts: tuple[int, ...]  # aligned with SystemLevelTable.levels
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass(frozen=True)
+class SystemLevelTable:
+    """Tickets created in the period, system by system (rows) and level by level (columns):
+    the rows of the SLA table that occur, in the table's order."""
+
+    levels: tuple[str, ...]  # the column labels
+    rows: tuple[SystemLevelRow, ...]
+
+    @property
+    def column_totals(self) -> tuple[int, ...]:
+        return tuple(sum(row.counts[i] for row in self.rows) for i in range(len(self.levels)))
+
+    @property
+    def total(self) -> int:
+        return sum(row.total for row in self.rows)
+
+
+def system_by_level(contract: Contract, period: Period) -> SystemLevelTable:
+    """Tickets created in the period by system and SLA row, most tickets first. One query
+    for the counts, one for the table's rows."""
+    counts = (
+        _tickets(contract, period)
+        .order_by()
+        .values("system__name", "service_class_id")
+        .annotate(n=Count("id"))
     )
+    cells: dict[str, dict[int, int]] = defaultdict(dict)
+    for row in counts:
+        cells[row["system__name"]][row["service_class_id"]] = row["n"]
+    used = {key for per_system in cells.values() for key in per_system}
+    columns = [
+        (row.pk, row.name)
+        for row in ServiceClass.objects.filter(contract=contract).order_by(
+            "position", "level", "code"
+        )
+        if row.pk in used
+    ]
+    rows = [
+        SystemLevelRow(system=name, counts=tuple(per_system.get(pk, 0) for pk, _label in columns))
+        for name, per_system in cells.items()
+    ]
+    return SystemLevelTable(
+        levels=tuple(label for _pk, label in columns),
+        rows=tuple(sorted(rows, key=lambda row: (-row.total, row.system))),
+    )
+
+
+NO_CAUSE_LABEL = _("Not recorded")
+
+
+def causes(contract: Contract, period: Period, now: dt.datetime) -> tuple[CountRow, ...]:
+    """The causes chosen when tickets were resolved in the period (resolved_at within it and
+    by `now`), in the order of ResolutionCause, with the resolutions that named none last.
+    Only causes that occur appear."""
+    from tickets.models import ResolutionCause
+
+    start, end = period.bounds()
+    counts = dict(
+        Ticket.objects.filter(
+            contract=contract, resolved_at__gte=start, resolved_at__lt=min(end, now)
+        )
+        .order_by()
+        .values_list("resolution_cause")
+        .annotate(n=Count("id"))
+    )
+    rows = [
+        CountRow(key=value, label=label, count=counts[value])
+        for value, label in ResolutionCause.choices
+        if counts.get(value)
+    ]
+    if counts.get(""):
+        rows.append(CountRow(key="", label=NO_CAUSE_LABEL, count=counts[""]))
+    return tuple(rows)
+
+
+# Tickets that ended without a resolution time (withdrawn, changes done or rolled back)
+# are not counted as open: when they ended is not recorded on the ticket.
+_ENDED_UNRESOLVED = ("cancelled", "done", "rolled_back")
+
+AGE_BUCKETS = ((7, _("up to 7 days")), (30, _("8 to 30 days")), (90, _("31 to 90 days")))
+OLDER_LABEL = _("over 90 days")
+
+
+@dataclass(frozen=True)
+class OpenProblem:
+    ticket_number: str
+    title: str
+    system: str
+    level_label: str
+    created_at: dt.datetime
+    age_days: int  # whole days from the report to `as_at`
+    carried_over: bool  # reported before the period and still open at its start
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The problems left open (遗留问题) at the moment the report counts at."""
+
+    as_at: dt.datetime
+    open: tuple[OpenProblem, ...]  # oldest first
+    ageing: tuple[CountRow, ...]  # by age, every bucket
+
+    @property
+    def carried_over(self) -> int:
+        return sum(problem.carried_over for problem in self.open)
+
+
+def _open_at(contract: Contract, moment: dt.datetime):
+    return (
+        Ticket.objects.filter(contract=contract, created_at__lt=moment)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=moment))
+        .exclude(state__in=_ENDED_UNRESOLVED)
+    )
+
+
+def backlog(contract: Contract, period: Period, now: dt.datetime) -> Backlog:
+    """Tickets open at `now` (the period's end once it is over): reported before it, not
+    resolved by then (withdrawn tickets and finished changes left out). Carried over: also
+    open at the period's start. Aged in whole days, bucketed ≤ 7, 8–30, 31–90, > 90."""
+    start, _end = period.bounds()
+    rows = (
+        _open_at(contract, now)
+        .select_related("system", "service_class")
+        .order_by("created_at", "number")
+    )
+    carried = set(_open_at(contract, start).values_list("pk", flat=True))
+    problems = tuple(
+        OpenProblem(
+            ticket_number=ticket.number,
+            title=ticket.title,
+            system=ticket.system.name,
+            level_label=ticket.service_class.name if ticket.service_class else "",
+            created_at=ticket.created_at,
+            age_days=(now - ticket.created_at).days,
+            carried_over=ticket.pk in carried,
+        )
+        for ticket in rows
+    )
+    buckets = [0] * (len(AGE_BUCKETS) + 1)
+    for problem in problems:
+        index = next(
+            (i for i, (limit, _label) in enumerate(AGE_BUCKETS) if problem.age_days <= limit),
+            len(AGE_BUCKETS),
+        )
+        buckets[index] += 1
+    labels = [label for _limit, label in AGE_BUCKETS] + [OLDER_LABEL]
+    return Backlog(
+        as_at=now,
+        open=problems,
+        ageing=tuple(
+            CountRow(key=i, label=label, count=n)
+            for i, (label, n) in enumerate(zip(labels, buckets, strict=True))
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class FlowMonth:
+    month: dt.date
+    created: int
+    resolved: int
+
+
+def created_and_resolved(
+    contract: Contract, period: Period, now: dt.datetime
+) -> tuple[FlowMonth, ...]:
+    """Per month of the period: tickets reported, and tickets resolved (resolved_at in the
+    month and by `now`, whenever they were reported). Two queries."""
+    start, end = period.bounds()
+
+    def per_month(field: str, upto: dt.datetime) -> dict[dt.date, int]:
+        rows = (
+            Ticket.objects.filter(
+                contract=contract, **{f"{field}__gte": start, f"{field}__lt": upto}
+            )
+            .order_by()
+            .annotate(month=TruncMonth(field, tzinfo=SHANGHAI))
+            .values("month")
+            .annotate(n=Count("id"))
+        )
+        return {_month_start(row["month"]): row["n"] for row in rows}
+
+    created = per_month("created_at", end)
+    resolved = per_month("resolved_at", min(end, now))
+    return tuple(
+        FlowMonth(month=month, created=created.get(month, 0), resolved=resolved.get(month, 0))
+        for month in period.months()
+    )
+
+
+@dataclass(frozen=True)
+class QuarterLine:
+    """One quarter of an annual report, each figure by its own function's rule."""
+
+    period: Period
+    tickets: int
+    compliance: Tally
+    breaches: int
+    downtime_hours: Decimal
+
+
+def quarter_by_quarter(
+    contract: Contract, period: Period, now: dt.datetime
+) -> tuple[QuarterLine, ...]:
+    """The quarters of the period (an annual report's year) that have begun by `now`."""
+    lines = []
+    for q in range(1, 5):
+        quarter = Period.quarter(period.start.year, q)
+        if quarter.bounds()[0] >= now or not period.contains(quarter.start):
+            continue
+        at = min(now, quarter.bounds()[1])
+        compliance = sla_compliance(contract, quarter, at).overall
+        lines.append(
+            QuarterLine(
+                period=quarter,
+                tickets=_tickets(contract, quarter).count(),
+                compliance=compliance,
+                breaches=compliance.breached,
+                downtime_hours=downtime(contract, quarter, at).downtime_hours,
+            )
+        )
+    return tuple(lines)

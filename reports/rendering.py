@@ -32,6 +32,7 @@ CHAPTERS = (
     ("overview", _("Service overview")),
     ("scope", _("Contract and covered systems")),
     ("tickets", _("Tickets")),
+    ("analysis", _("Fault analysis")),
     ("sla", _("SLA compliance")),
     ("timings", _("Response and resolution times")),
     ("availability", _("Availability")),
@@ -91,6 +92,11 @@ FIGURE_LABELS = {
     "person_days": _("Person-days of adaptive work"),
     "satisfaction": _("Satisfaction"),
     "trend": _("SLA compliance by month"),
+    "system_levels": _("Tickets by system and level"),
+    "causes": _("Causes"),
+    "backlog": _("Open problems"),
+    "flow": _("Reported and resolved by month"),
+    "quarters": _("Quarter by quarter"),
 }
 
 

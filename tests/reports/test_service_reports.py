@@ -498,3 +498,67 @@ def test_hospital_it_accepts_a_final_report_once_and_the_audit_trail_keeps_it(yn
         )
         again = services.run_render(again.pk)
     assert "同意，请落实夜间值班。" in pdf_text(again)
+
+
+# --- fault analysis: system × level, causes, open problems, flow, quarters ----------------
+
+
+def test_the_fault_analysis_of_the_quarter_as_at_its_end(yn_quarter):
+    contract, t = yn_quarter.contract, yn_quarter.tickets
+    first, second = list(contract.systems.all()[:2])
+    engineer = demo_user("ny-engineer")
+    Ticket.objects.filter(pk=t["T3"].pk).update(resolution_cause="network")
+    # T4 is resolved only after the quarter, with a cause that belongs to October.
+    ticket_services.arrive(ticket=t["T4"], by=engineer, now=at("2026-10-02 09:00"))
+    ticket_services.resolve(
+        ticket=t["T4"], by=engineer, note="更换交换机", cause="hardware", now=at("2026-10-02 10:00")
+    )
+    end = figures.as_at(Q3, at("2026-12-01 09:00"))
+
+    table = figures.system_by_level(contract, Q3)
+    assert table.levels == ("一级故障", "二级故障", "四级故障")
+    assert [(row.system, row.counts, row.total) for row in table.rows] == [
+        (first.name, (3, 1, 0), 4),  # T1, T2, T5; T4
+        (second.name, (0, 1, 1), 2),  # T3; T7
+    ]
+    assert table.column_totals == (3, 2, 1) and table.total == 6
+
+    # Resolved in Q3: T6 (07-01), T1, T2 with no cause, T3 with "network".
+    assert [(row.key, row.count) for row in figures.causes(contract, Q3, end)] == [
+        ("network", 1),
+        ("", 3),
+    ]
+
+    backlog = figures.backlog(contract, Q3, end)
+    assert [(p.ticket_number, p.age_days, p.carried_over) for p in backlog.open] == [
+        (t["T4"].number, 1, False),  # reported 09-29 20:00, resolved only in October
+        (t["T5"].number, 0, False),
+    ]
+    assert [row.count for row in backlog.ageing] == [2, 0, 0, 0]
+    # Half a day into Q4 both are still open and carried over from Q3.
+    q4 = figures.backlog(contract, Period.quarter(2026, 4), at("2026-10-01 12:00"))
+    assert backlog.carried_over == 0 and q4.carried_over == 2
+
+    flow = figures.created_and_resolved(contract, Q3, end)
+    assert [(m.month.month, m.created, m.resolved) for m in flow] == [
+        (7, 3, 3),  # T1, T2, T7 reported; T6, T1, T2 resolved
+        (8, 1, 1),  # T3
+        (9, 2, 0),  # T4, T5
+    ]
+
+
+def test_the_annual_report_compares_quarter_by_quarter(yn_quarter):
+    lines = figures.quarter_by_quarter(
+        yn_quarter.contract, Period.year(2026), at("2026-10-01 12:00")
+    )
+    assert [
+        (line.period.start.month, line.tickets, line.compliance.percent, line.breaches)
+        for line in lines
+    ] == [
+        (1, 0, None, 0),
+        (4, 2, Decimal("75.0"), 1),  # T0's three clocks; T6's respond clock ran out
+        (7, 6, Decimal("50.0"), 9),
+        (10, 0, None, 0),
+    ]
+    # T2's outage of 2.5 h and T5's from 09-30 11:00 to the end of the quarter: 13 h.
+    assert lines[2].downtime_hours == Decimal("15.50")
