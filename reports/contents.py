@@ -75,6 +75,15 @@ class ReportContents:
         much later it is rendered), else the day its figures are counted at."""
         return min(self.report.period.last_day, timezone.localtime(self.now).date())
 
+    @property
+    def as_at_label(self) -> str:
+        """When the figures are counted at, as a reader says it: "2026-09-30 24:00" for
+        the end of a period (not the next day's 00:00)."""
+        local = timezone.localtime(self.now)
+        if local.time() == dt.time.min:
+            return f"{local.date() - dt.timedelta(days=1):%Y-%m-%d} 24:00"
+        return f"{local:%Y-%m-%d %H:%M}"
+
     def snapshot(self) -> dict:
         return snapshot(
             self.summary,

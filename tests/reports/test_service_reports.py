@@ -395,7 +395,7 @@ def test_rendering_a_past_quarter_again_gives_the_same_figures_and_says_so(yn_qu
     late = {(b["ticket_number"], b["clock"]): b["minutes_late"] for b in figures_kept["breaches"]}
     assert late[(t["T4"].number, "resolve")] == 16 * 60  # 2026-09-30 08:00 to 24:00
     text = pdf_text(second)
-    assert "与第1版数字一致" in text
+    assert "与第1版数字一致" in text and "截至2026-09-3024:00" in text
     assert "2026-09-30" in text and "2026-12-07" in text  # report date; when it was asked for
 
 
