@@ -1,9 +1,9 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from api.views.actions import ACTION_VIEWS
 from api.views.contracts import ContractViewSet, SystemViewSet
+from api.views.docs import RedocView, SchemaView, SwaggerView
 from api.views.exports import TicketExportView
 from api.views.inspections import ACTION_VIEWS as INSPECTION_ACTION_VIEWS
 from api.views.inspections import (
@@ -78,12 +78,12 @@ v1 = [
         ReportFileDownloadView.as_view(),
         name="report-file-download",
     ),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
 ]
 
 app_name = "api"
 urlpatterns = [
     path("v1/", include(v1)),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),
 ]

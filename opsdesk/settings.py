@@ -306,6 +306,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# The API's schema and documentation need a signed-in person or a token; an intranet may
+# open them to anyone on it (api/views/docs.py).
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", default=False)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpsDesk API",
     "DESCRIPTION": (
