@@ -33,11 +33,6 @@ CONTROL_CHARACTERS_MESSAGE = _(
 
 
 def has_control_characters(value: str) -> bool:
+    """The guard of every path, query, form field (opsdesk.middleware) and JSON string
+    (api.parsers) of every request."""
     return _CONTROL_CHARACTERS.search(value) is not None
-
-
-def validate_no_control_characters(value: str) -> None:
-    """The guard of every path, query, form field and JSON string (opsdesk.middleware,
-    api.parsers)."""
-    if has_control_characters(value):
-        raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")

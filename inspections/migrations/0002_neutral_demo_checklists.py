@@ -1,4 +1,4 @@
-from django.db import migrations
+from django.db import migrations, models
 
 # The demo's two contract-specific checklists were coded after their contracts and named
 # their hospitals; the catalogue is shown to every organisation, so they become neutral.
@@ -32,5 +32,14 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name="checklisttemplate",
+            name="code",
+            field=models.SlugField(
+                help_text="Shared by every version, e.g. einvoice-system.",
+                max_length=40,
+                verbose_name="code",
+            ),
+        ),
         migrations.RunPython(neutral_demo_checklists, migrations.RunPython.noop),
     ]

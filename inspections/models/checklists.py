@@ -53,7 +53,7 @@ def validate_neutral_text(value: str) -> None:
 
 class ChecklistTemplate(models.Model):
     code = models.SlugField(
-        _("code"), max_length=40, help_text=_("Shared by every version, e.g. zj-einvoice.")
+        _("code"), max_length=40, help_text=_("Shared by every version, e.g. einvoice-system.")
     )
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     name = models.CharField(_("name"), max_length=200)
