@@ -120,3 +120,17 @@ def test_tabs_and_line_breaks_are_ordinary_text(ticket):
         f"/tickets/{ticket.number}/comment/", {"text": "第一行\r\n\t第二行"}
     )
     assert response.status_code == 302
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("phone", [True, False], ids=["phone", "desktop"])
+def test_the_refusal_page_reads_well_on_a_phone_and_a_desktop(browser, live_server, demo, phone):
+    from tests.browser import shot, signed_in
+
+    page = signed_in(browser, live_server, "yn-it", phone=phone)
+    response = page.goto(f"{live_server.url}/tickets/YN%00/")
+    assert response.status == 400
+    assert "控制字符" in page.inner_text("main")
+    # No sideways scrolling on a 390 px phone.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, f"sec-400-{'phone' if phone else 'desktop'}")
