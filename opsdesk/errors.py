@@ -38,8 +38,12 @@ def server_error(request):
     return defaults.server_error(request)
 
 
-def bad_request(request, message: str):
-    """400 for input no view should see: the API's error body, or a page saying why."""
+def bad_request(request, message: str, fields: list[str] = ()):
+    """400 for input no view should see: the API's error body (naming the bad `fields`), or
+    a page saying why."""
     if _is_api(request):
-        return JsonResponse({"code": "invalid", "message": str(message)}, status=400)
+        body = {"code": "invalid", "message": str(message)}
+        if fields:
+            body["fields"] = {name: [str(message)] for name in fields}
+        return JsonResponse(body, status=400)
     return render(request, "400.html", {"message": message}, status=400)

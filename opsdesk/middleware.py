@@ -48,22 +48,27 @@ class ControlCharacterGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._carries_control_characters(request):
-            return bad_request(request, CONTROL_CHARACTERS_MESSAGE)
+        fields = self._fields_with_control_characters(request)
+        if fields is not None:
+            return bad_request(request, CONTROL_CHARACTERS_MESSAGE, fields)
         return self.get_response(request)
 
     @staticmethod
-    def _carries_control_characters(request) -> bool:
+    def _fields_with_control_characters(request) -> list[str] | None:
+        """None when the request is clean; else the query or form fields at fault (none
+        named when it is the path)."""
         if has_control_characters(request.path):
-            return True
+            return []
         sources = [request.GET]
         if request.method == "POST" and request.content_type in (
             "application/x-www-form-urlencoded",
             "multipart/form-data",
         ):
             sources.append(request.POST)
-        return any(
-            has_control_characters(key) or any(has_control_characters(v) for v in values)
+        fields = [
+            key
             for source in sources
             for key, values in source.lists()
-        )
+            if has_control_characters(key) or any(has_control_characters(v) for v in values)
+        ]
+        return fields or None

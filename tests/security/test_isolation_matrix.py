@@ -188,6 +188,8 @@ ADMIN_SHARED = {
     "sla.calendarchange": "edits of the shared calendars",
     "inspections.checklisttemplate": "the shared checklist catalogue",
     "inspections.checklistsection": "the shared checklist catalogue",
+    "webhooks.intranetnetwork": "intranet networks webhooks may reach: platform-wide, kept by "
+    "platform administrators only",
 }
 
 # Object routes: which record each parameter names, by the route's pattern (first match wins,
