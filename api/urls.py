@@ -1,9 +1,9 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from api.views.actions import ACTION_VIEWS
 from api.views.contracts import ContractViewSet, SystemViewSet
+from api.views.docs import RedocView, SchemaView, SwaggerView
 from api.views.exports import TicketExportView
 from api.views.holidays import HolidayNoticeListView, HolidayNoticeReadingView
 from api.views.inspections import ACTION_VIEWS as INSPECTION_ACTION_VIEWS
@@ -99,12 +99,12 @@ v1 = [
     path("triage/<int:pk>/file/", TriageFileView.as_view(), name="triage-file"),
     path("triage/<int:pk>/comment/", TriageCommentView.as_view(), name="triage-comment"),
     path("triage/<int:pk>/dismiss/", TriageDismissView.as_view(), name="triage-dismiss"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
 ]
 
 app_name = "api"
 urlpatterns = [
     path("v1/", include(v1)),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),
 ]

@@ -42,9 +42,9 @@ def text(name: str, guidance: str = "") -> dict:
 
 
 TEMPLATES = {
-    "zj-einvoice": {
+    "einvoice-system": {
         "name": "电子票据管理系统季度巡检表",
-        "description": "湛江中心人民医院电子票据管理系统：环境巡检、业务功能巡检与 GDCA 证书服务器检查。",
+        "description": "电子票据管理系统：环境巡检、业务功能巡检与 GDCA 证书服务器检查。",
         "sections": [
             (
                 "环境巡检",
@@ -83,9 +83,9 @@ TEMPLATES = {
             ),
         ],
     },
-    "cd-nutrition": {
+    "nutrition-system": {
         "name": "医院营养诊疗系统巡检表",
-        "description": "成都市公共卫生临床医疗中心营养诊疗系统：客户端性能、服务器健康、IIS 日志清理、数据库备份。",
+        "description": "营养诊疗系统：客户端性能、服务器健康、IIS 日志清理、数据库备份。",
         "sections": [
             (
                 "客户端性能",
@@ -168,11 +168,11 @@ GENERAL_QUARTERLY = {"purpose": Purpose.ROUTINE, "cadence": Cadence.QUARTERLY}
 
 RULES = {
     "cd-nutrition": [
-        {**GENERAL_QUARTERLY, "template": "cd-nutrition"},
+        {**GENERAL_QUARTERLY, "template": "nutrition-system"},
         {
             "purpose": Purpose.PRE_HOLIDAY,
             "cadence": Cadence.BEFORE_HOLIDAYS,
-            "template": "cd-nutrition",
+            "template": "nutrition-system",
             "holidays": DEFAULT_MAJOR_HOLIDAYS,
             "instructions": "节前巡检：重大节假日前完成，确认应急值守安排。",
         },
@@ -186,7 +186,7 @@ RULES = {
     "zj-einvoice": [
         {
             **GENERAL_QUARTERLY,
-            "template": "zj-einvoice",
+            "template": "einvoice-system",
             "instructions": "季度现场巡检，计入每年不少于 10 个现场服务日；同时检查 GDCA 证书服务器并统计故障。",
         },
         {

@@ -7,6 +7,7 @@ address would otherwise get an HTML page it cannot parse.
 from __future__ import annotations
 
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
 
@@ -35,3 +36,14 @@ def server_error(request):
             status=500,
         )
     return defaults.server_error(request)
+
+
+def bad_request(request, message: str, fields: list[str] = ()):
+    """400 for input no view should see: the API's error body (naming the bad `fields`), or
+    a page saying why."""
+    if _is_api(request):
+        body = {"code": "invalid", "message": str(message)}
+        if fields:
+            body["fields"] = {name: [str(message)] for name in fields}
+        return JsonResponse(body, status=400)
+    return render(request, "400.html", {"message": message}, status=400)

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     # After authentication: a signed-in person's preferred language counts.
     "opsdesk.middleware.PortalLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the language is known, so the refusal is in the person's language.
+    "opsdesk.middleware.ControlCharacterGuardMiddleware",
     # After messages: both tell the person why they were sent elsewhere.
     "accounts.middleware.IdleSessionMiddleware",
     "accounts.middleware.PasswordPolicyMiddleware",
@@ -309,11 +311,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "api.schema.OpsDeskAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# The API's schema and documentation need a signed-in person or a token; an intranet may
+# open them to anyone on it (api/views/docs.py).
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", default=False)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpsDesk API",

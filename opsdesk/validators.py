@@ -1,4 +1,4 @@
-"""Validators shared by every app."""
+"""Validators shared by every app, and the one definition of characters no input may carry."""
 
 import re
 
@@ -22,3 +22,17 @@ def validate_phone(value: str) -> None:
         ),
         code="invalid_phone",
     )
+
+
+# C0 controls except tab, line feed and carriage return; DEL; C1 controls. PostgreSQL text
+# cannot hold NUL at all (a query with one fails), and none of the others is ever typed.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS_MESSAGE = _(
+    "Remove the control characters (such as NUL) from the text: they cannot be stored."
+)
+
+
+def has_control_characters(value: str) -> bool:
+    """The guard of every path, query, form field (opsdesk.middleware) and JSON string
+    (api.parsers) of every request."""
+    return _CONTROL_CHARACTERS.search(value) is not None

@@ -3,7 +3,9 @@
 Everything the PDF needs (stylesheets, the CJK font through fontconfig) is on this machine:
 hospital intranets have no internet, so the URL fetcher refuses anything that is not a
 local file, and a template that names a remote resource fails loudly in tests instead of
-hanging in production.
+hanging in production. Of local files it reads only OpsDesk's own static stylesheets, fonts
+and images (and `data:` URLs): a report quotes texts people typed, and a `file:` URL that
+slipped into one must not put the server's files into a PDF.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -19,11 +23,38 @@ from django.utils import translation
 STATIC_ROOT_FOR_PDF = Path(settings.BASE_DIR) / "static"
 
 
-def _local_files_only():
+# What a PDF may load from the static folder.
+STATIC_SUFFIXES = frozenset(
+    {".css", ".woff", ".woff2", ".ttf", ".otf", ".png", ".jpg", ".jpeg", ".gif", ".svg"}
+)
+
+
+def is_own_static_file(url: str) -> bool:
+    """A file: URL naming a stylesheet, font or image inside OpsDesk's static folder (after
+    resolving `..` and symbolic links)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        return False
+    path = Path(url2pathname(parts.path)).resolve()
+    return (
+        path.suffix.lower() in STATIC_SUFFIXES
+        and path.is_relative_to(STATIC_ROOT_FOR_PDF.resolve())
+        and path.is_file()
+    )
+
+
+def pdf_url_fetcher():
+    """The one URL fetcher of every PDF OpsDesk renders: data: URLs and own static files."""
     from weasyprint.urls import URLFetcher
 
+    class OwnStaticFilesFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if not (url.lower().startswith("data:") or is_own_static_file(url)):
+                raise ValueError(f"PDFs load only OpsDesk's own static files, not {url[:200]}")
+            return super().fetch(url, headers)
+
     # fail_on_errors: a missing stylesheet stops the render instead of a plain-looking PDF.
-    return URLFetcher(allowed_protocols={"file", "data"}, fail_on_errors=True)
+    return OwnStaticFilesFetcher(allowed_protocols={"file", "data"}, fail_on_errors=True)
 
 
 @dataclass(frozen=True)
@@ -43,6 +74,6 @@ def render_pdf(template_name: str, context: dict, *, language: str | None = None
     with translation.override(language or settings.LANGUAGE_CODE):
         html = render_to_string(template_name, context)
         document = HTML(
-            string=html, base_url=str(STATIC_ROOT_FOR_PDF) + "/", url_fetcher=_local_files_only()
+            string=html, base_url=str(STATIC_ROOT_FOR_PDF) + "/", url_fetcher=pdf_url_fetcher()
         ).render()
         return RenderedPdf(content=document.write_pdf(), pages=len(document.pages))

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from contracts.demo.people import DEMO_PASSWORD
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(settings.VAR_DIR) / "screenshots"
 PHONE = {"width": 390, "height": 844}
@@ -58,7 +60,7 @@ def signed_in(browser, live_server, username: str, *, phone: bool = False):
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "opsdesk-demo")
+    page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     return page

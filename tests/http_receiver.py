@@ -1,11 +1,17 @@
-"""A real HTTP receiver on 127.0.0.1 for webhook tests, answering from a script.
+"""A real HTTP receiver on 127.0.0.1 for webhook tests, answering from a script, and a DNS
+the tests write.
 
-Import the `receiver` fixture into a conftest to use it."""
+Import the `receiver`, `intranet_receiver` and `dns` fixtures into a conftest to use them.
+OpsDesk refuses to post to loopback (webhooks/receivers.py) unless a platform administrator
+allowed the network: `intranet_receiver` is the receiver with 127.0.0.0/8 allowed, as a
+hospital intranet would be; plain `receiver` stands for an internal service nobody allowed.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import socket
 import threading
 import time
 from collections import deque
@@ -97,3 +103,37 @@ def receiver():
     receiver.server.shutdown()
     receiver.server.server_close()
     thread.join(5)
+
+
+# A public address (example.com's) for names a test did not give an answer for. Nothing is
+# posted there: tests that deliver use the loopback receiver.
+PUBLIC_ADDRESS = "93.184.215.14"
+
+
+class FakeDns:
+    """webhooks.receivers.resolve, answering from `answers` (a name → its addresses)."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, list[str]] = {}
+        self.lookups: list[str] = []
+
+    def __call__(self, host: str) -> list[str]:
+        self.lookups.append(host)
+        if host.endswith(".invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return list(self.answers.get(host, [PUBLIC_ADDRESS]))
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    fake = FakeDns()
+    monkeypatch.setattr("webhooks.receivers.resolve", fake)
+    return fake
+
+
+@pytest.fixture
+def intranet_receiver(receiver, db):
+    from webhooks.models import IntranetNetwork
+
+    IntranetNetwork.objects.create(network="127.0.0.0/8", reason="the tests' receiver")
+    return receiver

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from contracts.demo.people import DEMO_PASSWORD
 from opsdesk.security import inline_block_hashes, policy_for
 from tests.conftest import login
 from tickets.models import Ticket
@@ -153,14 +154,14 @@ def test_a_portal_form_sent_without_the_csrf_token_is_refused(demo):
 
 def test_the_login_form_without_the_csrf_token_is_refused(demo):
     client = Client(enforce_csrf_checks=True)
-    response = client.post("/accounts/login/", {"username": "yn-it", "password": "opsdesk-demo"})
+    response = client.post("/accounts/login/", {"username": "yn-it", "password": DEMO_PASSWORD})
     assert response.status_code == 403
     assert "_auth_user_id" not in client.session
 
 
 def test_the_session_cookie_is_http_only_and_same_site(demo):
     client = Client()
-    client.post("/accounts/login/", {"username": "yn-it", "password": "opsdesk-demo"})
+    client.post("/accounts/login/", {"username": "yn-it", "password": DEMO_PASSWORD})
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"

@@ -9,6 +9,7 @@ from contracts.models import Contract, ServiceClass
 from contracts.selectors import system_tree
 from opsdesk.validators import validate_phone
 from tickets.errors import TicketError
+from tickets.models import DESCRIPTION_LIMIT, TITLE_LIMIT
 from tickets.services import check_upload
 
 MAX_FILES = 10
@@ -52,9 +53,10 @@ class ReportForm(forms.Form):
         widget=forms.RadioSelect,
         empty_label=None,
     )
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=TITLE_LIMIT)
     description = forms.CharField(
         label=_("What happened"),
+        max_length=DESCRIPTION_LIMIT,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Which window or department, what you see, since when, how many are affected."),
     )

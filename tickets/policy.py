@@ -23,7 +23,7 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "arrive": frozenset({Role.ENGINEER}),
     "hold": VENDOR_STAFF | {Role.HOSPITAL_IT},
     "resume": VENDOR_STAFF | {Role.HOSPITAL_IT},
-    "resolve": frozenset({Role.ENGINEER, Role.DISPATCHER}),
+    "resolve": frozenset({Role.ENGINEER, Role.DISPATCHER, Role.VENDOR_MANAGER}),
     "confirm": frozenset({Role.REPORTER, Role.HOSPITAL_IT}),
     "reopen": frozenset({Role.REPORTER, Role.HOSPITAL_IT}),
     "cancel": frozenset({Role.REPORTER, Role.HOSPITAL_IT}),
@@ -45,6 +45,23 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
 }
 
 OWN_TICKETS_ONLY = frozenset({Role.REPORTER})
+
+# Resolving vouches for a fix the hospital is asked to confirm, and stops the clocks the
+# vendor is judged by: it belongs to the engineer who did the work. So an engineer resolves a
+# ticket assigned to them, or one nobody was dispatched to (fixed remotely right after
+# acknowledging it); a ticket assigned to a colleague is the colleague's, or their
+# dispatcher's or vendor manager's, who may resolve any ticket of the vendor on the
+# assignee's behalf.
+ASSIGNEE_ONLY: dict[str, frozenset[str]] = {"resolve": frozenset({Role.ENGINEER})}
+
+
+def is_colleagues_ticket(user, action: str, ticket: Ticket, held: set[str]) -> bool:
+    """The user may take the action only as an engineer, and the ticket is assigned to
+    another engineer."""
+    only_as = ASSIGNEE_ONLY.get(action)
+    if only_as is None or not (ACTION_ROLES[action] & held) <= only_as:
+        return False
+    return ticket.assignee_id is not None and ticket.assignee_id != user.pk
 
 
 def roles_on_contract(user, contract) -> set[str]:
@@ -70,7 +87,7 @@ def may(user, action: str, ticket: Ticket, roles: set[str] | None = None) -> boo
         return False
     if allowed <= OWN_TICKETS_ONLY:
         return ticket.reporter_id == user.pk
-    return True
+    return not is_colleagues_ticket(user, action, ticket, held)
 
 
 def engineers_of(contract):

@@ -16,7 +16,13 @@ from django.utils.translation import ngettext
 from contracts.models import Contract, Membership, Organization
 from notifications.channels import safe_host
 from webhooks import services
-from webhooks.models import Delivery, DeliveryAttempt, Subscription, WebhookEvent
+from webhooks.models import (
+    Delivery,
+    DeliveryAttempt,
+    IntranetNetwork,
+    Subscription,
+    WebhookEvent,
+)
 
 
 def own_organizations(user):
@@ -203,3 +209,35 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(IntranetNetwork)
+class IntranetNetworkAdmin(admin.ModelAdmin):
+    """The intranet networks webhooks may reach: platform administrators only, since a wrong
+    entry opens the server's own network to whoever registers a receiver. Changes made here
+    are audited like every admin change."""
+
+    list_display = ["network", "reason", "created_by", "created_at"]
+    fields = ["network", "reason", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+    search_fields = ["network", "reason"]
+
+    def save_model(self, request, obj: IntranetNetwork, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass
 
@@ -21,7 +19,7 @@ from django.utils import timezone
 
 from notifications.channels import safe_host
 from opsdesk import outbox
-from webhooks import signing
+from webhooks import receivers, signing
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus
 
 logger = logging.getLogger(__name__)
@@ -31,7 +29,9 @@ TIMEOUT_SECONDS = 10.0
 # A try lasts at most a few timeouts; a row still "sending" after this long belongs to a
 # worker that died mid-send.
 STUCK_AFTER = dt.timedelta(minutes=10)
-RESPONSE_LIMIT = 2000  # characters of the answer kept per attempt
+# Characters kept of a successful answer ("stored", an id): enough to debug a receiver, too
+# little to read anything out of a service that should not have been reached.
+RESPONSE_LIMIT = 200
 ERROR_LIMIT = 1000
 BATCH = 200
 # deliver_pending runs every minute; stop before the next run starts so runs do not pile up
@@ -39,6 +39,11 @@ BATCH = 200
 TIME_BUDGET_SECONDS = 45.0
 # Answers that say "not now" rather than "no": timeout, conflict, too early, too many.
 RETRYABLE_STATUSES = frozenset({408, 409, 425, 429})
+# One text per kind of failure: nothing of the receiver's own words, nothing that tells a
+# refused connection from a timeout.
+NO_ANSWER_ERROR = "no HTTP answer."
+REFUSED_ERROR = "refused: not a public address nor an allowed intranet network."
+UNRESOLVED_ERROR = "the host name could not be resolved."
 
 DELIVERED = "delivered"
 RETRY = "retry"
@@ -76,41 +81,41 @@ def backoff(attempts: int, retry_after: int | None = None) -> dt.timedelta:
     )
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """Following a redirect would turn the POST into a GET, or send the body elsewhere."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
 def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
-    """POST `body` once and describe the answer. Never raises for network or HTTP errors.
+    """POST `body` once to the address checked now, and describe the answer. Never raises
+    for network or HTTP errors.
 
-    Errors name the host only: a receiver's address may carry a token in its path or query.
+    The host is resolved and checked again here, not only at registration: a DNS answer may
+    change (rebinding) between the two. Errors name the host only (the path or query may carry
+    a token) and are the same for every way a connection fails, so the log cannot be used to
+    tell an open port from a closed one. Only a successful answer's start is kept.
     """
     host = safe_host(url)
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    # No proxies: receivers sit on the hospital intranet, and a proxy configured for
-    # outbound traffic must not see (or break) these posts.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects)
-    started = time.monotonic()
     try:
-        with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            code, answer_headers, raw = response.status, response.headers, _read(response)
-    except urllib.error.HTTPError as exc:
-        code, answer_headers, raw = exc.code, exc.headers, _read(exc)
-        exc.close()
-    except urllib.error.URLError as exc:
-        return Answer(error=f"{host}: {exc.reason}", duration_ms=_since(started))
-    except OSError as exc:  # TimeoutError and ConnectionResetError while reading, among others
-        return Answer(error=f"{host}: {type(exc).__name__}: {exc}", duration_ms=_since(started))
-    except Exception as exc:  # http.client errors may quote the URL: keep only the type
-        return Answer(error=f"{host}: {type(exc).__name__}", duration_ms=_since(started))
+        receiver = receivers.check(url)
+    except receivers.ReceiverRefused as exc:
+        # Not worth retrying an address that is not allowed; DNS that did not answer may be.
+        return Answer(
+            error=f"{host}: {REFUSED_ERROR if exc.code == 'refused_address' else UNRESOLVED_ERROR}",
+            permanent=exc.code == "refused_address",
+        )
+    started = time.monotonic()
+    connection = receivers.connection(receiver, TIMEOUT_SECONDS)
+    try:
+        connection.request("POST", receiver.target, body=body, headers=headers)
+        response = connection.getresponse()
+        code = response.status
+        kept = _read(response) if 200 <= code < 300 else ""
+        retry_after = _retry_after(response.headers)
+    except Exception:  # refused, reset, timed out, TLS, a malformed answer: all look alike
+        return Answer(error=f"{host}: {NO_ANSWER_ERROR}", duration_ms=_since(started))
+    finally:
+        connection.close()
     return Answer(
         status_code=code,
-        body=raw,
+        body=kept,
         error="" if 200 <= code < 300 else f"{host}: HTTP {code}",
-        retry_after=_retry_after(answer_headers),
+        retry_after=retry_after,
         duration_ms=_since(started),
     )
 
@@ -136,7 +141,7 @@ def deliver_one(delivery_id: int) -> str:
     except Exception as exc:
         # A bug or an unexpected library error: record it like any failure, never re-raise.
         logger.exception("Unexpected error posting webhook delivery %s", delivery_id)
-        answer = Answer(error=f"{type(exc).__name__}: {exc}")
+        answer = Answer(error=type(exc).__name__)
     try:
         return _record(delivery, answer, attempted_at=now)
     except Exception:
@@ -239,7 +244,8 @@ def _record(delivery: Delivery, answer: Answer, *, attempted_at: dt.datetime) ->
             delivery=delivery,
             attempted_at=attempted_at,
             status_code=answer.status_code,
-            response_body=answer.body,
+            # Only a successful answer's start: see post().
+            response_body=answer.body if outcome == DELIVERED else "",
             error=answer.error[:ERROR_LIMIT],
             duration_ms=answer.duration_ms,
         )

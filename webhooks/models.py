@@ -9,6 +9,7 @@ flow and its answers can be shown to whoever runs it.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import uuid
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models.organizations import related_or_none
+from webhooks import receivers
 
 
 class WebhookEvent(models.TextChoices):
@@ -144,8 +146,67 @@ class Subscription(models.Model):
             )
         if not self.events:
             errors.setdefault("events", []).append(_("Choose at least one event."))
+        try:
+            validate_receiver_url(self.url)
+        except ValidationError:
+            pass  # the field's own validator said so already
+        else:
+            try:
+                receivers.check(self.url)
+            except receivers.ReceiverRefused as exc:
+                errors.setdefault("url", []).append(exc.message)
         if errors:
             raise ValidationError(errors)
+
+
+def validate_network(value: str) -> None:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError as exc:
+        raise ValidationError(
+            _("Enter a network such as 10.20.0.0/16 or fd00:1::/64."), code="invalid_network"
+        ) from exc
+
+
+class IntranetNetwork(models.Model):
+    """A hospital intranet network webhooks may be posted to although it is not public.
+
+    Kept by platform administrators only (webhooks/admin.py); every change goes through the
+    admin and so into the audit trail. See webhooks/receivers.py for what is refused without.
+    """
+
+    network = models.CharField(
+        _("network"),
+        max_length=49,
+        unique=True,
+        validators=[validate_network],
+        help_text=_("An address range in CIDR form, e.g. 10.20.0.0/16."),
+    )
+    reason = models.CharField(
+        _("reason"), max_length=200, help_text=_("Whose systems live there, and why allowed.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("allowed intranet network")
+        verbose_name_plural = _("allowed intranet networks")
+        ordering = ["network"]
+
+    def __str__(self) -> str:
+        return self.network
+
+    def save(self, *args, **kwargs) -> None:
+        # One spelling per network: "10.20.1.7/16" is stored as "10.20.0.0/16".
+        self.network = str(ipaddress.ip_network(self.network, strict=False))
+        super().save(*args, **kwargs)
 
 
 class DeliveryStatus(models.TextChoices):

@@ -6,9 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from contracts.models import Clock
-from tickets.models import PauseReason, ResolutionCause
-
-NOTE_LIMIT = 5000
+from tickets.models import DESCRIPTION_LIMIT, NOTE_LIMIT, PauseReason, ResolutionCause
 
 
 def note_field(required: bool = False, help_text: str = ""):
@@ -94,5 +92,5 @@ class ExtendSerializer(serializers.Serializer):
 
 
 class SubmitPlanSerializer(serializers.Serializer):
-    upgrade_plan = serializers.CharField(max_length=20000)
-    rollback_plan = serializers.CharField(max_length=20000)
+    upgrade_plan = serializers.CharField(max_length=DESCRIPTION_LIMIT)
+    rollback_plan = serializers.CharField(max_length=DESCRIPTION_LIMIT)

@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from contracts.models import Contract, CoveredSystem, ServiceClass, TicketKind
-from tickets.models import Attachment, Event, State, Ticket, TicketClock
+from tickets.models import (
+    DESCRIPTION_LIMIT,
+    TITLE_LIMIT,
+    Attachment,
+    Event,
+    State,
+    Ticket,
+    TicketClock,
+)
 from tickets.selectors import TicketFilter
 
 
@@ -151,8 +159,8 @@ class TicketCreateSerializer(serializers.Serializer):
     service_class = serializers.SlugField(
         required=False, help_text="Code of an SLA row of the contract (for non-fault requests)."
     )
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=20000)
+    title = serializers.CharField(max_length=TITLE_LIMIT)
+    description = serializers.CharField(max_length=DESCRIPTION_LIMIT)
     contact_phone = serializers.CharField(max_length=20)
 
     def validate(self, attrs: dict) -> dict:
@@ -205,8 +213,8 @@ class TicketCreateSerializer(serializers.Serializer):
 class TicketUpdateSerializer(serializers.Serializer):
     """Corrections the hospital may make while the ticket is open."""
 
-    title = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(max_length=20000, required=False)
+    title = serializers.CharField(max_length=TITLE_LIMIT, required=False)
+    description = serializers.CharField(max_length=DESCRIPTION_LIMIT, required=False)
     contact_phone = serializers.CharField(max_length=20, required=False)
 
 

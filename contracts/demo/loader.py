@@ -223,7 +223,9 @@ def load_contract(spec, organizations, systems, calendars, users) -> Contract:
 
 
 @transaction.atomic
-def load_demo() -> list[Contract]:
+def load_demo(*, require_password_change: bool = False) -> list[Contract]:
+    """The demo. With `require_password_change` (a demo on a production server), every demo
+    account still using the public demo password must choose its own at first sign-in."""
     seed_from_package()
     calendars = load_calendars()
     organizations = load_organizations()
@@ -235,4 +237,13 @@ def load_demo() -> list[Contract]:
     from inspections.demo import load_inspections
 
     load_inspections(contracts, upsert)
+    if require_password_change:
+        require_own_passwords(users.values())
     return contracts
+
+
+def require_own_passwords(users) -> int:
+    """Mark the accounts whose password is still the public demo one: the password policy
+    (accounts.middleware.PasswordPolicyMiddleware) then sends them to choose their own."""
+    still_public = [user.pk for user in users if user.check_password(DEMO_PASSWORD)]
+    return User.objects.filter(pk__in=still_public).update(must_change_password=True)

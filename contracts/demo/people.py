@@ -1,6 +1,8 @@
 """Demo people, one or more for every role. All share DEMO_PASSWORD (README lists them)."""
 
-DEMO_PASSWORD = "opsdesk-demo"
+# Public (README, run-dev): it meets the portal's own password rule (accounts/passwords.py),
+# and a demo loaded on a production server must be changed at first sign-in (load_demo).
+DEMO_PASSWORD = "OpsDesk-Demo-2026"
 
 # username, full name, organisation code, role, job title, phone
 PEOPLE = [

@@ -4,6 +4,10 @@ A version that an inspection has used is frozen: editing a template means making
 version, so a finished inspection always shows the checklist it was performed against.
 Each inspection also copies its items (inspections.models.InspectionResult), so even a
 deleted template cannot change what was recorded.
+
+Templates are one catalogue that every organisation reads (the API's /checklists/, the
+admin): their texts must not name a hospital, a vendor or a contract (validate_neutral_text),
+or one tenant's name and contract codes would be shown to every other.
 """
 
 from __future__ import annotations
@@ -17,9 +21,39 @@ from django.utils.translation import gettext_lazy as _
 from inspections.thresholds import Comparator, ItemKind, describe_rule
 
 
+def tenant_names_in(text: str) -> list[str]:
+    """The organisation names and contract codes that `text` mentions."""
+    from contracts.models import Contract, Organization
+
+    if not text:
+        return []
+    lowered = text.lower()
+    names = [
+        name
+        for pair in Organization.objects.values_list("name", "short_name")
+        for name in pair
+        if name and name.lower() in lowered
+    ]
+    codes = [code for code in Contract.objects.values_list("code", flat=True) if code in lowered]
+    return names + codes
+
+
+def validate_neutral_text(value: str) -> None:
+    named = tenant_names_in(value)
+    if named:
+        raise ValidationError(
+            _(
+                "Checklist templates are shared by every organisation: leave out %(names)s "
+                "(write contract-specific instructions in the contract's inspection rule)."
+            ),
+            code="names_a_tenant",
+            params={"names": "、".join(named)},
+        )
+
+
 class ChecklistTemplate(models.Model):
     code = models.SlugField(
-        _("code"), max_length=40, help_text=_("Shared by every version, e.g. zj-einvoice.")
+        _("code"), max_length=40, help_text=_("Shared by every version, e.g. einvoice-system.")
     )
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     name = models.CharField(_("name"), max_length=200)
@@ -53,6 +87,9 @@ class ChecklistTemplate(models.Model):
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
 
+    def clean(self) -> None:
+        _refuse_tenant_names(self, ["code", "name", "description"])
+
     @property
     def is_frozen(self) -> bool:
         """Used by an inspection: its items may no longer change."""
@@ -83,6 +120,9 @@ class ChecklistSection(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        _refuse_tenant_names(self, ["title"])
 
 
 class ChecklistItem(models.Model):
@@ -121,7 +161,19 @@ class ChecklistItem(models.Model):
         return describe_rule(self.comparator, self.limit, self.upper_limit, self.unit)
 
     def clean(self) -> None:
+        _refuse_tenant_names(self, ["name", "unit", "guidance"])
         validate_rule(self.kind, self.comparator, self.limit, self.upper_limit)
+
+
+def _refuse_tenant_names(obj: models.Model, fields: list[str]) -> None:
+    errors = {}
+    for field in fields:
+        try:
+            validate_neutral_text(getattr(obj, field))
+        except ValidationError as exc:
+            errors[field] = exc.error_list
+    if errors:
+        raise ValidationError(errors)
 
 
 def validate_rule(

@@ -10,6 +10,7 @@ from django.test import Client, RequestFactory
 
 from accounts import lockout
 from accounts.models import LoginFailure
+from contracts.demo.people import DEMO_PASSWORD
 from tests.accounts.conftest import LOGIN_URL, error_codes, form_errors, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +114,7 @@ def test_the_admin_login_page_is_held_to_the_lock_too(demo, clock):
     client = Client()
     fail(client, "admin", 5)
     response = client.post(
-        "/admin/login/?next=/admin/", {"username": "admin", "password": "opsdesk-demo"}
+        "/admin/login/?next=/admin/", {"username": "admin", "password": DEMO_PASSWORD}
     )
     assert response.status_code == 200
     assert "2027-03-02 09:16" in response.content.decode()

@@ -8,9 +8,9 @@ from rest_framework.test import APIClient
 from api.tokens import issue_token
 from contracts.models import Membership
 from tests.factories import demo_user
-from tests.http_receiver import receiver
+from tests.http_receiver import dns, intranet_receiver, receiver
 
-__all__ = ["receiver"]
+__all__ = ["dns", "intranet_receiver", "receiver"]
 
 # A Tuesday morning in service hours, inside every demo contract's term.
 API_NOW = "2026-09-15 10:00 +08:00"

@@ -173,6 +173,29 @@ def test_the_schema_and_docs_are_served_without_any_cdn(api):
         assert cdn not in html
 
 
+def test_the_schema_and_docs_need_a_token_or_a_signed_in_person(api):
+    anonymous = APIClient()
+    schema = anonymous.get("/api/v1/schema/", HTTP_ACCEPT_LANGUAGE="en")
+    assert schema.status_code == 401
+    assert "paths" not in schema.content.decode()
+    for page in ("/api/docs/", "/api/docs/redoc/"):
+        response = anonymous.get(page)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=")
+
+    assert api("yn-reporter").get("/api/v1/schema/").status_code == 200
+    person = APIClient()
+    person.force_login(demo_user("yn-reporter"))
+    assert person.get("/api/docs/redoc/").status_code == 200
+
+
+def test_an_intranet_may_open_the_schema_and_docs_to_anyone(api, settings):
+    settings.API_DOCS_PUBLIC = True
+    anonymous = APIClient()
+    for page in ("/api/v1/schema/", "/api/docs/", "/api/docs/redoc/"):
+        assert anonymous.get(page).status_code == 200, page
+
+
 def test_browser_sessions_use_the_api_too(api):
     client = APIClient()
     client.force_login(demo_user("yn-it"))

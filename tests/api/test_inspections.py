@@ -592,16 +592,27 @@ def test_a_report_lost_from_storage_is_a_404_with_a_reason(api, settings, tmp_pa
 # --- checklists --------------------------------------------------------------------------
 
 
+def test_the_shared_checklists_name_no_hospital_vendor_or_contract(api):
+    from contracts.models import Contract, Organization
+
+    for caller in ("yn-reporter", "ny-engineer", "sk-manager"):
+        text = api(caller).get("/api/v1/checklists/").content.decode()
+        for name, short_name in Organization.objects.values_list("name", "short_name"):
+            assert name not in text and short_name not in text, (caller, name)
+        for code in Contract.objects.values_list("code", flat=True):
+            assert code not in text, (caller, code)
+
+
 def test_checklists_show_their_current_versions_to_any_caller(api):
     reporter = api("yn-reporter")
     checklists = reporter.get("/api/v1/checklists/").json()
     assert {row["code"] for row in checklists} == {
-        "zj-einvoice",
-        "cd-nutrition",
+        "einvoice-system",
+        "nutrition-system",
         "general-hospital",
         "follow-up-visit",
     }
-    zj = next(row for row in checklists if row["code"] == "zj-einvoice")
+    zj = next(row for row in checklists if row["code"] == "einvoice-system")
     items = [item for section in zj["sections"] for item in section["items"]]
     tablespace = next(item for item in items if item["name"] == USER_TABLESPACE)
     assert (tablespace["kind"], tablespace["rule"], tablespace["limit"]) == (
@@ -610,7 +621,7 @@ def test_checklists_show_their_current_versions_to_any_caller(api):
         90,
     )
 
-    old = ChecklistTemplate.objects.get(code="zj-einvoice", is_current=True)
+    old = ChecklistTemplate.objects.get(code="einvoice-system", is_current=True)
     new = services.new_template_version(old)
     assert reporter.get(f"/api/v1/checklists/{new.pk}/").json()["version"] == 2
     assert reporter.get(f"/api/v1/checklists/{old.pk}/").status_code == 404

@@ -56,7 +56,8 @@ def tickets_to_find(demo, frozen):
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("tickets_to_find")
+# A written DNS: webhooks registered by generated requests are checked without the network.
+@pytest.mark.usefixtures("tickets_to_find", "dns")
 @schema.parametrize()
 @settings(
     max_examples=20,

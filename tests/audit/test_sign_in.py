@@ -6,12 +6,13 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEntry
+from contracts.demo.people import DEMO_PASSWORD
 from tests.audit.conftest import entries, only
 from tests.factories import demo_user
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "opsdesk-demo"
+PASSWORD = DEMO_PASSWORD
 
 
 def sign_in(username: str, password: str = PASSWORD, **meta) -> Client:

@@ -16,7 +16,7 @@ def test_a_template_version_that_an_inspection_used_cannot_be_edited(demo, engin
     services.start(
         inspection=zj_quarter(demo), by=engineer, mode="on_site", now=at("2026-11-20 09:30")
     )
-    template = ChecklistTemplate.objects.get(code="zj-einvoice", version=1)
+    template = ChecklistTemplate.objects.get(code="einvoice-system", version=1)
     admin = login("admin")
     url = f"/admin/inspections/checklisttemplate/{template.pk}/change/"
     page = admin.get(url)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from tests.factories import ContractFactory, HospitalFactory
 from tests.webhooks.factories import SubscriptionFactory
-from webhooks.models import Subscription
+from webhooks.models import IntranetNetwork, Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,7 @@ def test_a_subscription_needs_at_least_one_known_event():
 def test_the_receiver_address_must_be_http_or_https():
     for url in ("ftp://his.example.org/hooks", "his.example.org/hooks", ""):
         assert "url" in errors_of(SubscriptionFactory.build(url=url)), url
+    IntranetNetwork.objects.create(network="10.20.0.0/16", reason="郁南县人民医院 intranet")
     intranet = SubscriptionFactory.build(
         organization=HospitalFactory(), url="http://10.20.1.15:8080/opsdesk"
     )

@@ -1,7 +1,10 @@
 from tickets.models.clocks import Extension, Pause, PauseReason, TicketClock, next_deadline
 from tickets.models.tickets import (
+    DESCRIPTION_LIMIT,
     FINISHED_STATES,
+    NOTE_LIMIT,
     OPEN_STATES,
+    TITLE_LIMIT,
     WORKING_STATES,
     Channel,
     ResolutionCause,
@@ -13,8 +16,11 @@ from tickets.models.tickets import (
 from tickets.models.timeline import Attachment, Event, Outage, Worklog, WorkMode
 
 __all__ = [
+    "DESCRIPTION_LIMIT",
     "FINISHED_STATES",
+    "NOTE_LIMIT",
     "OPEN_STATES",
+    "TITLE_LIMIT",
     "WORKING_STATES",
     "Attachment",
     "Channel",

@@ -34,6 +34,12 @@ class State(models.TextChoices):
     ROLLED_BACK = "rolled_back", _("Change rolled back")
 
 
+# Longest texts a person may write, the same on every surface (portal forms, API, mail):
+# a note goes into every report and PDF that quotes the ticket's timeline.
+TITLE_LIMIT = 200
+DESCRIPTION_LIMIT = 20000
+NOTE_LIMIT = 5000
+
 WORKING_STATES = (State.ACKNOWLEDGED, State.DISPATCHED, State.ON_SITE)
 OPEN_STATES = (
     State.NEW,
@@ -116,7 +122,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         related_name="tickets",
         verbose_name=_("level or category"),
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=TITLE_LIMIT)
     description = models.TextField(_("description"))
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -18,7 +18,7 @@ from tickets.models import (
     Event,
     Ticket,
 )
-from tickets.policy import may
+from tickets.policy import is_colleagues_ticket, may, roles_on_contract
 
 ACTION_LABELS = {
     "acknowledge": _("acknowledge"),
@@ -50,6 +50,18 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 def _require(user, action: str, ticket: Ticket) -> None:
     if not may(user, action, ticket):
+        if not user.is_superuser and is_colleagues_ticket(
+            user, action, ticket, roles_on_contract(user, ticket.contract)
+        ):
+            raise TicketError(
+                "forbidden",
+                _(
+                    "This ticket is assigned to %(assignee)s: only they, a dispatcher or the "
+                    "vendor's manager may %(action)s it."
+                ),
+                assignee=ticket.assignee.get_full_name() or ticket.assignee.get_username(),
+                action=ACTION_LABELS.get(action, action),
+            )
         raise TicketError(
             "forbidden",
             _("You may not %(action)s this ticket."),

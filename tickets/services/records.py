@@ -12,6 +12,7 @@ from contracts.models import ServiceClass, TicketKind
 from tickets import clocks, notices
 from tickets.errors import TicketError
 from tickets.models import (
+    NOTE_LIMIT,
     Attachment,
     Event,
     Extension,
@@ -164,6 +165,12 @@ def add_comment(*, ticket: Ticket, by, text: str, now: dt.datetime | None = None
     _require(by, "comment", ticket)
     if not text.strip():
         raise TicketError("invalid", _("Write a comment first."))
+    if len(text.strip()) > NOTE_LIMIT:
+        raise TicketError(
+            "invalid",
+            _("Keep a comment to %(limit)d characters; attach a longer text as a file.")
+            % {"limit": NOTE_LIMIT},
+        )
     return _log(ticket, "ticket.commented", by, _now(now), note=text.strip())
 
 

@@ -19,7 +19,7 @@ from knowledge.services import may_draft
 from tickets import selectors, services
 from tickets.downloads import attachment_response
 from tickets.errors import TicketError
-from tickets.models import PauseReason, ResolutionCause, Ticket, Worklog, WorkMode
+from tickets.models import NOTE_LIMIT, PauseReason, ResolutionCause, Ticket, Worklog, WorkMode
 from tickets.policy import VENDOR_STAFF, available_actions, engineers_of, roles_on_contract
 
 
@@ -61,6 +61,7 @@ def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
         else [],
         "article": article_from_ticket(request.user, ticket),
         "may_draft_article": may_draft(request.user, ticket, roles=roles),
+        "note_limit": NOTE_LIMIT,
         "errors": errors or {},
         "posted": posted or {},
         "now": timezone.now(),
