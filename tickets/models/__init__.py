@@ -1,5 +1,6 @@
 from tickets.models.clocks import Extension, Pause, PauseReason, TicketClock, next_deadline
 from tickets.models.tickets import (
+    DESK_CHANNELS,
     FINISHED_STATES,
     OPEN_STATES,
     WORKING_STATES,
@@ -12,6 +13,7 @@ from tickets.models.tickets import (
 from tickets.models.timeline import Attachment, Event, Outage, Worklog, WorkMode
 
 __all__ = [
+    "DESK_CHANNELS",
     "FINISHED_STATES",
     "OPEN_STATES",
     "WORKING_STATES",

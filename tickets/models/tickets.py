@@ -67,6 +67,11 @@ class Channel(models.TextChoices):
     INSPECTION = "inspection", _("Inspection")
 
 
+# How a hospital reports to the vendor's desk, which types it in (file_for_caller): the
+# portal, the API and inspections file themselves.
+DESK_CHANNELS = (Channel.PHONE, Channel.WECOM, Channel.EMAIL, Channel.FAX, Channel.ON_SITE)
+
+
 class Satisfaction(models.IntegerChoices):
     VERY_SATISFIED = 5, _("Very satisfied")
     SATISFIED = 4, _("Satisfied")
@@ -237,6 +242,16 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     @property
     def level(self) -> int | None:
         return self.service_class.level
+
+    @property
+    def caller(self) -> str:
+        """Who reported it: the caller's name as they gave it, else the reporter."""
+        return self.caller_name or str(self.reporter)
+
+    @property
+    def late_minutes(self) -> int:
+        """How many minutes after the hospital reported it the report was entered."""
+        return int((self.entered_at - self.created_at).total_seconds() // 60)
 
     @property
     def active_clocks(self) -> list:
