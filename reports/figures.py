@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Clock, ClockTarget, Contract, ServiceClass, TicketKind
 from reports.periods import SHANGHAI, Period
 from tickets.availability import downtime as availability_downtime
-from tickets.models import Ticket, TicketClock, Worklog, WorkMode
+from tickets.models import Channel, Ticket, TicketClock, Worklog, WorkMode
 
 PERSON_DAY_MINUTES = 8 * 60  # one person-day is eight hours of work
 PERCENTILE = 90
@@ -48,7 +48,7 @@ def _tickets(contract: Contract, period: Period):
     return Ticket.objects.filter(contract=contract, created_at__gte=start, created_at__lt=end)
 
 
-# --- tickets by kind, level, system and month --------------------------------------------
+# --- tickets by kind, channel, level, system and month --------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,20 @@ def tickets_by_kind(contract: Contract, period: Period) -> tuple[CountRow, ...]:
         CountRow(key=kind, label=label, count=counts[kind])
         for kind, label in TicketKind.choices
         if counts.get(kind)
+    )
+
+
+def tickets_by_channel(contract: Contract, period: Period) -> tuple[CountRow, ...]:
+    """Tickets created in the period, by how the hospital reported them (portal, API, phone,
+    WeCom, e-mail, ...): how much of the work reaches OpsDesk through the vendor's desk.
+    Only channels with at least one ticket appear, in the order of Channel."""
+    counts = dict(
+        _tickets(contract, period).order_by().values_list("channel").annotate(n=Count("id"))
+    )
+    return tuple(
+        CountRow(key=channel, label=label, count=counts[channel])
+        for channel, label in Channel.choices
+        if counts.get(channel)
     )
 
 
@@ -721,6 +735,7 @@ class QuarterSummary:
     period: Period
     now: dt.datetime
     by_kind: tuple[CountRow, ...]
+    by_channel: tuple[CountRow, ...]
     by_level: tuple[CountRow, ...]
     by_system: tuple[CountRow, ...]
     by_month: MonthlyTickets
@@ -746,6 +761,7 @@ def quarter_summary(contract: Contract, period: Period, now: dt.datetime) -> Qua
         period=period,
         now=now,
         by_kind=tickets_by_kind(contract, period),
+        by_channel=tickets_by_channel(contract, period),
         by_level=tickets_by_level(contract, period),
         by_system=tickets_by_system(contract, period),
         by_month=tickets_by_month(contract, period),

@@ -81,6 +81,11 @@ COLUMNS: tuple[Column, ...] = (
     Column(_("Reported by"), 12, lambda t: _name(t.reporter)),
     Column(_("Engineer"), 12, lambda t: _name(t.assignee)),
     Column(_("Reported at"), 17, lambda t: _local(t.created_at)),
+    # How the report came in: a phoned-in fault names its caller and who typed it when.
+    Column(_("Channel"), 10, lambda t: t.get_channel_display()),
+    Column(_("Caller"), 14, lambda t: t.caller),
+    Column(_("Entered by"), 12, lambda t: _name(t.entered_by)),
+    Column(_("Entered at"), 17, lambda t: _local(t.entered_at)),
     Column(_("Acknowledged at"), 17, lambda t: _local(t.acknowledged_at)),
     Column(_("Arrived at"), 17, lambda t: _local(t.arrived_at)),
     Column(_("Resolved at"), 17, lambda t: _local(t.resolved_at)),
@@ -109,6 +114,7 @@ def for_export(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         "service_class",
         "reporter",
         "assignee",
+        "entered_by",
     ).prefetch_related(
         Prefetch(
             "clocks",
