@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from contracts.models import Contract, CoveredSystem, ServiceClass, TicketKind
@@ -63,7 +64,8 @@ class Channel(models.TextChoices):
     WECOM = "wecom", _("WeCom")
     EMAIL = "email", _("E-mail")
     FAX = "fax", _("Fax")
-    ON_SITE = "on_site", _("On site")
+    # Not the state "On site" (已到场): the hospital reported it to an engineer there.
+    ON_SITE = "on_site", pgettext_lazy("report channel", "On site")
     INSPECTION = "inspection", _("Inspection")
 
 
