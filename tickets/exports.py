@@ -81,11 +81,6 @@ COLUMNS: tuple[Column, ...] = (
     Column(_("Reported by"), 12, lambda t: _name(t.reporter)),
     Column(_("Engineer"), 12, lambda t: _name(t.assignee)),
     Column(_("Reported at"), 17, lambda t: _local(t.created_at)),
-    # How the report came in: a phoned-in fault names its caller and who typed it when.
-    Column(_("Channel"), 10, lambda t: t.get_channel_display()),
-    Column(_("Caller"), 14, lambda t: t.caller),
-    Column(_("Entered by"), 12, lambda t: _name(t.entered_by)),
-    Column(_("Entered at"), 17, lambda t: _local(t.entered_at)),
     Column(_("Acknowledged at"), 17, lambda t: _local(t.acknowledged_at)),
     Column(_("Arrived at"), 17, lambda t: _local(t.arrived_at)),
     Column(_("Resolved at"), 17, lambda t: _local(t.resolved_at)),
@@ -97,6 +92,11 @@ COLUMNS: tuple[Column, ...] = (
         lambda t: ", ".join(clock.get_name_display() for clock in t.breached_clocks),
     ),
     Column(_("Satisfaction"), 12, lambda t: t.get_satisfaction_display() if t.satisfaction else ""),
+    # How the report came in: a phoned-in fault names its caller and who typed it when.
+    Column(_("Channel"), 10, lambda t: t.get_channel_display()),
+    Column(_("Caller"), 14, lambda t: t.caller),
+    Column(_("Entered by"), 12, lambda t: _name(t.entered_by)),
+    Column(_("Entered at"), 17, lambda t: _local(t.entered_at)),
 )
 
 

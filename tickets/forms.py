@@ -112,6 +112,7 @@ class FileForCallerForm(ReportForm):
         queryset=None,
         required=False,
         empty_label=_("Not in the list: type name and phone below"),
+        error_messages={"invalid_choice": _("Pick the caller from this hospital's people.")},
     )
     caller_name = forms.CharField(label=_("Caller's name"), max_length=100, required=False)
     caller_phone = forms.CharField(

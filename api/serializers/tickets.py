@@ -244,7 +244,6 @@ class TicketCreateSerializer(serializers.Serializer):
     contact_phone = serializers.CharField(
         max_length=20,
         required=False,
-        default="",
         help_text="The number to call back; a vendor filing for a caller may leave it out "
         "to use the caller's.",
     )
@@ -268,6 +267,11 @@ class TicketCreateSerializer(serializers.Serializer):
         help_text="For a caller given by name and phone: the hospital IT person's id who "
         "follows the ticket (default: the hospital's first IT person by name).",
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The hospital gives its call-back number; the vendor's desk may take the caller's.
+        self.fields["contact_phone"].required = not self.context.get("for_caller", False)
 
     def validate(self, attrs: dict) -> dict:
         contracts = self.context["contracts"]

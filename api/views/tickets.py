@@ -25,7 +25,7 @@ from api.views.contracts import visible_contracts
 from opsdesk.keyset import InvalidCursor, Ordering, paginate
 from tickets import selectors, services
 from tickets.models import Channel, Ticket
-from tickets.policy import may_file_for
+from tickets.policy import is_vendor_staff, may_file_for
 
 ORDERINGS = {
     "next_due": Ordering("next_due_at", nullable=True),
@@ -106,7 +106,11 @@ class TicketListView(APIView):
     def post(self, request):
         def create() -> Response:
             incoming = TicketCreateSerializer(
-                data=request.data, context={"contracts": visible_contracts(request)}
+                data=request.data,
+                context={
+                    "contracts": visible_contracts(request),
+                    "for_caller": is_vendor_staff(request.user),
+                },
             )
             incoming.is_valid(raise_exception=True)
             data = incoming.validated_data
@@ -128,15 +132,13 @@ def _file_for_self(request, data: dict) -> services.Filed:
         raise serializers.ValidationError(
             {field: [_("Only the vendor's staff file for a caller; the hospital files as itself.")]}
         )
-    if not data["contact_phone"]:
-        raise serializers.ValidationError({"contact_phone": [_("This field is required.")]})
     return services.file_ticket(
         contract=data["contract"],
         system=data["system"],
         service_class=data["service_class"],
         title=data["title"],
         description=data["description"],
-        contact_phone=data["contact_phone"],
+        contact_phone=data.get("contact_phone", ""),
         reporter=request.user,
         channel=Channel.API,
         reported_at=data.get("reported_at"),
@@ -181,7 +183,7 @@ def _file_for_caller(request, data: dict) -> services.Filed:
         description=data["description"],
         caller=caller,
         follower=follower,
-        contact_phone=data["contact_phone"],
+        contact_phone=data.get("contact_phone", ""),
         channel=data.get("channel", Channel.PHONE),
         reported_at=data.get("reported_at"),
         backdate_reason=data["backdate_reason"],

@@ -12,7 +12,6 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from contracts.models import Contract
 from notifications.models import Notification
-from tests.api.conftest import token_client
 from tests.factories import demo_user
 from tests.tickets.conftest import due, local
 from tickets.models import Ticket

@@ -91,7 +91,9 @@ def test_the_hospitals_people_read_the_notice_in_their_own_language(desk):
 
 
 def test_the_audit_and_the_timeline_show_who_typed_it_and_when(desk):
-    ticket = filed(desk.post(URL, call_form(minutes_ago="45", backdate_reason="电话高峰，稍后录入")))
+    ticket = filed(
+        desk.post(URL, call_form(minutes_ago="45", backdate_reason="电话高峰，稍后录入"))
+    )
     audit = AuditEntry.objects.get(action="tickets.ticket.reported", object_id=str(ticket.pk))
     assert audit.actor.username == "ny-dispatcher"
     assert audit.data["details"]["late_minutes"] == 45
@@ -157,7 +159,9 @@ def test_a_report_time_over_30_minutes_ago_without_a_reason_is_refused_beside_th
 
 
 def test_a_caller_from_another_hospital_is_refused_on_the_form(desk):
-    refused(desk, {"caller": demo_user("cd-reporter").pk}, field_message="选择一个有效的选项")
+    refused(
+        desk, {"caller": demo_user("cd-reporter").pk}, field_message="请从本医院的人员中选择来电人"
+    )
 
 
 def test_a_caller_neither_picked_nor_typed_is_refused_on_the_form(desk):
@@ -188,4 +192,6 @@ def test_hospital_staff_cannot_file_for_a_caller(demo):
     with time_machine.travel(NOW, tick=False):
         response = login("yn-it").post(URL, call_form())
     assert response.status_code == 302 and Ticket.objects.count() == 0
-    assert 'href="/tickets/file-for-caller/"' not in login("yn-it").get("/tickets/").content.decode()
+    assert (
+        'href="/tickets/file-for-caller/"' not in login("yn-it").get("/tickets/").content.decode()
+    )

@@ -276,3 +276,28 @@ def test_exports_need_a_signed_in_person(demo, url):
     response = Client().get(f"{url}?format=csv")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/") or "login" in response["Location"]
+
+
+def test_a_report_typed_in_for_the_hospital_exports_its_channel_caller_and_who_entered_it_when(
+    demo,
+):
+    contract = demo["yn-his"]
+    with time_machine.travel("2026-09-15 10:00 +08:00", tick=False):
+        services.file_for_caller(
+            contract=contract,
+            system=contract.systems.first(),
+            service_class=contract.service_classes.get(code="level-1"),
+            title="门诊挂号无法打开",
+            description="门诊挂号窗口全部白屏。",
+            caller=services.Caller(name="门诊部 王护士长", phone="13726389999"),
+            entered_by=demo_user("ny-dispatcher"),
+            channel="phone",
+            reported_at=at("2026-09-15 09:40"),
+        )
+        client = login("yn-it")
+        csv_rows = read_csv(client.get("/tickets/export/"))
+        xlsx_rows = read_xlsx(client.get("/tickets/export/?format=xlsx"))
+    assert csv_rows[0][-4:] == ["报修渠道", "来电人", "录入人", "录入时间"]
+    assert csv_rows[1][REPORTED_AT] == "2026-09-15 09:40"
+    assert csv_rows[1][-4:] == ["电话", "门诊部 王护士长", "孙敏", "2026-09-15 10:00"]
+    assert xlsx_rows[1][-4:] == ["电话", "门诊部 王护士长", "孙敏", dt.datetime(2026, 9, 15, 10, 0)]
