@@ -129,7 +129,7 @@ class FileForCallerForm(ReportForm):
         ),
     )
     channel = forms.ChoiceField(
-        label=_("Reported by"),
+        label=_("Channel"),
         choices=[(channel.value, channel.label) for channel in DESK_CHANNELS],
         initial=Channel.PHONE,
         widget=forms.RadioSelect,
