@@ -206,6 +206,32 @@ def test_the_quarterly_summary_pdf_holds_the_quarters_figures(yn_quarter, media)
         assert words in text, words
 
 
+def test_the_quarterly_pdfs_ticket_chapter_counts_tickets_by_channel(yn_quarter, media):
+    from tickets import services as ticket_services
+
+    contract = yn_quarter.contract
+    ticket_services.file_for_caller(
+        contract=contract,
+        system=contract.systems.first(),
+        service_class=contract.service_classes.get(code="level-2"),
+        title="门诊挂号无法打开",
+        description="电话报修。",
+        caller=ticket_services.Caller(person=demo_user("yn-reporter")),
+        entered_by=demo_user("ny-dispatcher"),
+        channel="phone",
+        reported_at=at("2026-09-20 09:40"),
+        now=at("2026-09-20 10:00"),
+    )
+    with time_machine.travel(yn_quarter.now, tick=False):
+        report_file = services.request_report(
+            contract=contract, kind="quarterly", period=Q3, by=demo_user("ny-manager")
+        )
+        done = services.run_render(report_file.pk)
+    text = pdf_text(done)
+    chapter = text[text.index("按报修渠道统计工单") :]
+    assert "门户" in chapter and "电话" in chapter
+
+
 def test_remaking_keeps_the_earlier_versions_and_the_final_one_says_so(yn_quarter, media):
     manager = demo_user("ny-manager")
     with time_machine.travel(yn_quarter.now, tick=False):
