@@ -190,3 +190,23 @@ def test_the_dashboard_shows_the_quarters_inspections_done_against_planned(demo)
     card = page[page.index('id="inspections-card"') :]
     assert "1 <span" in card and "/ 1" in card
     assert "1 项异常" in card or "1 abnormal items" in card
+
+
+def test_the_dashboard_counts_tickets_by_the_channel_the_hospital_reported_them_by(yn_quarter):
+    contract = yn_quarter.contract
+    services.file_for_caller(
+        contract=contract,
+        system=contract.systems.first(),
+        service_class=contract.service_classes.get(code="level-2"),
+        title="门诊挂号无法打开",
+        description="电话报修。",
+        caller=services.Caller(person=demo_user("yn-reporter")),
+        entered_by=demo_user("ny-dispatcher"),
+        channel="phone",
+        reported_at=at("2026-09-20 09:40"),
+        now=at("2026-09-20 10:00"),
+    )
+    page = content(get(login("ny-manager")))
+    section = page[page.index("按报修渠道统计工单") :]
+    assert re.search(r"门户</th><td class=\"num\">6<", section)
+    assert re.search(r"电话</th><td class=\"num\">1<", section)
