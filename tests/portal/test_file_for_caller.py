@@ -195,3 +195,17 @@ def test_hospital_staff_cannot_file_for_a_caller(demo):
     assert (
         'href="/tickets/file-for-caller/"' not in login("yn-it").get("/tickets/").content.decode()
     )
+
+
+def test_the_contracts_limit_is_set_in_the_admin_and_the_form_keeps_to_it(desk):
+    contract = Contract.objects.get(code="yn-his")
+    admin_page = login("admin").get(f"/admin/contracts/contract/{contract.pk}/change/")
+    assert 'name="backdating_limit_hours"' in admin_page.content.decode()
+    contract.backdating_limit_hours = 2
+    contract.save()
+    assert "本合同接受最早 2 小时前的报修时间" in desk.get(URL).content.decode()
+    refused(
+        desk,
+        {"reported_at": "2026-09-15T07:30", "backdate_reason": "夜班交接"},
+        field_message="报修时间早于 2 小时前",
+    )
