@@ -18,6 +18,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -62,6 +63,14 @@ def _name(user) -> str:
     return "" if user is None else str(user)
 
 
+def _reporter(ticket: Ticket) -> str:
+    """The reporter; for a caller without an account (named in the caller column), the
+    hospital IT person following the ticket, saying so: they did not report it."""
+    if not ticket.caller_name:
+        return _name(ticket.reporter)
+    return gettext("%(person)s (following for the hospital)") % {"person": _name(ticket.reporter)}
+
+
 @dataclass(frozen=True)
 class Column:
     header: str  # lazily translated: read in the language active when the file is written
@@ -78,7 +87,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(_("Level or category"), 16, lambda t: t.service_class.name),
     Column(_("Title"), 40, lambda t: t.title),
     Column(_("State"), 12, lambda t: t.get_state_display()),
-    Column(_("Reported by"), 12, lambda t: _name(t.reporter)),
+    Column(_("Reported by"), 12, _reporter),
     Column(_("Engineer"), 12, lambda t: _name(t.assignee)),
     Column(_("Reported at"), 17, lambda t: _local(t.created_at)),
     Column(_("Acknowledged at"), 17, lambda t: _local(t.acknowledged_at)),
