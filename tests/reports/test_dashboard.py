@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import login
 from tests.factories import demo_user
-from tests.reports.conftest import NOW, file, log, work
+from tests.reports.conftest import NOW, file, log, phoned_in, work
 from tests.tickets.conftest import at
 from tickets import services
 
@@ -194,18 +194,7 @@ def test_the_dashboard_shows_the_quarters_inspections_done_against_planned(demo)
 
 def test_the_dashboard_counts_tickets_by_the_channel_the_hospital_reported_them_by(yn_quarter):
     contract = yn_quarter.contract
-    services.file_for_caller(
-        contract=contract,
-        system=contract.systems.first(),
-        service_class=contract.service_classes.get(code="level-2"),
-        title="门诊挂号无法打开",
-        description="电话报修。",
-        caller=services.Caller(person=demo_user("yn-reporter")),
-        entered_by=demo_user("ny-dispatcher"),
-        channel="phone",
-        reported_at=at("2026-09-20 09:40"),
-        now=at("2026-09-20 10:00"),
-    )
+    phoned_in(contract, reported="2026-09-20 09:40", entered="2026-09-20 10:00")
     page = content(get(login("ny-manager")))
     section = page[page.index("按报修渠道统计工单") :]
     assert re.search(r"门户</th><td class=\"num\">6<", section)

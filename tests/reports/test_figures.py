@@ -22,7 +22,7 @@ from reports.figures import (
 )
 from reports.periods import Period
 from tests.factories import demo_user
-from tests.reports.conftest import file, log, work
+from tests.reports.conftest import file, log, phoned_in, work
 from tests.tickets.conftest import at
 from tickets import services
 from tickets.models import TicketClock
@@ -56,18 +56,7 @@ def test_tickets_are_counted_in_the_quarter_they_were_reported_in(yn_quarter):
 
 def test_tickets_by_channel_count_each_way_the_hospital_reported_in_the_quarter(yn_quarter):
     contract = yn_quarter.contract
-    services.file_for_caller(
-        contract=contract,
-        system=contract.systems.first(),
-        service_class=contract.service_classes.get(code="level-2"),
-        title="门诊挂号无法打开",
-        description="电话报修。",
-        caller=services.Caller(person=demo_user("yn-reporter")),
-        entered_by=demo_user("ny-dispatcher"),
-        channel="phone",
-        reported_at=at("2026-09-20 09:40"),
-        now=at("2026-09-20 10:00"),
-    )
+    phoned_in(contract, reported="2026-09-20 09:40", entered="2026-09-20 10:00")
     rows = figures.tickets_by_channel(contract, Q3)
     # T1 T2 T3 T4 T5 T7 came in by the portal; the call above by phone, counted from 09:40.
     assert [(row.key, row.label, row.count) for row in rows] == [

@@ -23,6 +23,7 @@ from reports.models import RenderState, ReportFile
 from reports.periods import Period
 from tests.factories import demo_user
 from tests.inspections.conftest import answer_all
+from tests.reports.conftest import phoned_in
 from tests.tickets.conftest import at
 from tickets.models import Ticket
 
@@ -207,21 +208,8 @@ def test_the_quarterly_summary_pdf_holds_the_quarters_figures(yn_quarter, media)
 
 
 def test_the_quarterly_pdfs_ticket_chapter_counts_tickets_by_channel(yn_quarter, media):
-    from tickets import services as ticket_services
-
     contract = yn_quarter.contract
-    ticket_services.file_for_caller(
-        contract=contract,
-        system=contract.systems.first(),
-        service_class=contract.service_classes.get(code="level-2"),
-        title="门诊挂号无法打开",
-        description="电话报修。",
-        caller=ticket_services.Caller(person=demo_user("yn-reporter")),
-        entered_by=demo_user("ny-dispatcher"),
-        channel="phone",
-        reported_at=at("2026-09-20 09:40"),
-        now=at("2026-09-20 10:00"),
-    )
+    phoned_in(contract, reported="2026-09-20 09:40", entered="2026-09-20 10:00")
     with time_machine.travel(yn_quarter.now, tick=False):
         report_file = services.request_report(
             contract=contract, kind="quarterly", period=Q3, by=demo_user("ny-manager")

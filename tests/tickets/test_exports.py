@@ -299,6 +299,8 @@ def test_a_report_typed_in_for_the_hospital_exports_its_channel_caller_and_who_e
         xlsx_rows = read_xlsx(client.get("/tickets/export/?format=xlsx"))
     assert csv_rows[0][-4:] == ["报修渠道", "来电人", "录入人", "录入时间"]
     assert csv_rows[1][REPORTED_AT] == "2026-09-15 09:40"
-    assert csv_rows[1][REPORTED_BY] == "李明（院方跟进人）"  # hospital IT; the caller had no account
+    assert (
+        csv_rows[1][REPORTED_BY] == "李明（院方跟进人）"
+    )  # hospital IT; the caller had no account
     assert csv_rows[1][-4:] == ["电话", "门诊部 王护士长", "孙敏", "2026-09-15 10:00"]
     assert xlsx_rows[1][-4:] == ["电话", "门诊部 王护士长", "孙敏", dt.datetime(2026, 9, 15, 10, 0)]
