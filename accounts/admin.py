@@ -17,13 +17,16 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "full_name", "email", "phone", "is_active", "is_staff"]
-    search_fields = ["username", "full_name", "email", "phone"]
+    search_fields = ["username", "full_name", "email", "phone", "wecom_userid"]
     inlines = [MembershipInline]
     actions = ["require_new_password"]
     readonly_fields = ["password_changed_at"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
-        (_("Personal info"), {"fields": ["full_name", "email", "phone", "language"]}),
+        (
+            _("Personal info"),
+            {"fields": ["full_name", "email", "phone", "language", "wecom_userid"]},
+        ),
         (
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},

@@ -41,6 +41,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "inspections.inspectionrule": _EDIT,
         "inspections.inspection": ("view",),
         "reports.servicereport": ("view",),
+        "intake.mailbox": _EDIT,
     },
     ORGANISATION_ADMINISTRATORS: {
         "accounts.user": ("view", "add", "change"),
@@ -59,6 +60,8 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "api.apitoken": ("view", "add", "change"),
         "webhooks.subscription": _EDIT,
         "webhooks.delivery": ("view", "change"),
+        # Their own organisation's WeCom app only (notifications.admin.WeComAppAdmin).
+        "notifications.wecomapp": _EDIT,
     },
 }
 

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 from api.views.actions import ACTION_VIEWS
 from api.views.contracts import ContractViewSet, SystemViewSet
 from api.views.exports import TicketExportView
+from api.views.holidays import HolidayNoticeListView, HolidayNoticeReadingView
 from api.views.inspections import ACTION_VIEWS as INSPECTION_ACTION_VIEWS
 from api.views.inspections import (
     ChecklistDetailView,
@@ -25,6 +26,13 @@ from api.views.reports import (
     ReportListView,
 )
 from api.views.tickets import TicketDetailView, TicketListView
+from api.views.triage import (
+    TriageCommentView,
+    TriageDetailView,
+    TriageDismissView,
+    TriageFileView,
+    TriageListView,
+)
 from api.views.webhooks import SubscriptionViewSet
 
 router = SimpleRouter()
@@ -67,6 +75,12 @@ v1 = [
     ),
     path("inspections/<int:pk>/report/", InspectionReportView.as_view(), name="inspection-report"),
     path("checklists/", ChecklistListView.as_view(), name="checklist-list"),
+    path("holiday-notices/", HolidayNoticeListView.as_view(), name="holiday-notice-list"),
+    path(
+        "holiday-notices/read/",
+        HolidayNoticeReadingView.as_view(),
+        name="holiday-notice-read",
+    ),
     path("checklists/<int:pk>/", ChecklistDetailView.as_view(), name="checklist-detail"),
     path("reports/", ReportListView.as_view(), name="report-list"),
     path("reports/<int:pk>/", ReportDetailView.as_view(), name="report-detail"),
@@ -78,6 +92,11 @@ v1 = [
         ReportFileDownloadView.as_view(),
         name="report-file-download",
     ),
+    path("triage/", TriageListView.as_view(), name="triage-list"),
+    path("triage/<int:pk>/", TriageDetailView.as_view(), name="triage-detail"),
+    path("triage/<int:pk>/file/", TriageFileView.as_view(), name="triage-file"),
+    path("triage/<int:pk>/comment/", TriageCommentView.as_view(), name="triage-comment"),
+    path("triage/<int:pk>/dismiss/", TriageDismissView.as_view(), name="triage-dismiss"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 

@@ -21,7 +21,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract
 from inspections.models import (
@@ -32,21 +31,7 @@ from inspections.models import (
     InspectionState,
 )
 from sla.models import HolidayDate, HolidayKind, HolidayYear
-
-# The holiday table holds chinesecalendar's English names; people read them in their language.
-HOLIDAY_NAMES = {
-    "New Year's Day": _("New Year's Day"),
-    "Spring Festival": _("Spring Festival"),
-    "Tomb-sweeping Day": _("Tomb-sweeping Day"),
-    "Labour Day": _("Labour Day"),
-    "Dragon Boat Festival": _("Dragon Boat Festival"),
-    "Mid-autumn Festival": _("Mid-autumn Festival"),
-    "National Day": _("National Day"),
-}
-
-
-def holiday_label(name: str) -> str:
-    return str(HOLIDAY_NAMES.get(name, name))
+from sla.statutory import holiday_label
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Contract
-from notifications.models import Channel, Notification, NotificationEvent
+from audit.selectors import administered_organization_ids
+from contracts.models import Contract, Organization
+from notifications.models import Channel, Notification, NotificationEvent, WeComApp
 
 
 class ChannelForm(forms.ModelForm):
@@ -117,3 +119,89 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class WeComAppForm(forms.ModelForm):
+    # The Secret is written, never shown back: an empty field keeps the one stored.
+    secret = forms.CharField(
+        label=_("app Secret"),
+        required=False,
+        strip=True,
+        max_length=WeComApp._meta.get_field("secret").max_length,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Needed to send app messages. Never shown again: leave empty to keep the stored one."
+        ),
+    )
+    clear_secret = forms.BooleanField(label=_("remove the stored Secret"), required=False)
+
+    class Meta:
+        model = WeComApp
+        fields = [
+            "organization",
+            "name",
+            "corp_id",
+            "agent_id",
+            "token",
+            "encoding_aes_key",
+            "secret",
+            "clear_secret",
+            "api_base_url",
+            "is_active",
+        ]
+        widgets = {
+            # A text box wide enough for a 7-digit AgentId (the admin's number box is not).
+            "agent_id": forms.TextInput(attrs={"inputmode": "numeric", "size": 12}),
+            "token": forms.TextInput(attrs={"autocomplete": "off"}),
+            "encoding_aes_key": forms.TextInput(attrs={"size": 50, "autocomplete": "off"}),
+        }
+
+    def clean_secret(self) -> str:
+        typed = self.cleaned_data.get("secret", "")
+        stored = self.instance.secret if self.instance.pk else ""
+        return typed or stored
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("clear_secret"):
+            cleaned["secret"] = ""
+            self.instance.secret = ""
+        return cleaned
+
+
+@admin.register(WeComApp)
+class WeComAppAdmin(admin.ModelAdmin):
+    """Platform administrators see every app; an organisation's administrator their own."""
+
+    form = WeComAppForm
+    list_display = ["name", "organization", "callback", "has_secret", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "corp_id", "organization__name", "organization__code"]
+    list_select_related = ["organization"]
+    readonly_fields = ["callback"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)  # the form's, then the read-only ones
+        # The path to enter in WeCom's console exists once the app is saved.
+        return fields if obj else [field for field in fields if field != "callback"]
+
+    @admin.display(description=_("Secret stored"), boolean=True)
+    def has_secret(self, app: WeComApp) -> bool:
+        return bool(app.secret)
+
+    @admin.display(description=_("callback URL (path)"))
+    def callback(self, app: WeComApp) -> str:
+        return reverse("wecom-callback", args=[app.pk]) if app.pk else ""
+
+    def _administered(self, request):
+        if request.user.is_superuser:
+            return Organization.objects.all()
+        return Organization.objects.filter(pk__in=administered_organization_ids(request.user))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(organization__in=self._administered(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organization":
+            kwargs["queryset"] = self._administered(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

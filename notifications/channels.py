@@ -17,7 +17,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from django.core.mail import send_mail
+from django.core.cache import cache
+from django.core.mail import EmailMessage
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +31,13 @@ DINGTALK_MAX_BYTES = 18000
 class DeliveryError(Exception):
     """A message could not be sent. `permanent` ones are not worth retrying."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool = False, errcode: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
+        self.errcode = errcode  # the API's own error code, where it gave one
 
 
 def safe_host(url: str) -> str:
@@ -56,11 +60,22 @@ def _truncate_bytes(text: str, limit: int) -> str:
 # --- e-mail ------------------------------------------------------------------------------------
 
 
-def send_email(*, to: list[str], subject: str, body: str) -> None:
+def send_email(
+    *, to: list[str], subject: str, body: str, message_id: str = "", reply_to: str = ""
+) -> None:
+    """`message_id` and `reply_to` thread replies back to the ticket (notifications/threading)."""
     if not to:
         raise DeliveryError("No e-mail address to send to.", permanent=True)
+    message = EmailMessage(
+        subject,
+        body,
+        None,
+        to,
+        reply_to=[reply_to] if reply_to else None,
+        headers={"Message-ID": message_id} if message_id else None,
+    )
     try:
-        send_mail(subject, body, None, to, fail_silently=False)
+        message.send(fail_silently=False)
     except Exception as exc:  # SMTPException, OSError, a backend's own errors
         raise DeliveryError(f"E-mail not sent: {type(exc).__name__}: {exc}") from exc
 
@@ -75,17 +90,21 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _post_json(url: str, payload: dict) -> dict:
-    """POST `payload` and return the robot's JSON answer; DeliveryError unless errcode is 0."""
+def _post_json(url: str, payload: dict | None) -> dict:
+    """POST `payload` (GET when None) and return the JSON answer; DeliveryError unless
+    errcode is 0. WeCom's and DingTalk's APIs answer alike."""
     host = safe_host(url)
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         raise DeliveryError(f"{host}: not an http(s) webhook address.", permanent=True)
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-        headers={"Content-Type": "application/json; charset=utf-8"},
-        method="POST",
-    )
+    if payload is None:
+        request = urllib.request.Request(url, method="GET")
+    else:
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+            method="POST",
+        )
     try:
         # Built per call so proxy settings (HTTPS_PROXY, NO_PROXY) are read when sending.
         opener = urllib.request.build_opener(_NoRedirects)
@@ -110,7 +129,10 @@ def _post_json(url: str, payload: dict) -> dict:
     if not isinstance(answer, dict) or answer.get("errcode") != 0:
         errcode = answer.get("errcode") if isinstance(answer, dict) else None
         errmsg = answer.get("errmsg", "") if isinstance(answer, dict) else ""
-        raise DeliveryError(f"{host}: errcode {errcode} {str(errmsg)[:300]}".rstrip())
+        raise DeliveryError(
+            f"{host}: errcode {errcode} {str(errmsg)[:300]}".rstrip(),
+            errcode=errcode if isinstance(errcode, int) else None,
+        )
     return answer
 
 
@@ -140,3 +162,86 @@ def send_dingtalk(*, webhook_url: str, secret: str, subject: str, body: str) -> 
     content = _truncate_bytes(f"{subject}\n{body}", DINGTALK_MAX_BYTES)
     _post_json(url, {"msgtype": "text", "text": {"content": content}})
     logger.info("DingTalk robot message sent to %s", safe_host(webhook_url))
+
+
+# --- WeCom app messages (企业微信自建应用 消息推送) ----------------------------------------
+
+# access_token invalid (40014) or expired (42001): get a new one and try once more.
+WECOM_TOKEN_ERRORS = frozenset({40014, 42001})
+# The token lives 7200 s; stop using it a little before WeCom does.
+WECOM_TOKEN_MARGIN_SECONDS = 300
+# textcard limits (bytes): title 128, description 512.
+WECOM_CARD_TITLE_BYTES = 128
+WECOM_CARD_DESCRIPTION_BYTES = 512
+WECOM_TEXT_BYTES = 2048
+
+
+def _wecom_token_key(app) -> str:
+    # The secret is in the key's digest, so a changed secret never reuses an old token.
+    digest = hashlib.sha256(f"{app.corp_id}:{app.secret}".encode()).hexdigest()[:16]
+    return f"notifications:wecom-token:{app.pk}:{digest}"
+
+
+def wecom_access_token(app, *, refresh: bool = False) -> str:
+    """The app's access_token (gettoken), cached until shortly before it expires. A cache
+    that is down only costs a gettoken per message."""
+    key = _wecom_token_key(app)
+    if not refresh:
+        try:
+            cached = cache.get(key)
+        except Exception:  # Redis down: ask WeCom instead
+            cached = None
+        if cached:
+            return cached
+    query = urllib.parse.urlencode({"corpid": app.corp_id, "corpsecret": app.secret})
+    answer = _post_json(f"{app.api_base_url.rstrip('/')}/cgi-bin/gettoken?{query}", None)
+    token = answer.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise DeliveryError(f"{safe_host(app.api_base_url)}: gettoken gave no access_token")
+    expires_in = answer.get("expires_in") if isinstance(answer.get("expires_in"), int) else 7200
+    try:
+        cache.set(key, token, max(60, expires_in - WECOM_TOKEN_MARGIN_SECONDS))
+    except Exception:
+        logger.warning("WeCom app %s: access_token not cached (cache unavailable)", app.pk)
+    return token
+
+
+def wecom_app_payload(*, app, userid: str, subject: str, body: str, url: str) -> dict:
+    """A textcard linking to `url` (the ticket page); plain text when there is no link."""
+    if url:
+        message = {
+            "msgtype": "textcard",
+            "textcard": {
+                "title": _truncate_bytes(subject, WECOM_CARD_TITLE_BYTES),
+                "description": _truncate_bytes(body, WECOM_CARD_DESCRIPTION_BYTES),
+                "url": url,
+                "btntxt": "详情",
+            },
+        }
+    else:
+        message = {
+            "msgtype": "text",
+            "text": {"content": _truncate_bytes(f"{subject}\n{body}", WECOM_TEXT_BYTES)},
+        }
+    return {"touser": userid, "agentid": app.agent_id, **message}
+
+
+def send_wecom_app(*, app, userid: str, subject: str, body: str, url: str = "") -> None:
+    """An app message to one person's WeCom UserID, through the organisation's app."""
+    if not app.sends_messages:
+        raise DeliveryError("The WeCom app is switched off or has no Secret.", permanent=True)
+    payload = wecom_app_payload(app=app, userid=userid, subject=subject, body=body, url=url)
+    send_url = f"{app.api_base_url.rstrip('/')}/cgi-bin/message/send?access_token="
+    for refresh in (False, True):
+        token = wecom_access_token(app, refresh=refresh)
+        try:
+            answer = _post_json(send_url + urllib.parse.quote(token), payload)
+        except DeliveryError as exc:
+            if exc.errcode in WECOM_TOKEN_ERRORS and not refresh:
+                continue
+            raise
+        break
+    if answer.get("invaliduser"):
+        # WeCom says 0 (ok) but names the UserID it could not reach: not worth retrying.
+        raise DeliveryError("WeCom does not know the recipient's UserID.", permanent=True)
+    logger.info("WeCom app message sent through app %s", app.pk)

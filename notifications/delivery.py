@@ -15,9 +15,12 @@ from collections import Counter
 from django.db.models import F
 from django.utils import timezone
 
+from intake.selectors import reply_address
 from notifications import channels
 from notifications.channels import DeliveryError
-from notifications.models import ChannelKind, Notification, NotificationStatus
+from notifications.links import ticket_url
+from notifications.models import ChannelKind, Medium, Notification, NotificationStatus, WeComApp
+from notifications.threading import message_id_for
 from opsdesk.outbox import backoff
 
 logger = logging.getLogger(__name__)
@@ -55,15 +58,22 @@ def send(notification: Notification) -> None:
         person = notification.recipient
         if not person.is_active:
             raise DeliveryError("The recipient's account is deactivated.", permanent=True)
+        if notification.medium == Medium.WECOM_APP:
+            _send_wecom_app(notification)
+            return
         if not person.email:
             raise DeliveryError("The recipient has no e-mail address.", permanent=True)
-        channels.send_email(to=[person.email], subject=subject, body=body)
+        channels.send_email(
+            to=[person.email], subject=subject, body=body, **_threading(notification)
+        )
         return
     channel = notification.channel
     if not channel.is_active:
         raise DeliveryError("The channel is switched off.", permanent=True)
     if channel.kind == ChannelKind.EMAIL:
-        channels.send_email(to=channel.email_addresses, subject=subject, body=body)
+        channels.send_email(
+            to=channel.email_addresses, subject=subject, body=body, **_threading(notification)
+        )
     elif channel.kind == ChannelKind.WECOM:
         channels.send_wecom(webhook_url=channel.webhook_url, subject=subject, body=body)
     elif channel.kind == ChannelKind.DINGTALK:
@@ -72,6 +82,32 @@ def send(notification: Notification) -> None:
         )
     else:
         raise DeliveryError(f"Unknown channel kind {channel.kind!r}.", permanent=True)
+
+
+def _threading(notification: Notification) -> dict[str, str]:
+    """The headers that bring a reply back to the ticket: our Message-ID, and the inbound
+    mailbox of the ticket's contract (or its vendor) as Reply-To where one is set up."""
+    ticket = notification.ticket
+    return {
+        "message_id": message_id_for(notification.pk, notification.ticket_id),
+        "reply_to": reply_address(ticket.contract) if ticket is not None else "",
+    }
+
+
+def _send_wecom_app(notification: Notification) -> None:
+    person = notification.recipient
+    if not person.wecom_userid:
+        raise DeliveryError("The recipient has no WeCom UserID.", permanent=True)
+    app = WeComApp.objects.of_person(person)
+    if app is None:
+        raise DeliveryError("No WeCom app of the recipient's organisation sends.", permanent=True)
+    channels.send_wecom_app(
+        app=app,
+        userid=person.wecom_userid,
+        subject=notification.subject,
+        body=notification.body,
+        url=ticket_url(notification.ticket) if notification.ticket_id else "",
+    )
 
 
 def deliver_notification(notification_id: int) -> str:
@@ -86,9 +122,9 @@ def deliver_notification(notification_id: int) -> str:
     ).update(status=NotificationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     if not claimed:
         return SKIPPED
-    notification = Notification.objects.select_related("recipient", "channel").get(
-        pk=notification_id
-    )
+    notification = Notification.objects.select_related(
+        "recipient", "channel", "ticket__contract"
+    ).get(pk=notification_id)
     try:
         send(notification)
     except DeliveryError as exc:

@@ -13,7 +13,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_email
+from django.core.validators import RegexValidator, URLValidator, validate_email
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -166,6 +166,13 @@ class Channel(models.Model):
             raise ValidationError(errors)
 
 
+class Medium(models.TextChoices):
+    """How a message to one person travels."""
+
+    EMAIL = "email", _("E-mail")
+    WECOM_APP = "wecom_app", _("WeCom app message")
+
+
 class NotificationStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENDING = "sending", _("Sending")
@@ -200,6 +207,11 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
         verbose_name=_("channel"),
+    )
+    # A person's message goes by e-mail, or as a WeCom app message to their bound UserID
+    # (the app of their organisation, see WeComApp); a channel's by the channel's kind.
+    medium = models.CharField(
+        _("medium"), max_length=10, choices=Medium.choices, default=Medium.EMAIL
     )
     language = models.CharField(_("language"), max_length=10)
     subject = models.CharField(_("subject"), max_length=300)
@@ -262,3 +274,150 @@ class Notification(models.Model):
     @property
     def target(self) -> str:
         return str(self.recipient if self.recipient_id else self.channel)
+
+
+# --- WeCom self-built app (企业微信自建应用) ------------------------------------------------
+
+DEFAULT_WECOM_API = "https://qyapi.weixin.qq.com"
+
+validate_wecom_token = RegexValidator(
+    r"^[A-Za-z0-9]{1,32}$",
+    _("The Token is at most 32 letters or digits, as WeCom's console generates it."),
+)
+validate_encoding_aes_key = RegexValidator(
+    r"^[A-Za-z0-9]{43}$",
+    _("The EncodingAESKey is exactly 43 letters or digits, as WeCom's console generates it."),
+)
+validate_corp_id = RegexValidator(
+    r"^[A-Za-z0-9_-]{1,64}$", _("Enter the corporation ID (企业ID) as WeCom shows it.")
+)
+validate_api_url = URLValidator(
+    schemes=["https", "http"], message=_("Enter the WeCom API's http:// or https:// address.")
+)
+
+
+class WeComAppQuerySet(models.QuerySet):
+    def active(self) -> WeComAppQuerySet:
+        return self.filter(is_active=True)
+
+    def sending(self) -> WeComAppQuerySet:
+        """Apps that can send app messages: active, with their Secret."""
+        return self.active().exclude(secret="")
+
+    def of_person(self, person) -> WeComApp | None:
+        """The app that reaches the person: their organisation's."""
+        return self.sending().filter(organization__memberships__user=person).order_by("pk").first()
+
+    def reachable(self, person_ids: list[int]) -> set[int]:
+        """Which of these people an app of their organisation can send to (given a bound
+        UserID, which the caller checks)."""
+        if not person_ids:
+            return set()
+        return set(
+            self.sending()
+            .filter(organization__memberships__user_id__in=person_ids)
+            .values_list("organization__memberships__user_id", flat=True)
+        )
+
+
+class WeComApp(models.Model):
+    """An organisation's self-built WeCom app: its callback brings reports in (intake.wecom),
+    its API sends people app messages (notifications.channels.send_wecom_app)."""
+
+    organization = models.ForeignKey(
+        "contracts.Organization",
+        on_delete=models.CASCADE,
+        related_name="wecom_apps",
+        verbose_name=_("organisation"),
+        help_text=_("Whose WeCom corporation this is: senders are looked up among its people."),
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("e.g. OpsDesk 报修"))
+    corp_id = models.CharField(
+        _("corporation ID"),
+        max_length=64,
+        validators=[validate_corp_id],
+        help_text=_("企业ID, under 我的企业 → 企业信息 in WeCom's admin console."),
+    )
+    agent_id = models.PositiveIntegerField(_("AgentId"), help_text=_("The app's AgentId."))
+    token = models.CharField(
+        _("callback Token"),
+        max_length=32,
+        validators=[validate_wecom_token],
+        help_text=_("From the app's 接收消息 → 设置API接收 page."),
+    )
+    encoding_aes_key = models.CharField(
+        _("EncodingAESKey"),
+        max_length=43,
+        validators=[validate_encoding_aes_key],
+        help_text=_("From the same page: 43 letters or digits."),
+    )
+    # Server-side only: the admin never shows it back (notifications.admin.WeComAppForm).
+    secret = models.CharField(
+        _("app Secret"),
+        max_length=128,
+        blank=True,
+        help_text=_("Needed to send app messages; leave empty to only receive reports."),
+    )
+    api_base_url = models.CharField(
+        _("API address"),
+        max_length=200,
+        default=DEFAULT_WECOM_API,
+        validators=[validate_api_url],
+        help_text=_("WeCom's API, or the intranet proxy that forwards to it."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = WeComAppQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("WeCom app")
+        verbose_name_plural = _("WeCom apps")
+        ordering = ["organization", "name"]
+        constraints = [
+            # A person's app messages go through their organisation's app: one, not a choice.
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(is_active=True),
+                name="notifications_one_active_wecom_app",
+                violation_error_message=_("This organisation already has an active WeCom app."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organization})"
+
+    @property
+    def sends_messages(self) -> bool:
+        return self.is_active and bool(self.secret)
+
+
+class WeComNonce(models.Model):
+    """A (timestamp, nonce) pair of a callback already accepted: the same pair again is a
+    replay. With the message's MsgId: WeCom posts a message again, under a new nonce, when
+    the first answer took over 5 s, and the message must not file a second ticket.
+    Rows outlive the accepted timestamp window and are purged as new ones arrive."""
+
+    app = models.ForeignKey(WeComApp, on_delete=models.CASCADE, related_name="+")
+    timestamp = models.BigIntegerField()
+    nonce = models.CharField(max_length=64)
+    msg_id = models.CharField(max_length=64, blank=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["app", "timestamp", "nonce"], name="notifications_wecom_nonce_once"
+            ),
+            models.UniqueConstraint(
+                fields=["app", "msg_id"],
+                condition=~Q(msg_id=""),
+                name="notifications_wecom_message_once",
+            ),
+        ]
+        indexes = [
+            # intake.wecom.remember: purge pairs older than the window.
+            models.Index(fields=["seen_at"], name="notifications_wecom_nonce_age"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.timestamp}/{self.nonce}"

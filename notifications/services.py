@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils import translation
 
-from notifications.models import CHANNEL_LANGUAGE, Channel, Notification
+from notifications.models import CHANNEL_LANGUAGE, Channel, Medium, Notification, WeComApp
 from notifications.tasks import deliver
 from opsdesk import outbox
 
@@ -37,35 +37,48 @@ def notify_people(
     body: Text,
     dedupe: str = "",
 ) -> list[Notification]:
-    """Queue one e-mail per distinct active recipient with an address, in their language.
+    """Queue one e-mail per distinct active recipient with an address, and one WeCom app
+    message per recipient with a bound UserID whose organisation has a sending WeCom app,
+    in their language.
 
     `subject` and `body` may be callables (or lazy strings): they are rendered once per
     language under translation.override, so gettext inside them speaks each reader's
-    language. With `dedupe`, a person gets the message at most once ever: the key is
-    extended per person ("clock:12:breach" → "clock:12:breach:user:7").
+    language. With `dedupe`, a person gets the message at most once ever per medium: the
+    key is extended per person ("clock:12:breach" → "clock:12:breach:user:7", and
+    "…:user:7:wecom" for the app message).
     Returns the rows created now (not those already queued under the same key).
     """
-    seen: set[int] = set()
+    people: dict[int, User] = {}
+    for person in recipients:
+        if person.pk not in people and person.is_active:
+            people[person.pk] = person
+    bound = [pk for pk, person in people.items() if person.wecom_userid]
+    by_wecom = WeComApp.objects.reachable(bound) if bound else set()
     rendered: dict[str, tuple[str, str]] = {}
     rows = []
-    for person in recipients:
-        if person.pk in seen or not person.is_active or not person.email:
+    for person in people.values():
+        media = [Medium.EMAIL] if person.email else []
+        if person.pk in by_wecom:
+            media.append(Medium.WECOM_APP)
+        if not media:
             continue
-        seen.add(person.pk)
         language = person.language or settings.LANGUAGE_CODE
         if language not in rendered:
             rendered[language] = _render(subject, body, language)
-        rows.append(
-            Notification(
-                event=event,
-                ticket=ticket,
-                recipient=person,
-                language=language,
-                subject=rendered[language][0],
-                body=rendered[language][1],
-                dedupe_key=_key(dedupe, f"user:{person.pk}"),
+        for medium in media:
+            target = f"user:{person.pk}" + (":wecom" if medium == Medium.WECOM_APP else "")
+            rows.append(
+                Notification(
+                    event=event,
+                    ticket=ticket,
+                    recipient=person,
+                    medium=medium,
+                    language=language,
+                    subject=rendered[language][0],
+                    body=rendered[language][1],
+                    dedupe_key=_key(dedupe, target),
+                )
             )
-        )
     return _queue(rows)
 
 

@@ -14,6 +14,7 @@ app.conf.beat_schedule = {
     "sweep-clocks": {"task": "tickets.sweep_clocks", "schedule": 60.0},
     "deliver-pending-notifications": {"task": "notifications.deliver_pending", "schedule": 60.0},
     "deliver-pending-webhooks": {"task": "webhooks.deliver_pending", "schedule": 60.0},
+    "poll-inbound-mailboxes": {"task": "intake.poll_mailboxes", "schedule": 60.0},
     "warn-missing-holiday-years": {
         "task": "sla.warn_missing_holiday_years",
         "schedule": crontab(hour=8, minute=0),

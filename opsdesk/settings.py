@@ -233,6 +233,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OpsDesk <opsdesk@localhost>"
 # Where people reach the portal: the links in notifications (a ticket's page) start here.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The domain of the Message-IDs of notification mails: a reply names one in In-Reply-To, and
+# the mail poller reads from it which ticket the reply is about (notifications/threading.py).
+MAIL_MESSAGE_ID_DOMAIN = env_str(
+    "MAIL_MESSAGE_ID_DOMAIN", DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
+)
 
 
 def _samesite(name: str) -> str:
@@ -282,6 +287,11 @@ API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
 REPORT_RENDER_TIMEOUT_MINUTES = env_int("REPORT_RENDER_TIMEOUT_MINUTES", 30)
 # Quarterly summaries are made automatically this many days after the quarter ends.
 QUARTERLY_REPORT_DELAY_DAYS = env_int("QUARTERLY_REPORT_DELAY_DAYS", 3)
+# The address people open OpsDesk at, for links in messages that leave it (WeCom app
+# messages link straight to the ticket page).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A WeCom callback whose timestamp is further than this from now is refused (replays).
+WECOM_CALLBACK_WINDOW_SECONDS = env_int("WECOM_CALLBACK_WINDOW_SECONDS", 300)
 # Where `manage.py backup` writes when no --output is given.
 BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
 # The audit trail (audit/) is kept this many days, then purged daily; 等保 2.0 level 3 asks

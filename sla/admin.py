@@ -1,29 +1,52 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sla.changes import calendars_changed
+from sla.holiday_notice import NoticeNotUnderstood, import_notice, parse_notice, preview_notice
 from sla.holidays import coverage_warnings
 from sla.models import (
     CalendarChange,
     CalendarDateOverride,
     CalendarPeriod,
     HolidayDate,
+    HolidayNotice,
     HolidayYear,
     ServiceCalendar,
 )
 from sla.periods import validate_periods
+from sla.policy import may_import_holiday_notice
 
 
 def _warn_missing_holiday_years(request) -> None:
     for warning in coverage_warnings(timezone.localdate()):
         messages.warning(request, warning.message)
+
+
+class HolidayListMixin:
+    """The holiday lists warn of a missing year and lead to the notice import."""
+
+    change_list_template = "sla/admin/holiday_change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        _warn_missing_holiday_years(request)
+        extra_context = {
+            **(extra_context or {}),
+            "may_import_notice": may_import_holiday_notice(request.user),
+        }
+        return super().changelist_view(request, extra_context)
 
 
 class PeriodFormSet(BaseInlineFormSet):
@@ -117,7 +140,7 @@ class HolidayChangeMixin:
 
 
 @admin.register(HolidayDate)
-class HolidayDateAdmin(HolidayChangeMixin, admin.ModelAdmin):
+class HolidayDateAdmin(HolidayListMixin, HolidayChangeMixin, admin.ModelAdmin):
     list_display = ["date", "weekday", "kind", "name", "source"]
     list_filter = ["kind", "source"]
     date_hierarchy = "date"
@@ -134,27 +157,111 @@ class HolidayDateAdmin(HolidayChangeMixin, admin.ModelAdmin):
         obj.source = "manual"
         super().save_model(request, obj, form, change)
 
-    def changelist_view(self, request, extra_context=None):
-        _warn_missing_holiday_years(request)
-        return super().changelist_view(request, extra_context)
+
+# A month grid's column heads: one character each in Chinese (一 … 日), two in English.
+WEEKDAY_INITIALS = [
+    pgettext_lazy("weekday initial", "Mo"),
+    pgettext_lazy("weekday initial", "Tu"),
+    pgettext_lazy("weekday initial", "We"),
+    pgettext_lazy("weekday initial", "Th"),
+    pgettext_lazy("weekday initial", "Fr"),
+    pgettext_lazy("weekday initial", "Sa"),
+    pgettext_lazy("weekday initial", "Su"),
+]
+
+
+class NoticeForm(forms.Form):
+    text = forms.CharField(
+        label=_("Text of the notice"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=_(
+            "Copy the whole notice from the State Council's website (www.gov.cn), from its "
+            "title 国务院办公厅关于YYYY年部分节假日安排的通知 to the date at its end."
+        ),
+    )
 
 
 @admin.register(HolidayYear)
-class HolidayYearAdmin(HolidayChangeMixin, admin.ModelAdmin):
+class HolidayYearAdmin(HolidayListMixin, HolidayChangeMixin, admin.ModelAdmin):
     list_display = ["year", "source", "note", "recorded_at"]
 
-    def changelist_view(self, request, extra_context=None):
-        _warn_missing_holiday_years(request)
-        return super().changelist_view(request, extra_context)
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_notice_view)
+        return [
+            path("import-notice/", view, name="sla_holidayyear_import_notice"),
+            *super().get_urls(),
+        ]
+
+    def import_notice_view(self, request):
+        """Paste → preview (the year as a calendar beside the statutory days) → confirm.
+        Confirming sends the text again and the service reads it again: all or nothing."""
+        if not may_import_holiday_notice(request.user):
+            raise PermissionDenied
+        form = NoticeForm(request.POST or None)
+        preview, previewed = None, ""
+        if request.method == "POST" and form.is_valid():
+            text = form.cleaned_data["text"]
+            # Confirming saves the text that was previewed, not one edited since.
+            previewed = hashlib.sha256(text.encode()).hexdigest()
+            edited = request.POST.get("previewed") != previewed
+            try:
+                if "confirm" in request.POST and edited:
+                    messages.warning(
+                        request,
+                        _("The text changed after it was read; check it again, then confirm."),
+                    )
+                elif "confirm" in request.POST:
+                    imported = import_notice(text=text, by=request.user)
+                    messages.success(
+                        request,
+                        _(
+                            "The State Council's schedule for %(year)s is saved: %(holidays)s "
+                            "holidays and %(workdays)s make-up working days. Open deadlines "
+                            "are being recomputed."
+                        )
+                        % {
+                            "year": imported.year,
+                            "holidays": imported.holidays,
+                            "workdays": imported.makeup_workdays,
+                        },
+                    )
+                    return HttpResponseRedirect(reverse("admin:sla_holidaynotice_changelist"))
+                preview = preview_notice(parse_notice(text))
+            except NoticeNotUnderstood as error:
+                form.add_error("text", str(error))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import the State Council's holiday notice"),
+            "opts": self.model._meta,
+            "form": form,
+            "preview": preview,
+            "previewed": previewed if preview else "",
+            "weekdays": WEEKDAY_INITIALS,
+        }
+        return TemplateResponse(request, "sla/admin/import_notice.html", context)
 
 
-@admin.register(CalendarChange)
-class CalendarChangeAdmin(admin.ModelAdmin):
-    list_display = ["at", "by", "description", "calendar_codes", "moved_clocks", "finished_at"]
-    readonly_fields = list_display
+class RecordAdmin(admin.ModelAdmin):
+    """What happened to the calendars: shown, never added or edited by hand."""
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(HolidayNotice)
+class HolidayNoticeAdmin(HolidayListMixin, RecordAdmin):
+    list_display = ["year", "imported_at", "imported_by", "holidays", "makeup_workdays", "change"]
+    readonly_fields = [*list_display, "text"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # who imported which text stays known
+
+
+@admin.register(CalendarChange)
+class CalendarChangeAdmin(RecordAdmin):
+    list_display = ["at", "by", "description", "calendar_codes", "moved_clocks", "finished_at"]
+    readonly_fields = list_display

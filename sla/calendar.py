@@ -31,6 +31,7 @@ from sla.models import (
     HolidayYear,
     ServiceCalendar,
 )
+from sla.statutory import statutory_days
 
 logger = logging.getLogger(__name__)
 
@@ -188,10 +189,13 @@ def _build_year(calendar: ServiceCalendar, year: int) -> _Year:
     kinds: dict[dt.date, str] = {}
     unknown = False
     if rule == DayRule.CN_WORKDAYS:
-        # Dates entered for a year not yet marked known are used; the year stays provisional.
         rows = HolidayDate.objects.filter(date__gte=first, date__lt=last)
-        kinds = dict(rows.values_list("date", "kind"))
         unknown = not HolidayYear.objects.filter(year=year).exists()
+        if unknown:
+            # Before the State Council's notice the regulation's statutory days are known to
+            # be off; dates entered for the year win. Make-up days are not known: provisional.
+            kinds = dict.fromkeys(statutory_days(year), HolidayKind.HOLIDAY)
+        kinds.update(rows.values_list("date", "kind"))
     spans = []
     day = first
     while day < last:
@@ -225,7 +229,8 @@ def _announce_missing(calendar: ServiceCalendar, year: int) -> None:
     _announced.add((calendar.pk, year))
     message = (
         f"No holiday schedule for {year} (not in HolidayYear): calendar {calendar.code} counts "
-        f"{year} as ordinary Monday–Friday weeks; deadlines in it are provisional."
+        f"{year} as Monday–Friday weeks less its statutory holidays, without the State "
+        f"Council's moved days and make-up working days; deadlines in it are provisional."
     )
     logger.warning(message)
     warnings.warn(message, HolidayDataMissing, stacklevel=_first_frame_outside())

@@ -52,7 +52,9 @@ def seed_from_package(years: Iterable[int] | None = None) -> list[int]:
     holidays, workdays = package_schedule()
     wanted = set(years) if years is not None else {day.year for day in holidays}
     manual = set(
-        HolidayDate.objects.filter(source=HolidaySource.MANUAL).values_list("date", flat=True)
+        HolidayDate.objects.filter(
+            source__in=[HolidaySource.MANUAL, HolidaySource.NOTICE]
+        ).values_list("date", flat=True)
     )
     existing = {row.date: row for row in HolidayDate.objects.filter(date__year__in=wanted)}
     to_create = []
@@ -88,10 +90,11 @@ class CoverageWarning:
     @property
     def message(self) -> str:
         return _(
-            "The official holiday schedule for %(year)s is not in OpsDesk yet. Clocks of the "
-            "calendars %(calendars)s cannot skip that year's public holidays or count its make-up "
-            "working days. Add the dates under Public holidays and make-up days, then record the "
-            "year as published."
+            "The State Council's holiday schedule for %(year)s is not in OpsDesk yet. Clocks of "
+            "the calendars %(calendars)s skip that year's statutory holidays by law, but neither "
+            "the days the notice moves nor its make-up working days, so their deadlines in "
+            "%(year)s are provisional. Once the notice is published, import it under Public "
+            "holidays and make-up days → Import the State Council's notice."
         ) % {"year": self.year, "calendars": ", ".join(self.calendars)}
 
 

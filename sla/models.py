@@ -138,6 +138,7 @@ class HolidayKind(models.TextChoices):
 class HolidaySource(models.TextChoices):
     PACKAGE = "package", _("chinesecalendar package")
     MANUAL = "manual", _("Entered by an administrator")
+    NOTICE = "notice", _("State Council notice imported")
 
 
 class HolidayDate(models.Model):
@@ -199,6 +200,39 @@ class HolidayYear(models.Model):
     @property
     def first_day(self) -> dt.date:
         return dt.date(self.year, 1, 1)
+
+
+class HolidayNotice(models.Model):
+    """The text of a State Council notice (国务院办公厅关于 YYYY 年部分节假日安排的通知) an
+    administrator imported, as pasted: what the year's holidays and make-up days came from."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    text = models.TextField(_("text of the notice"))
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    imported_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,  # who imported a year's schedule stays known
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    holidays = models.PositiveSmallIntegerField(_("holidays"))
+    makeup_workdays = models.PositiveSmallIntegerField(_("make-up working days"))
+    change = models.ForeignKey(
+        "CalendarChange",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deadline recomputation"),
+    )
+
+    class Meta:
+        verbose_name = _("imported State Council notice")
+        verbose_name_plural = _("imported State Council notices")
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.year} ({self.imported_at:%Y-%m-%d %H:%M})"
 
 
 class CalendarChange(models.Model):

@@ -121,3 +121,17 @@ def uninstall(apps, schema_editor) -> None:
         else:
             for statement in SQLITE_DROP:
                 cursor.execute(statement)
+
+
+# SQLite alters a column by building a new table and renaming it into place; its triggers on
+# the clocks name tickets_ticket and refuse the rename. A migration that changes
+# tickets_ticket's columns lifts them first and puts them back (with the backfill) after:
+#   RunPython(lift_on_sqlite, restore_on_sqlite), …, RunPython(restore_on_sqlite, lift_on_sqlite)
+def lift_on_sqlite(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "sqlite":
+        uninstall(apps, schema_editor)
+
+
+def restore_on_sqlite(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "sqlite":
+        install(apps, schema_editor)

@@ -1,6 +1,6 @@
 """The five contracts of DOMAIN.md, as OpsDesk's demo data and acceptance cases.
 
-Texts in Chinese are the contracts' own words (the seeds in shared/seeds/). The seeds name no
+Texts in Chinese are the contracts' own words (the tenders restated in docs/contracts.md). The seeds name no
 vendors and no dates: the vendors are fictional and the terms are chosen to be in force in
 2026 (reading).
 """

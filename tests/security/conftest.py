@@ -45,7 +45,7 @@ from inspections.models import Inspection, InspectionReport, InspectionResult, I
 from inspections.services import Answer
 from knowledge import services as knowledge
 from knowledge.models import Article
-from notifications.models import Channel, Notification
+from notifications.models import Channel, Notification, WeComApp
 from reports import services as reports
 from reports.models import RenderState, ReportFile, ServiceReport
 from reports.periods import Period
@@ -284,6 +284,15 @@ def build_tenant(contract: Contract) -> Tenant:
                 "notification": Notification.objects.filter(ticket=ticket).first(),
                 "service_class": level,
                 "reporter": reporter,
+                "wecom_app": WeComApp.objects.filter(organization=contract.hospital).first()
+                or WeComApp.objects.create(
+                    organization=contract.hospital,
+                    name=f"{marker}企业微信",
+                    corp_id=f"ww{contract.hospital.code.lower()}",
+                    agent_id=1000002,
+                    token="QDG6eK",
+                    encoding_aes_key="jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+                ),
             },
         )
     )

@@ -173,6 +173,9 @@ ALLOWED = {
     "sign-in, sign-out, password and translations",
     r"^admin/\^\(\?P<app_label>": "an admin section's index: model names only",
     r"^admin/\(\?P<url>": "the admin's catch-all: an unknown admin address is 404",
+    r"^intake/wecom/<int:app_id>/callback/$": "WeCom's callback: no session, each app's "
+    "callbacks are authenticated by its own Token and EncodingAESKey and act only for the "
+    "sender it binds (tests/intake/test_wecom_callback.py)",
 }
 # Texts of another party that a route shows by design, and why: the check still looks there
 # for every patient's name and ticket number, only not for these names.
@@ -232,6 +235,7 @@ ADMIN_OBJECTS: dict[str, Callable[[Tenant], object]] = {
     "contracts.organization": lambda t: t.hospital,
     "notifications.channel": lambda t: t.extra["channel"],
     "notifications.notification": lambda t: t.extra["notification"],
+    "notifications.wecomapp": lambda t: t.extra["wecom_app"],
     "api.apitoken": lambda t: ApiToken.objects.get(pk=t.token_id),
     "accounts.user": lambda t: t.extra["reporter"],
     # Apps that may not be installed (conftest makes their records when they are).

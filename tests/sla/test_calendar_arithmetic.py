@@ -245,13 +245,15 @@ def test_a_year_is_built_with_a_constant_number_of_queries_then_none(
 # Years without a holiday schedule.
 
 
-def test_a_deadline_in_a_year_without_holidays_counts_ordinary_weeks_and_says_so(calendars, caplog):
+def test_a_deadline_in_a_year_without_its_notice_skips_statutory_days_and_says_so(
+    calendars, caplog
+):
     caplog.set_level(logging.WARNING, logger="sla.calendar")
     clock = wt(calendars, "cn-work-0830-1730")
-    # Thursday 16:00: 90 minutes today, then 2027-01-01 counted as an ordinary Friday.
+    # Thursday 16:00: 90 minutes today; 2027-01-01 is New Year's Day by law, so Monday on.
     with pytest.warns(HolidayDataMissing, match="2027"):
         due = clock.add(at("2026-12-31 16:00"), 3 * 540)
-    assert due == at("2027-01-05 16:00")
+    assert due == at("2027-01-06 16:00")
     assert clock.unknown_years == {2027}
     assert clock.unknown_years_between(at("2026-12-31 16:00"), due) == {2027}
     assert clock.unknown_years_between(at("2026-12-01 16:00"), at("2026-12-31 17:30")) == set()

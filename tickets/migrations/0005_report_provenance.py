@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from tickets.next_deadline_sql import lift_on_sqlite, restore_on_sqlite
+
 
 class Migration(migrations.Migration):
 
@@ -13,6 +15,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(lift_on_sqlite, restore_on_sqlite, elidable=False),
         migrations.AddField(
             model_name='ticket',
             name='backdate_reason',
@@ -48,4 +51,5 @@ class Migration(migrations.Migration):
             name='entered_at',
             field=models.DateTimeField(verbose_name='entered at'),
         ),
+        migrations.RunPython(restore_on_sqlite, lift_on_sqlite, elidable=False),
     ]
