@@ -230,8 +230,6 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OpsDesk <opsdesk@localhost>")
-# Where people reach the portal: the links in notifications (a ticket's page) start here.
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The domain of the Message-IDs of notification mails: a reply names one in In-Reply-To, and
 # the mail poller reads from it which ticket the reply is about (notifications/threading.py).

@@ -7,13 +7,13 @@ the broker is down.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.payloads import clock_payload, ticket_payload
 from contracts.models import EscalationTrigger, Membership, Role, escalation_roles
+from notifications.links import ticket_url
 from notifications.models import NotificationEvent
 from notifications.services import active_channels, notify_channels, notify_people
 from tickets.models import State, Ticket, TicketClock
@@ -77,11 +77,6 @@ def _prefix(ticket: Ticket) -> str:
     return f"[{ticket.number}] "
 
 
-def ticket_link(ticket: Ticket) -> str:
-    """The ticket's page, as a link a mail or WeCom reader can follow."""
-    return settings.SITE_URL + ticket.get_absolute_url()
-
-
 def ticket_created(ticket: Ticket) -> None:
     def subject() -> str:
         return _prefix(ticket) + _("New ticket: %(title)s") % {"title": ticket.title}
@@ -142,7 +137,7 @@ def filed_for_hospital(ticket: Ticket) -> None:
             text += "\n" + _("%(reporter)s follows it for the hospital.") % {
                 "reporter": str(ticket.reporter)
             }
-        return f"{text}\n\n{ticket.description}\n\n{ticket_link(ticket)}"
+        return f"{text}\n\n{ticket.description}\n\n{ticket_url(ticket)}"
 
     notify_people(
         event=NotificationEvent.TICKET_CREATED,
