@@ -3,7 +3,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from accounts.models import User
 from contracts.demo.loader import load_demo
@@ -38,6 +40,15 @@ def browser():
 
     with launch_chromium() as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request through the test client leaves its language (an API test's Accept-Language:
+    # en) active in this thread; each test starts in the site's language, as a request would.
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
