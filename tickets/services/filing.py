@@ -249,7 +249,7 @@ def file_for_caller(
             )
         caller_name, phone = caller.name, contact_phone or caller.phone
     if not phone.strip():
-        raise TicketError("invalid", _("Give a phone number to call back."), field="caller")
+        raise TicketError("invalid", _("Give a phone number to call back."), field="contact_phone")
     return file_ticket(
         contract=contract,
         system=system,
@@ -314,7 +314,7 @@ def _provenance(ticket: Ticket) -> dict:
         facts["caller"] = ticket.caller
     if ticket.entered_at != ticket.created_at:
         facts["entered_at"] = ticket.entered_at.isoformat()
-        facts["late_minutes"] = int((ticket.entered_at - ticket.created_at).total_seconds() // 60)
+        facts["late_minutes"] = ticket.late_minutes
     if ticket.backdate_reason:
         facts["reason"] = ticket.backdate_reason
     return facts
