@@ -9,8 +9,10 @@ STAMP := $(VENV)/.installed
 run: setup demo
 	./scripts/run-dev
 
+# Across the machine's cores (pytest-xdist); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

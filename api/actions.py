@@ -87,7 +87,7 @@ ACTIONS: tuple[Action, ...] = (
         "resolve",
         "Resolve: stops the resolve clock, awaits the hospital's confirmation",
         bodies.ResolveSerializer,
-        lambda t, by, d: services.resolve(ticket=t, by=by, note=d["note"]),
+        lambda t, by, d: services.resolve(ticket=t, by=by, note=d["note"], cause=d["cause"]),
     ),
     Action(
         "confirm",

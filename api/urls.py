@@ -18,6 +18,7 @@ from api.views.inspections import (
 )
 from api.views.records import AttachmentDownloadView, AttachmentsView, CommentsView, WorklogsView
 from api.views.reports import (
+    ReportAcceptView,
     ReportDetailView,
     ReportFileDetailView,
     ReportFileDownloadView,
@@ -85,6 +86,7 @@ v1 = [
     path("reports/", ReportListView.as_view(), name="report-list"),
     path("reports/<int:pk>/", ReportDetailView.as_view(), name="report-detail"),
     path("reports/<int:pk>/final/", ReportFinalView.as_view(), name="report-final"),
+    path("reports/<int:pk>/accept/", ReportAcceptView.as_view(), name="report-accept"),
     path("reports/files/<int:pk>/", ReportFileDetailView.as_view(), name="report-file-detail"),
     path("reports/files/<int:pk>/retry/", ReportFileRetryView.as_view(), name="report-file-retry"),
     path(

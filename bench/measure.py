@@ -14,6 +14,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import platform
 import re
 import statistics
 import sys
@@ -25,12 +26,17 @@ WARM_UP = 3
 
 def _set_up_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsdesk.settings")
-    os.environ.setdefault("DEBUG", "0")
+    # Forced, not defaulted: an exported DEBUG=1 would measure the debug server (every query
+    # logged, templates debugged) and the figures would still look like production's.
+    os.environ["DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
     import django
 
     django.setup()
     from django.conf import settings
+
+    if settings.DEBUG:
+        raise SystemExit("bench.measure measures with DEBUG off; the settings turned it on.")
 
     settings.ALLOWED_HOSTS = ["*"]
     # The test client's requests are plain HTTP; production's HTTPS redirect would answer 301.
@@ -39,6 +45,20 @@ def _set_up_django() -> None:
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def machine() -> dict:
+    """What the figures were measured on and with: printed beside them, so that a figure
+    from a busy machine or another Django is seen as such."""
+    import django
+    from django.conf import settings
+
+    return {
+        "django": django.get_version(),
+        "python": platform.python_version(),
+        "debug": settings.DEBUG,
+        "load_average": [round(load, 2) for load in os.getloadavg()],
     }
 
 
@@ -60,6 +80,8 @@ def timed(action: Callable[[], object], runs: int) -> dict:
         "median_ms": round(statistics.median(timings), 2),
         "p95_ms": round(percentile(timings, 0.95), 2),
         "runs": runs,
+        # The machine's 1-minute load while this figure was measured.
+        "load_1m": round(os.getloadavg()[0], 2),
     }
 
 
@@ -198,7 +220,13 @@ def main(argv: list[str]) -> None:
     manager = (
         Membership.objects.filter(organization__code="NYYX", role="vendor_manager").first().user
     )
-    result: dict = {"population": population}
+    result: dict = {"population": population, "machine": machine()}
+    print(
+        "bench.measure: Django {django}, Python {python}, DEBUG {debug}, "
+        "load average {load_average}".format(**result["machine"]),
+        file=sys.stderr,
+        flush=True,
+    )
     # The login form, anonymous: the request path without a query, the machine's yardstick.
     result["baseline"] = measure_page(None, "/accounts/login/", args.runs)
     if "queue" in cases:
@@ -225,6 +253,7 @@ def main(argv: list[str]) -> None:
         result["sweep"] = sweep_cases(reference, args.runs)
     if "deadline" in cases:
         result["deadline"] = deadline_per_call()
+    result["machine_after"] = machine()
     json.dump(result, sys.stdout, default=str)
 
 

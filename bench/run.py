@@ -298,6 +298,15 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
     return out
 
 
+# The bench.measure runs of collect(), by the population each measured.
+MEASURED = (
+    (f"{BIG:,} tickets", "big"),
+    ("1,000 tickets", "small"),
+    ("100,000 tickets", "mid"),
+    (f"{COMPARED:,} tickets", "compared"),
+)
+
+
 def table(results: dict) -> str:
     lines = rows(results)
     widths = [max(len(line[i]) for line in lines) for i in range(4)]
@@ -307,6 +316,15 @@ def table(results: dict) -> str:
         f"OpsDesk benchmark — {platform.node()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}, PostgreSQL at {SERVER}; "
         f"medians of {RUNS} requests",
+        *[
+            f"  measured at {name}: Django {found['django']}, Python {found['python']}, "
+            f"DEBUG {'on' if found['debug'] else 'off'}, load average "
+            f"{' '.join(str(load) for load in found['load_average'])}"
+            for name, found in (
+                (name, results.get(key, {}).get("machine")) for name, key in MEASURED
+            )
+            if found
+        ],
         "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
         rule,
     ]

@@ -117,6 +117,7 @@ class ContractAdmin(admin.ModelAdmin):
             _("Targets and quotas"),
             {
                 "fields": [
+                    "sla_target_percent",
                     "allowed_downtime_hours",
                     "min_onsite_days",
                     "person_day_quota",

@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from reports.figures import DowntimeFigure, MonthlyTickets, SlaCompliance, TrendPoint
+from reports.formatting import hours_text
 
 FONT_FAMILY = (
     "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', "
@@ -151,15 +152,26 @@ def monthly_tickets_chart(
     return _svg(chart_id, width, height, title, "; ".join(summary), body)
 
 
-def _bar_colour(percent: Decimal) -> str:
-    return OK if percent == 100 else WARN if percent >= 90 else BAD
+def _bar_colour(percent: Decimal, target: Decimal) -> str:
+    """Green at or above the contract's target, amber within 5 points below it, red under."""
+    return OK if percent >= target else WARN if percent >= target - 5 else BAD
+
+
+def _target(target: Decimal | None) -> Decimal:
+    return Decimal(100) if target is None else Decimal(target)
 
 
 def compliance_chart(
-    compliance: SlaCompliance, *, title: str | None = None, chart_id: str = "chart-compliance"
+    compliance: SlaCompliance,
+    *,
+    target: Decimal | None = None,
+    title: str | None = None,
+    chart_id: str = "chart-compliance",
 ) -> SafeString:
-    """A bar per clock: the share met on time, against a dashed line at 100 %."""
+    """A bar per clock: the share met on time, against a dashed line at the contract's
+    compliance target (Contract.sla_target_percent; 100 % when none is given)."""
     title = title or _("SLA compliance per clock")
+    target = _target(target)
     rows = compliance.by_clock
     width, row_h, top, bottom = WIDTH, 34, 24, 22
     left = 12 + max((text_width(row.label, FONT_SIZE) for row in rows), default=40)
@@ -189,18 +201,26 @@ def compliance_chart(
             if share > 0:
                 body.append(
                     f'<rect x="{_n(left)}" y="{_n(y)}" width="{_n(plot_w * share)}" '
-                    f'height="{_n(bar_h)}" fill="{_bar_colour(tally.percent)}">'
+                    f'height="{_n(bar_h)}" fill="{_bar_colour(tally.percent, target)}">'
                     f"<title>{_e(row.label)}: {_e(percent_text(tally.percent))}</title></rect>"
                 )
             caption = f"{percent_text(tally.percent)} ({tally.on_time}/{tally.counted})"
         body.append(_text(full + 8, y + bar_h / 2 + 5, caption))
         summary.append(f"{row.label}: {caption}")
+    target_x = left + plot_w * float(target) / 100
     body.append(
-        f'<line x1="{_n(full)}" y1="{top - 4}" x2="{_n(full)}" y2="{height - bottom + 2}" '
-        f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="4 3"/>'
+        f'<line x1="{_n(target_x)}" y1="{top - 4}" x2="{_n(target_x)}" '
+        f'y2="{height - bottom + 2}" stroke="{INK}" stroke-width="1.5" stroke-dasharray="4 3"/>'
     )
     body.append(
-        _text(full, height - 6, _("target 100 %"), anchor="middle", fill=MUTED, font_size=11)
+        _text(
+            target_x,
+            height - 6,
+            _("target %(percent)s") % {"percent": percent_text(target)},
+            anchor="middle",
+            fill=MUTED,
+            font_size=11,
+        )
     )
     if not rows:
         body.append(
@@ -222,8 +242,9 @@ def downtime_chart(
     a dashed line marks."""
     title = title or _("Downtime against the allowance")
     downtime, allowed = figure.downtime_hours, figure.allowed_hours
-    hours_text = _("%(hours)s h")
-    rows = [(_("Downtime"), downtime, BAD if figure.within_target is False else OK)]
+    # Green or red only against a target: without one there is nothing to judge.
+    verdict = {True: OK, False: BAD, None: "#5b7fa6"}[figure.within_target]
+    rows = [(_("Downtime"), downtime, verdict)]
     if allowed is not None:
         rows.append((_("Allowance"), allowed, "#9fb3c8"))
     width, row_h, top = WIDTH, 34, 10
@@ -249,31 +270,37 @@ def downtime_chart(
                 f'<rect x="{_n(left)}" y="{y}" width="{_n(x_of(hours) - left)}" '
                 f'height="{bar_h}" fill="{colour}"/>'
             )
-        body.append(_text(x_of(hours) + 6, y + bar_h / 2 + 5, hours_text % {"hours": hours}))
+        body.append(_text(x_of(hours) + 6, y + bar_h / 2 + 5, hours_text(hours)))
     if allowed is not None:
         x = x_of(allowed)
         body.append(
             f'<line x1="{_n(x)}" y1="{top - 6}" x2="{_n(x)}" y2="{top + row_h * len(rows) - 6}" '
             f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="4 3"/>'
         )
-        desc = _("%(downtime)s h of downtime against an allowance of %(allowed)s h") % {
-            "downtime": downtime,
-            "allowed": allowed,
+        desc = _("%(downtime)s of downtime against an allowance of %(allowed)s") % {
+            "downtime": hours_text(downtime),
+            "allowed": hours_text(allowed),
         }
     else:
-        desc = _("%(downtime)s h of downtime; the contract sets no availability target") % {
-            "downtime": downtime
+        desc = _("%(downtime)s of downtime; the contract sets no availability target") % {
+            "downtime": hours_text(downtime)
         }
         body.append(_text(left, top + row_h + 12, _("No availability target."), fill=MUTED))
     return _svg(chart_id, width, height, title, desc, body)
 
 
 def compliance_trend_chart(
-    trend: tuple[TrendPoint, ...], *, title: str | None = None, chart_id: str = "chart-trend"
+    trend: tuple[TrendPoint, ...],
+    *,
+    target: Decimal | None = None,
+    title: str | None = None,
+    chart_id: str = "chart-trend",
 ) -> SafeString:
-    """A column per month: the share of clocks met on time, the 100 % target dashed; a month
-    in which nothing fell due shows a dash instead of a column."""
+    """A column per month: the share of clocks met on time, the contract's compliance target
+    dashed (100 % when none is given); a month in which nothing fell due shows a dash
+    instead of a column."""
     title = title or _("SLA compliance by month")
+    target = _target(target)
     width, left, right, top, bottom, plot_h = WIDTH, 40, 8, 14, 26, 150
     height = top + plot_h + bottom
     plot_w = width - left - right
@@ -282,11 +309,14 @@ def compliance_trend_chart(
         y = top + plot_h - plot_h * percent / 100
         body.append(
             f'<line x1="{left}" y1="{_n(y)}" x2="{width - right}" y2="{_n(y)}" '
-            f'stroke="{INK if percent == 100 else GRID}" stroke-width="1"'
-            + (' stroke-dasharray="4 3"' if percent == 100 else "")
-            + "/>"
+            f'stroke="{GRID}" stroke-width="1"/>'
         )
         body.append(_text(left - 6, y + 4, f"{percent} %", anchor="end", fill=MUTED, font_size=11))
+    target_y = top + plot_h - plot_h * float(target) / 100
+    body.append(
+        f'<line class="target" x1="{left}" y1="{_n(target_y)}" x2="{width - right}" '
+        f'y2="{_n(target_y)}" stroke="{INK}" stroke-width="1" stroke-dasharray="4 3"/>'
+    )
     slot = plot_w / max(len(trend), 1)
     bar_w = min(40.0, slot * 0.6)
     summary = []
@@ -301,7 +331,7 @@ def compliance_trend_chart(
             h = plot_h * float(percent) / 100
             body.append(
                 f'<rect x="{_n(cx - bar_w / 2)}" y="{_n(top + plot_h - h)}" width="{_n(bar_w)}" '
-                f'height="{_n(h)}" fill="{_bar_colour(percent)}"/>'
+                f'height="{_n(h)}" fill="{_bar_colour(percent, target)}"/>'
             )
             body.append(
                 _text(

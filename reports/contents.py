@@ -20,12 +20,24 @@ from knowledge.models import Article
 from knowledge.selectors import articles_added
 from reports import charts
 from reports.figures import (
+    Backlog,
+    CountRow,
+    FlowMonth,
+    QuarterLine,
     QuarterSummary,
     RecurringProblem,
+    SystemLevelTable,
     TrendPoint,
+    as_at,
+    backlog,
+    causes,
     compliance_trend,
+    created_and_resolved,
+    quarter_by_quarter,
     quarter_summary,
     recurring_problems,
+    snapshot,
+    system_by_level,
 )
 from reports.models import ReportKind, ServiceReport
 from tickets.models import Event, Ticket, TicketClock, Worklog
@@ -51,6 +63,37 @@ class ReportContents:
     systems: list[str]
     charts: dict[str, str]
     bound_book: BoundBook | None
+    system_levels: SystemLevelTable
+    causes: tuple[CountRow, ...]
+    backlog: Backlog
+    flow: tuple[FlowMonth, ...]
+    quarters: tuple[QuarterLine, ...]  # annual reports only
+
+    @property
+    def report_date(self) -> dt.date:
+        """The date the report speaks for: the period's last day once it is over (however
+        much later it is rendered), else the day its figures are counted at."""
+        return min(self.report.period.last_day, timezone.localtime(self.now).date())
+
+    @property
+    def as_at_label(self) -> str:
+        """When the figures are counted at, as a reader says it: "2026-09-30 24:00" for
+        the end of a period (not the next day's 00:00)."""
+        local = timezone.localtime(self.now)
+        if local.time() == dt.time.min:
+            return f"{local.date() - dt.timedelta(days=1):%Y-%m-%d} 24:00"
+        return f"{local:%Y-%m-%d %H:%M}"
+
+    def snapshot(self) -> dict:
+        return snapshot(
+            self.summary,
+            self.trend,
+            system_levels=self.system_levels,
+            causes=self.causes,
+            backlog=self.backlog,
+            flow=self.flow,
+            quarters=self.quarters,
+        )
 
     @property
     def contract(self):
@@ -103,8 +146,8 @@ def bound_book(report: ServiceReport) -> BoundBook:
 def report_contents(
     report: ServiceReport, *, include_bound_book: bool = False, now: dt.datetime | None = None
 ) -> ReportContents:
-    now = now or timezone.now()
     contract, period = report.contract, report.period
+    now = as_at(period, now or timezone.now())
     summary = quarter_summary(contract, period, now)
     trend = compliance_trend(contract, period, now)
     start, end = period.bounds()
@@ -124,9 +167,18 @@ def report_contents(
         ],
         charts={
             "months": charts.monthly_tickets_chart(summary.by_month),
-            "compliance": charts.compliance_chart(summary.compliance),
-            "trend": charts.compliance_trend_chart(trend),
+            "compliance": charts.compliance_chart(
+                summary.compliance, target=contract.sla_target_percent
+            ),
+            "trend": charts.compliance_trend_chart(trend, target=contract.sla_target_percent),
             "downtime": charts.downtime_chart(summary.downtime),
         },
         bound_book=bound_book(report) if include_bound_book else None,
+        system_levels=system_by_level(contract, period),
+        causes=causes(contract, period, now),
+        backlog=backlog(contract, period, now),
+        flow=created_and_resolved(contract, period, now),
+        quarters=(
+            quarter_by_quarter(contract, period, now) if report.kind == ReportKind.ANNUAL else ()
+        ),
     )

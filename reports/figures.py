@@ -13,6 +13,7 @@ midnight after its last (Period.bounds()).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections import defaultdict
@@ -27,6 +28,8 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Clock, ClockTarget, Contract, ServiceClass, TicketKind
 from reports.periods import SHANGHAI, Period
+from sla.calendar import WorkingTime, overrun_minutes, working_time
+from sla.models import ServiceCalendar
 from tickets.availability import downtime as availability_downtime
 from tickets.models import Channel, Ticket, TicketClock, Worklog, WorkMode
 
@@ -41,6 +44,12 @@ def _round(value: Decimal | Fraction, step: Decimal = HUNDREDTH) -> Decimal:
     if isinstance(value, Fraction):
         value = Decimal(value.numerator) / Decimal(value.denominator)
     return value.quantize(step, rounding=ROUND_HALF_UP)
+
+
+def as_at(period: Period, now: dt.datetime) -> dt.datetime:
+    """The moment a report counts its period at: the period's end once it is over (so that
+    a clock met or a ticket answered afterwards changes nothing), else `now`."""
+    return min(now, period.bounds()[1])
 
 
 def _tickets(contract: Contract, period: Period):
@@ -187,6 +196,13 @@ class MonthlyTickets:
         return sum(month.total for month in self.months)
 
 
+def _month_start(month: dt.date | dt.datetime) -> dt.date:
+    """The first day of a TruncMonth value (a date, or a datetime on some databases)."""
+    if isinstance(month, dt.datetime):
+        month = month.astimezone(SHANGHAI).date() if month.tzinfo else month.date()
+    return month.replace(day=1)
+
+
 def tickets_by_month(contract: Contract, period: Period) -> MonthlyTickets:
     """Tickets created in the period, per calendar month (Shanghai time) and fault level.
     Every month the period touches appears, with zeros where nothing was filed. Tickets
@@ -201,10 +217,7 @@ def tickets_by_month(contract: Contract, period: Period) -> MonthlyTickets:
     )
     counts: dict[tuple[dt.date, int | None], int] = defaultdict(int)
     for row in rows:
-        month = row["month"]
-        if isinstance(month, dt.datetime):
-            month = month.astimezone(SHANGHAI).date() if month.tzinfo else month.date()
-        counts[(month.replace(day=1), row["service_class__level"])] += row["n"]
+        counts[(_month_start(row["month"]), row["service_class__level"])] += row["n"]
     present = {level for _month, level in counts}
     levels = tuple(sorted(level for level in present if level is not None)) + (
         (None,) if None in present else ()
@@ -400,7 +413,8 @@ def sla_compliance(contract: Contract, period: Period, now: dt.datetime) -> SlaC
 
 @dataclass(frozen=True)
 class Breach:
-    """One clock that missed its deadline. `met_at` None: still running, late until now."""
+    """One clock that missed its deadline. `met_at` None: still running, late until now.
+    `minutes_late` is counted in the clock's own calendar (see minutes_late())."""
 
     ticket_id: int
     ticket_number: str
@@ -412,6 +426,7 @@ class Breach:
     due_at: dt.datetime
     met_at: dt.datetime | None
     minutes_late: int
+    system: str = ""
 
     @property
     def still_open(self) -> bool:
@@ -422,25 +437,42 @@ class Breach:
         return _round(Decimal(self.minutes_late) / 60, TENTH)
 
 
-def minutes_late(due_at: dt.datetime, met_at: dt.datetime | None, now: dt.datetime) -> int:
-    """Whole minutes from the deadline to when the clock was met (or to `now` while it runs),
-    any part of a minute counted as a minute; never below 0."""
-    seconds = ((met_at or now) - due_at).total_seconds()
-    return max(0, math.ceil(seconds / 60))
+def minutes_late(
+    hours: WorkingTime, due_at: dt.datetime, met_at: dt.datetime | None, now: dt.datetime
+) -> int:
+    """Working minutes of the clock's calendar (`hours`) from the deadline to when the clock
+    was met, or to `now` while it runs (sla.calendar.overrun_minutes): a clock due at 17:30
+    in working hours and met at 22:32 is 0 minutes late, though it is breached."""
+    return overrun_minutes(hours, due_at, met_at or now)
+
+
+def _calendars(calendar_ids) -> dict[int, WorkingTime]:
+    """The working-time arithmetic of each calendar named, one query for them all."""
+    return {
+        pk: working_time(calendar)
+        for pk, calendar in ServiceCalendar.objects.in_bulk(set(calendar_ids)).items()
+    }
 
 
 def _breach_rows(queryset, now: dt.datetime) -> tuple[Breach, ...]:
     labels = dict(Clock.choices)
     rows = queryset.order_by("due_at", "ticket__number", "id").values(
+        "calendar_id",
         "ticket_id",
         "ticket__number",
         "ticket__title",
         "ticket__service_class__level",
         "ticket__service_class__name",
+        "ticket__system__name",
         "name",
         "due_at",
         "met_at",
     )
+    rows = list(rows)
+    for row in rows:  # as at `now`: a clock met only afterwards was still running then
+        if row["met_at"] is not None and row["met_at"] > now:
+            row["met_at"] = None
+    hours = _calendars(row["calendar_id"] for row in rows)
     return tuple(
         Breach(
             ticket_id=row["ticket_id"],
@@ -452,7 +484,8 @@ def _breach_rows(queryset, now: dt.datetime) -> tuple[Breach, ...]:
             clock_label=labels.get(row["name"], row["name"]),
             due_at=row["due_at"],
             met_at=row["met_at"],
-            minutes_late=minutes_late(row["due_at"], row["met_at"], now),
+            minutes_late=minutes_late(hours[row["calendar_id"]], row["due_at"], row["met_at"], now),
+            system=row["ticket__system__name"],
         )
         for row in rows
     )
@@ -467,6 +500,44 @@ def breaches(contract: Contract, period: Period, now: dt.datetime) -> tuple[Brea
         .filter(_breached(now))
         .filter(due_at__isnull=False),
         now,
+    )
+
+
+@dataclass(frozen=True)
+class BreachSummary:
+    """The breaches of a period counted three ways, for the body of a report (the full list
+    goes to its appendix). Keys: the month's first day, the fault level, the system name."""
+
+    total: int
+    by_month: tuple[CountRow, ...]
+    by_level: tuple[CountRow, ...]
+    by_system: tuple[CountRow, ...]
+
+
+def breach_summary(rows: tuple[Breach, ...]) -> BreachSummary:
+    """Breached clocks by the month they fell due (Shanghai), by the row of the SLA table
+    (in level order, rows without a level last) and by system (most first, then by name)."""
+    months: dict[dt.date, int] = defaultdict(int)
+    levels: dict[tuple, int] = defaultdict(int)
+    systems: dict[str, int] = defaultdict(int)
+    for breach in rows:
+        months[breach.due_at.astimezone(SHANGHAI).date().replace(day=1)] += 1
+        levels[(breach.level is None, breach.level or 0, breach.level_label)] += 1
+        systems[breach.system] += 1
+    return BreachSummary(
+        total=len(rows),
+        by_month=tuple(
+            CountRow(key=month.isoformat(), label=f"{month:%Y-%m}", count=n)
+            for month, n in sorted(months.items())
+        ),
+        by_level=tuple(
+            CountRow(key=level if not no_level else label, label=label, count=n)
+            for (no_level, level, label), n in sorted(levels.items())
+        ),
+        by_system=tuple(
+            CountRow(key=name, label=name, count=n)
+            for name, n in sorted(systems.items(), key=lambda item: (-item[1], item[0]))
+        ),
     )
 
 
@@ -529,13 +600,13 @@ def duration_stats(seconds: list[float]) -> DurationStats:
     )
 
 
-def timings(contract: Contract, period: Period) -> Timings:
+def timings(contract: Contract, period: Period, now: dt.datetime | None = None) -> Timings:
     """Response and resolution times of the tickets created in the period, in minutes of
     wall-clock time (not service hours, holds included):
 
-    - response: acknowledged_at − created_at, for the tickets acknowledged so far;
-    - resolution: resolved_at − created_at, for the tickets resolved so far (a reopened
-      ticket counts once it is resolved again).
+    - response: acknowledged_at − created_at, for the tickets acknowledged by `now`;
+    - resolution: resolved_at − created_at, for the tickets resolved by `now` (a reopened
+      ticket counts once it is resolved again). `now` None: whenever it happened.
 
     Each gives a count, the mean and the 90th percentile by the nearest-rank method (see
     nearest_rank()), to 0.1 minute.
@@ -543,9 +614,9 @@ def timings(contract: Contract, period: Period) -> Timings:
     rows = _tickets(contract, period).values_list("created_at", "acknowledged_at", "resolved_at")
     response, resolution = [], []
     for created, acknowledged, resolved in rows:
-        if acknowledged is not None:
+        if acknowledged is not None and (now is None or acknowledged <= now):
             response.append((acknowledged - created).total_seconds())
-        if resolved is not None:
+        if resolved is not None and (now is None or resolved <= now):
             resolution.append((resolved - created).total_seconds())
     return Timings(response=duration_stats(response), resolution=duration_stats(resolution))
 
@@ -773,6 +844,22 @@ class QuarterSummary:
     def tickets_total(self) -> int:
         return sum(row.count for row in self.by_kind)
 
+    @property
+    def sla_target(self) -> Decimal:
+        """The contract's own compliance target: the line a report measures against."""
+        return Decimal(self.contract.sla_target_percent)
+
+    @property
+    def meets_sla_target(self) -> bool | None:
+        """Whether the overall compliance reached the contract's target; None when no clock
+        fell due."""
+        percent = self.compliance.overall.percent
+        return None if percent is None else percent >= self.sla_target
+
+    @property
+    def breach_summary(self) -> BreachSummary:
+        return breach_summary(self.breaches)
+
 
 def quarter_summary(contract: Contract, period: Period, now: dt.datetime) -> QuarterSummary:
     """All figures of the contract for the period (a quarter, or any Period such as a
@@ -790,7 +877,7 @@ def quarter_summary(contract: Contract, period: Period, now: dt.datetime) -> Qua
         compliance=sla_compliance(contract, period, now),
         breaches=breaches(contract, period, now),
         open_breaches=open_breaches(contract, now),
-        timings=timings(contract, period),
+        timings=timings(contract, period, now),
         downtime=downtime(contract, period, now),
         onsite=onsite_days(contract, period),
         person_days=person_days(contract, period),
@@ -865,3 +952,303 @@ def recurring_problems(contract: Contract, period: Period) -> tuple[RecurringPro
                 )
             )
     return tuple(sorted(problems, key=lambda p: (-p.occurrences, p.ticket_number)))
+
+
+# --- the figures a rendered report keeps -------------------------------------------------
+
+
+def _jsonable(value):
+    """A figure as JSON: dataclasses as objects, decimals as strings (exact), dates and
+    times in ISO form, labels as the text they print."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            field.name: _jsonable(getattr(value, field.name)) for field in dataclasses.fields(value)
+        }
+    if isinstance(value, list | tuple | frozenset | set):
+        items = [_jsonable(item) for item in value]
+        return sorted(items) if isinstance(value, frozenset | set) else items
+    if isinstance(value, dt.datetime):
+        return value.astimezone(SHANGHAI).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)  # lazily translated labels, Period
+
+
+# The parts of a summary a report prints, as its snapshot keeps them (not the contract,
+# not `now`, not today's open breaches, which are not figures of the period).
+SNAPSHOT_FIELDS = (
+    "by_kind",
+    "by_level",
+    "by_system",
+    "by_month",
+    "compliance",
+    "breaches",
+    "timings",
+    "downtime",
+    "onsite",
+    "person_days",
+    "satisfaction",
+)
+
+
+def snapshot(summary: QuarterSummary, trend: tuple[TrendPoint, ...] = (), **more) -> dict:
+    """The figures of a rendered report as JSON, stored with its version (ReportFile.figures)
+    so that a later render of the same period can be checked against them; `more`: the
+    other figures it prints, by name."""
+    return {
+        **{name: _jsonable(value) for name, value in more.items()},
+        "period": [summary.period.start.isoformat(), summary.period.end.isoformat()],
+        "as_at": _jsonable(summary.now),
+        **{name: _jsonable(getattr(summary, name)) for name in SNAPSHOT_FIELDS},
+        "trend": [
+            {"month": point.period.start.isoformat(), "tally": _jsonable(point.tally)}
+            for point in trend
+        ],
+    }
+
+
+def snapshot_differences(before: dict, after: dict) -> tuple[str, ...]:
+    """The figures in which two snapshots differ (not the moment they were counted at)."""
+    names = sorted((before.keys() | after.keys()) - {"period", "as_at"})
+    return tuple(name for name in names if before.get(name) != after.get(name))
+
+
+# --- fault analysis ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SystemLevelRow:
+    system: str
+    counts: tuple[int, ...]  # aligned with SystemLevelTable.levels
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass(frozen=True)
+class SystemLevelTable:
+    """Tickets created in the period, system by system (rows) and level by level (columns):
+    the rows of the SLA table that occur, in the table's order."""
+
+    levels: tuple[str, ...]  # the column labels
+    rows: tuple[SystemLevelRow, ...]
+
+    @property
+    def column_totals(self) -> tuple[int, ...]:
+        return tuple(sum(row.counts[i] for row in self.rows) for i in range(len(self.levels)))
+
+    @property
+    def total(self) -> int:
+        return sum(row.total for row in self.rows)
+
+
+def system_by_level(contract: Contract, period: Period) -> SystemLevelTable:
+    """Tickets created in the period by system and SLA row, most tickets first. One query
+    for the counts, one for the table's rows."""
+    counts = (
+        _tickets(contract, period)
+        .order_by()
+        .values("system__name", "service_class_id")
+        .annotate(n=Count("id"))
+    )
+    cells: dict[str, dict[int, int]] = defaultdict(dict)
+    for row in counts:
+        cells[row["system__name"]][row["service_class_id"]] = row["n"]
+    used = {key for per_system in cells.values() for key in per_system}
+    columns = [
+        (row.pk, row.name)
+        for row in ServiceClass.objects.filter(contract=contract).order_by(
+            "position", "level", "code"
+        )
+        if row.pk in used
+    ]
+    rows = [
+        SystemLevelRow(system=name, counts=tuple(per_system.get(pk, 0) for pk, _label in columns))
+        for name, per_system in cells.items()
+    ]
+    return SystemLevelTable(
+        levels=tuple(label for _pk, label in columns),
+        rows=tuple(sorted(rows, key=lambda row: (-row.total, row.system))),
+    )
+
+
+NO_CAUSE_LABEL = _("Not recorded")
+
+
+def causes(contract: Contract, period: Period, now: dt.datetime) -> tuple[CountRow, ...]:
+    """The causes chosen when tickets were resolved in the period (resolved_at within it and
+    by `now`), in the order of ResolutionCause, with the resolutions that named none last.
+    Only causes that occur appear."""
+    from tickets.models import ResolutionCause
+
+    start, end = period.bounds()
+    counts = dict(
+        Ticket.objects.filter(
+            contract=contract, resolved_at__gte=start, resolved_at__lt=min(end, now)
+        )
+        .order_by()
+        .values_list("resolution_cause")
+        .annotate(n=Count("id"))
+    )
+    rows = [
+        CountRow(key=value, label=label, count=counts[value])
+        for value, label in ResolutionCause.choices
+        if counts.get(value)
+    ]
+    if counts.get(""):
+        rows.append(CountRow(key="", label=NO_CAUSE_LABEL, count=counts[""]))
+    return tuple(rows)
+
+
+# Tickets that ended without a resolution time (withdrawn, changes done or rolled back)
+# are not counted as open: when they ended is not recorded on the ticket.
+_ENDED_UNRESOLVED = ("cancelled", "done", "rolled_back")
+
+AGE_BUCKETS = ((7, _("up to 7 days")), (30, _("8 to 30 days")), (90, _("31 to 90 days")))
+OLDER_LABEL = _("over 90 days")
+
+
+@dataclass(frozen=True)
+class OpenProblem:
+    ticket_number: str
+    title: str
+    system: str
+    level_label: str
+    created_at: dt.datetime
+    age_days: int  # whole days from the report to `as_at`
+    carried_over: bool  # reported before the period and still open at its start
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The problems left open (遗留问题) at the moment the report counts at."""
+
+    as_at: dt.datetime
+    open: tuple[OpenProblem, ...]  # oldest first
+    ageing: tuple[CountRow, ...]  # by age, every bucket
+
+    @property
+    def carried_over(self) -> int:
+        return sum(problem.carried_over for problem in self.open)
+
+
+def _open_at(contract: Contract, moment: dt.datetime):
+    return (
+        Ticket.objects.filter(contract=contract, created_at__lt=moment)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=moment))
+        .exclude(state__in=_ENDED_UNRESOLVED)
+    )
+
+
+def backlog(contract: Contract, period: Period, now: dt.datetime) -> Backlog:
+    """Tickets open at `now` (the period's end once it is over): reported before it, not
+    resolved by then (withdrawn tickets and finished changes left out). Carried over: also
+    open at the period's start. Aged in whole days, bucketed ≤ 7, 8–30, 31–90, > 90."""
+    start, _end = period.bounds()
+    rows = (
+        _open_at(contract, now)
+        .select_related("system", "service_class")
+        .order_by("created_at", "number")
+    )
+    carried = set(_open_at(contract, start).values_list("pk", flat=True))
+    problems = tuple(
+        OpenProblem(
+            ticket_number=ticket.number,
+            title=ticket.title,
+            system=ticket.system.name,
+            level_label=ticket.service_class.name if ticket.service_class else "",
+            created_at=ticket.created_at,
+            age_days=(now - ticket.created_at).days,
+            carried_over=ticket.pk in carried,
+        )
+        for ticket in rows
+    )
+    buckets = [0] * (len(AGE_BUCKETS) + 1)
+    for problem in problems:
+        index = next(
+            (i for i, (limit, _label) in enumerate(AGE_BUCKETS) if problem.age_days <= limit),
+            len(AGE_BUCKETS),
+        )
+        buckets[index] += 1
+    labels = [label for _limit, label in AGE_BUCKETS] + [OLDER_LABEL]
+    return Backlog(
+        as_at=now,
+        open=problems,
+        ageing=tuple(
+            CountRow(key=i, label=label, count=n)
+            for i, (label, n) in enumerate(zip(labels, buckets, strict=True))
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class FlowMonth:
+    month: dt.date
+    created: int
+    resolved: int
+
+
+def created_and_resolved(
+    contract: Contract, period: Period, now: dt.datetime
+) -> tuple[FlowMonth, ...]:
+    """Per month of the period: tickets reported, and tickets resolved (resolved_at in the
+    month and by `now`, whenever they were reported). Two queries."""
+    start, end = period.bounds()
+
+    def per_month(field: str, upto: dt.datetime) -> dict[dt.date, int]:
+        rows = (
+            Ticket.objects.filter(
+                contract=contract, **{f"{field}__gte": start, f"{field}__lt": upto}
+            )
+            .order_by()
+            .annotate(month=TruncMonth(field, tzinfo=SHANGHAI))
+            .values("month")
+            .annotate(n=Count("id"))
+        )
+        return {_month_start(row["month"]): row["n"] for row in rows}
+
+    created = per_month("created_at", end)
+    resolved = per_month("resolved_at", min(end, now))
+    return tuple(
+        FlowMonth(month=month, created=created.get(month, 0), resolved=resolved.get(month, 0))
+        for month in period.months()
+    )
+
+
+@dataclass(frozen=True)
+class QuarterLine:
+    """One quarter of an annual report, each figure by its own function's rule."""
+
+    period: Period
+    tickets: int
+    compliance: Tally
+    breaches: int
+    downtime_hours: Decimal
+
+
+def quarter_by_quarter(
+    contract: Contract, period: Period, now: dt.datetime
+) -> tuple[QuarterLine, ...]:
+    """The quarters of the period (an annual report's year) that have begun by `now`."""
+    lines = []
+    for q in range(1, 5):
+        quarter = Period.quarter(period.start.year, q)
+        if quarter.bounds()[0] >= now or not period.contains(quarter.start):
+            continue
+        at = min(now, quarter.bounds()[1])
+        compliance = sla_compliance(contract, quarter, at).overall
+        lines.append(
+            QuarterLine(
+                period=quarter,
+                tickets=_tickets(contract, quarter).count(),
+                compliance=compliance,
+                breaches=compliance.breached,
+                downtime_hours=downtime(contract, quarter, at).downtime_hours,
+            )
+        )
+    return tuple(lines)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Contract
 from reports.models import ReportKind
 from reports.periods import Period, quarters_of
+from reports.services import ACCEPTANCE_OPINION_LIMIT
 
 IMPROVEMENTS_LIMIT = 20000
 
@@ -75,6 +76,15 @@ class RequestReportForm(forms.Form):
         if data["kind"] == ReportKind.ANNUAL:
             return Period.year(data["year"])
         return Period.parse_quarter(data["quarter"])
+
+
+class AcceptanceForm(forms.Form):
+    opinion = forms.CharField(
+        label=_("Hospital's opinion"),
+        required=False,
+        max_length=ACCEPTANCE_OPINION_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class ImprovementsForm(forms.Form):

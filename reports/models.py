@@ -56,6 +56,20 @@ class ServiceReport(models.Model):
         related_name="+",
         verbose_name=_("made final by"),
     )
+    accepted_at = models.DateTimeField(_("accepted by the hospital at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    acceptance_opinion = models.TextField(
+        _("hospital's opinion"),
+        blank=True,
+        help_text=_("What the hospital writes when it accepts (签收) the final report."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -81,6 +95,10 @@ class ServiceReport(models.Model):
     @property
     def is_final(self) -> bool:
         return self.final_at is not None
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
 
     def latest_file(self) -> ReportFile | None:
         return self.files.order_by("-version").first()
@@ -132,6 +150,12 @@ class ReportFile(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
     pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    figures = models.JSONField(
+        _("figures"),
+        default=dict,
+        blank=True,
+        help_text=_("The figures this version printed, as at the end of its period."),
+    )
 
     class Meta:
         verbose_name = _("report file")

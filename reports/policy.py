@@ -17,6 +17,8 @@ def may_see_dashboard(user, contract: Contract) -> bool:
 # the improvement measures are the vendor manager's to write and to make final.
 REQUEST_ROLES = frozenset({Role.VENDOR_MANAGER, Role.DISPATCHER, Role.HOSPITAL_IT})
 EDIT_ROLES = frozenset({Role.VENDOR_MANAGER})
+# The hospital's information centre receives (签收) the final report for the hospital.
+ACCEPT_ROLES = frozenset({Role.HOSPITAL_IT})
 
 
 def may_download_report(user, contract: Contract) -> bool:
@@ -30,3 +32,9 @@ def may_request_report(user, contract: Contract) -> bool:
 
 def may_edit_report(user, contract: Contract) -> bool:
     return user.is_superuser or bool(EDIT_ROLES & roles_on_contract(user, contract))
+
+
+def may_accept_report(user, contract: Contract) -> bool:
+    """Hospital IT of the contract's hospital; not the vendor, not a platform administrator
+    (acceptance speaks for the hospital)."""
+    return bool(ACCEPT_ROLES & roles_on_contract(user, contract))

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
 from inspections.report import report_body
 from reports.contents import ReportContents, report_contents
-from reports.models import ReportFile
+from reports.figures import snapshot_differences
+from reports.models import RenderState, ReportFile
 from reports.pdf import RenderedPdf, render_pdf
 
 TEMPLATE = "reports/pdf/service_report.html"
@@ -27,8 +29,10 @@ INSPECTIONS_PER_PART = 6
 # The chapters, in order, as the contents page lists them; the template's headings use the
 # same words.
 CHAPTERS = (
+    ("overview", _("Service overview")),
     ("scope", _("Contract and covered systems")),
     ("tickets", _("Tickets")),
+    ("analysis", _("Fault analysis")),
     ("sla", _("SLA compliance")),
     ("timings", _("Response and resolution times")),
     ("availability", _("Availability")),
@@ -37,7 +41,7 @@ CHAPTERS = (
     ("recurring", _("Recurring problems")),
     ("satisfaction", _("Satisfaction")),
     ("knowledge", _("Knowledge base")),
-    ("improvements", _("Improvement measures")),
+    ("improvements", _("Improvement measures and next period's plan")),
 )
 
 
@@ -59,6 +63,62 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
+@dataclass(frozen=True)
+class FiguresCheck:
+    """How this version's figures compare with the last version rendered before it."""
+
+    previous_version: int | None
+    differences: tuple[str, ...]
+
+    @property
+    def same(self) -> bool:
+        return self.previous_version is not None and not self.differences
+
+    @property
+    def difference_labels(self) -> list[str]:
+        return [str(FIGURE_LABELS.get(name, name)) for name in self.differences]
+
+
+FIGURE_LABELS = {
+    "by_kind": _("Tickets"),
+    "by_level": _("Tickets by level or category"),
+    "by_system": _("Tickets by system"),
+    "by_month": _("Tickets by month"),
+    "compliance": _("SLA compliance"),
+    "breaches": _("Breaches"),
+    "timings": _("Response and resolution times"),
+    "downtime": _("Availability"),
+    "onsite": _("On-site days"),
+    "person_days": _("Person-days of adaptive work"),
+    "satisfaction": _("Satisfaction"),
+    "trend": _("SLA compliance by month"),
+    "system_levels": _("Tickets by system and level"),
+    "causes": _("Causes"),
+    "backlog": _("Open problems"),
+    "flow": _("Reported and resolved by month"),
+    "quarters": _("Quarter by quarter"),
+}
+
+
+def check_figures(report_file: ReportFile, figures: dict) -> FiguresCheck:
+    """Compare with the figures of the last version of the same report made before this one
+    (a past period counted again gives the same numbers; a record edited later shows)."""
+    previous = (
+        ReportFile.objects.filter(
+            report=report_file.report, version__lt=report_file.version, state=RenderState.DONE
+        )
+        .exclude(figures={})
+        .order_by("-version")
+        .first()
+    )
+    if previous is None:
+        return FiguresCheck(previous_version=None, differences=())
+    return FiguresCheck(
+        previous_version=previous.version,
+        differences=snapshot_differences(previous.figures, figures),
+    )
+
+
 def _main(contents: ReportContents, report_file: ReportFile, book_pages=None) -> RenderedPdf:
     report = contents.report
     return render_pdf(
@@ -74,14 +134,17 @@ def _main(contents: ReportContents, report_file: ReportFile, book_pages=None) ->
                 for number, (anchor, title) in enumerate(CHAPTERS, start=1)
             ],
             "book_pages": book_pages,
+            "figures_check": check_figures(report_file, report_file.figures),
         },
     )
 
 
-def _book_parts(contents: ReportContents, first_page: int) -> tuple[list[RenderedPdf], dict]:
+def _book_parts(
+    contents: ReportContents, report_file: ReportFile, first_page: int
+) -> tuple[list[RenderedPdf], dict]:
     """The bound book's parts from `first_page` on, and where its two sections start."""
     report, book = contents.report, contents.bound_book
-    common = {"report": report, "contract": report.contract}
+    common = {"report": report, "contract": report.contract, "report_file": report_file}
     parts: list[RenderedPdf] = []
     page = first_page
     starts = {"tickets": page}
@@ -132,15 +195,18 @@ def _join(documents: list[RenderedPdf]) -> RenderedPdf:
 
 
 def render_report_file(report_file: ReportFile) -> RenderedPdf:
+    """The PDF of a version. Sets report_file.figures to the snapshot of what it prints
+    (the caller saves it with the file)."""
     report = report_file.report
     contents = report_contents(report, include_bound_book=report_file.include_bound_book)
+    report_file.figures = contents.snapshot()
     if contents.bound_book is None:
         return _main(contents, report_file)
     # The contents page lists the book's page numbers; its length does not depend on them.
     provisional = _main(contents, report_file, book_pages={"tickets": 0, "inspections": 0})
-    parts, starts = _book_parts(contents, first_page=provisional.pages + 1)
+    parts, starts = _book_parts(contents, report_file, first_page=provisional.pages + 1)
     main = _main(contents, report_file, book_pages=starts)
     if main.pages != provisional.pages:  # never seen; would shift every number after it
-        parts, starts = _book_parts(contents, first_page=main.pages + 1)
+        parts, starts = _book_parts(contents, report_file, first_page=main.pages + 1)
         main = _main(contents, report_file, book_pages=starts)
     return _join([main, *parts])

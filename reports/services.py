@@ -12,6 +12,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.record import record
 from contracts.models import Contract
 from opsdesk import outbox
 from reports import policy
@@ -152,6 +153,45 @@ def make_final(*, report: ServiceReport, by, now: dt.datetime | None = None) -> 
         )
 
 
+ACCEPTANCE_OPINION_LIMIT = 2000
+
+
+def accept_report(
+    *, report: ServiceReport, by, opinion: str = "", now: dt.datetime | None = None
+) -> ServiceReport:
+    """The hospital receives (签收) the final report, with its opinion (院方意见) if any;
+    kept in the audit trail. Once only."""
+    at = _now(now)
+    if not policy.may_accept_report(by, report.contract):
+        raise ReportError(
+            "forbidden", _("Only the hospital's information centre accepts its reports.")
+        )
+    if not report.is_final:
+        raise ReportError("conflict", _("Only a final report can be accepted."))
+    opinion = opinion.strip()
+    if len(opinion) > ACCEPTANCE_OPINION_LIMIT:
+        raise ReportError(
+            "invalid",
+            _("The opinion is too long (at most %(limit)s characters)."),
+            limit=ACCEPTANCE_OPINION_LIMIT,
+        )
+    with transaction.atomic():
+        claimed = ServiceReport.objects.filter(pk=report.pk, accepted_at__isnull=True).update(
+            accepted_at=at, accepted_by=by, acceptance_opinion=opinion
+        )
+        if not claimed:
+            raise ReportError("conflict", _("The hospital has accepted this report already."))
+        report.refresh_from_db()
+        record(
+            "reports.report.accepted",
+            actor=by,
+            obj=report,
+            contract=report.contract,
+            data={"period": report.period.label, "opinion": opinion},
+        )
+    return report
+
+
 # --- the worker's side -------------------------------------------------------------------
 
 
@@ -184,7 +224,9 @@ def run_render(report_file_id: int, now: dt.datetime | None = None) -> ReportFil
     report_file.state = RenderState.DONE
     report_file.finished_at = timezone.now()
     with transaction.atomic():
-        report_file.save(update_fields=["file", "sha256", "size", "pages", "state", "finished_at"])
+        report_file.save(
+            update_fields=["file", "sha256", "size", "pages", "state", "finished_at", "figures"]
+        )
         from reports import notices
 
         notices.report_ready(report_file)

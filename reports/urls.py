@@ -30,6 +30,11 @@ urlpatterns = [
         name="contract-report-final",
     ),
     path(
+        "contracts/<slug:code>/reports/<int:pk>/accept/",
+        views_files.report_accept,
+        name="contract-report-accept",
+    ),
+    path(
         "contracts/<slug:code>/reports/files/<int:pk>/retry/",
         views_files.report_retry,
         name="contract-report-retry",

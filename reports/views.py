@@ -53,7 +53,9 @@ def contract_dashboard(request, code: str):
             "quarters": quarters_of(contract, today),
             "charts": {
                 "months": charts.monthly_tickets_chart(summary.by_month),
-                "compliance": charts.compliance_chart(summary.compliance),
+                "compliance": charts.compliance_chart(
+                    summary.compliance, target=summary.contract.sla_target_percent
+                ),
                 "downtime": charts.downtime_chart(summary.downtime),
             },
         },

@@ -28,7 +28,7 @@ from contracts.models import Contract
 from contracts.selectors import contract_for
 from reports import policy, services
 from reports.errors import ReportError
-from reports.forms import ImprovementsForm, RequestReportForm
+from reports.forms import AcceptanceForm, ImprovementsForm, RequestReportForm
 from reports.models import RenderState, ReportFile, ServiceReport
 from reports.periods import SHANGHAI
 from reports.selectors import contract_reports
@@ -88,6 +88,7 @@ def _page(
     user = request.user
     today = _today()
     may_edit = policy.may_edit_report(user, contract)
+    may_accept = policy.may_accept_report(user, contract)
     rows = []
     for report in contract_reports(contract):
         row = _report_context(report)
@@ -98,6 +99,8 @@ def _page(
                 row["improvements_form"] = ImprovementsForm(
                     initial={"improvements": report.improvements}
                 )
+        if report.is_final and not report.is_accepted and may_accept:
+            row["acceptance_form"] = AcceptanceForm()
         rows.append(row)
     may_request = policy.may_request_report(user, contract)
     if not may_request:
@@ -256,6 +259,23 @@ def report_make_final(request, contract: Contract, pk: int):
         )
         % {"version": report_file.version},
     )
+    return redirect(_page_url(contract, f"#report-{report.pk}"))
+
+
+@for_report_readers
+@require_POST
+def report_accept(request, contract: Contract, pk: int):
+    """Hospital IT accepts (签收) the final report, with the hospital's opinion."""
+    report = _report(contract, pk)
+    form = AcceptanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["opinion"]))
+        return _page(request, contract, status=400)
+    try:
+        services.accept_report(report=report, by=request.user, opinion=form.cleaned_data["opinion"])
+    except ReportError as exc:
+        return _refused(request, contract, exc)
+    messages.success(request, _("The report is accepted for the hospital."))
     return redirect(_page_url(contract, f"#report-{report.pk}"))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import operator
 import sys
 import time
@@ -376,6 +377,17 @@ class WorkingTime:
 
 def working_time(calendar: ServiceCalendar) -> WorkingTime:
     return WorkingTime(calendar)
+
+
+def overrun_minutes(
+    calendar: ServiceCalendar | WorkingTime, due_at: dt.datetime, until: dt.datetime
+) -> int:
+    """How long a clock overran its deadline, in the working minutes of its own calendar:
+    the service time from `due_at` to `until` (when it was met, or now while it runs), any
+    part of a minute counted as a minute; 0 when `until` is not after `due_at`. A clock due
+    at 17:30 in a working-hours calendar and met at 22:32 overran by 0 minutes."""
+    hours = calendar if isinstance(calendar, WorkingTime) else working_time(calendar)
+    return math.ceil(hours.seconds_between(due_at, until) / 60)
 
 
 # Edits saved in this process (the admin, the holiday seeding's row updates) drop the cache

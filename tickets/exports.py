@@ -26,8 +26,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from sla.calendar import WorkingTime, overrun_minutes, working_time
 from tickets.errors import TicketError
-from tickets.models import Ticket, TicketClock
+from tickets.models import Event, Ticket, TicketClock
 
 # Excel has no time zones: every time is written as Beijing wall-clock time, as the
 # contracts' clocks are agreed and as the hospitals read them.
@@ -49,7 +50,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 # it text (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-Value = str | dt.datetime | None
+Value = str | int | dt.datetime | None
 
 
 def _local(moment: dt.datetime | None) -> dt.datetime | None:
@@ -69,6 +70,39 @@ def _reporter(ticket: Ticket) -> str:
     if not ticket.caller_name:
         return _name(ticket.reporter)
     return gettext("%(person)s (following for the hospital)") % {"person": _name(ticket.reporter)}
+
+
+def _clock(ticket: Ticket, name: str) -> TicketClock | None:
+    return next((clock for clock in ticket.clocks_in_force if clock.name == name), None)
+
+
+def _clock_due(name: str) -> Callable[[Ticket], Value]:
+    return lambda t: _local(clock.due_at) if (clock := _clock(t, name)) else None
+
+
+def _clock_met(name: str) -> Callable[[Ticket], Value]:
+    return lambda t: _local(clock.met_at) if (clock := _clock(t, name)) else None
+
+
+def _clock_overdue(name: str) -> Callable[[Ticket], Value]:
+    """Minutes past the deadline in the clock's own calendar (sla.calendar.overrun_minutes),
+    to when it was met or, while it runs, to the export; empty for a clock never late."""
+
+    def value(ticket: Ticket) -> Value:
+        clock = _clock(ticket, name)
+        if clock is None or clock.due_at is None:
+            return None
+        until = clock.met_at or ticket.exported_at
+        if until <= clock.due_at:
+            return None
+        return overrun_minutes(ticket.calendars(clock.calendar), clock.due_at, until)
+
+    return value
+
+
+def _resolution_note(ticket: Ticket) -> str:
+    """The note of the latest resolution (a reopened ticket is resolved again)."""
+    return ticket.resolutions[0].note if ticket.resolutions else ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +135,17 @@ COLUMNS: tuple[Column, ...] = (
         lambda t: ", ".join(clock.get_name_display() for clock in t.breached_clocks),
     ),
     Column(_("Satisfaction"), 12, lambda t: t.get_satisfaction_display() if t.satisfaction else ""),
+    Column(_("Respond due"), 17, _clock_due("respond")),
+    Column(_("Responded"), 17, _clock_met("respond")),
+    Column(_("Respond overdue (min)"), 12, _clock_overdue("respond")),
+    Column(_("Arrive due"), 17, _clock_due("arrive")),
+    Column(_("Arrived"), 17, _clock_met("arrive")),
+    Column(_("Arrive overdue (min)"), 12, _clock_overdue("arrive")),
+    Column(_("Resolve due"), 17, _clock_due("resolve")),
+    Column(_("Resolved"), 17, _clock_met("resolve")),
+    Column(_("Resolve overdue (min)"), 12, _clock_overdue("resolve")),
+    Column(_("Cause"), 12, lambda t: t.get_resolution_cause_display()),
+    Column(_("Resolution note"), 40, _resolution_note),
     # How the report came in: a phoned-in fault names its caller and who typed it when.
     Column(_("Channel"), 10, lambda t: t.get_channel_display()),
     Column(_("Caller"), 14, lambda t: t.caller),
@@ -130,17 +175,37 @@ def for_export(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
             # Breached as the API's `breached` filter counts it, a removed clock included.
             queryset=TicketClock.objects.filter(breached_at__isnull=False).order_by("id"),
             to_attr="breached_clocks",
-        )
+        ),
+        Prefetch(
+            "clocks",
+            queryset=TicketClock.objects.filter(is_active=True).select_related("calendar"),
+            to_attr="clocks_in_force",
+        ),
+        Prefetch(
+            "events",
+            queryset=Event.objects.filter(action="tickets.ticket.resolve").order_by("-at", "-id"),
+            to_attr="resolutions",
+        ),
     )
 
 
 def rows(queryset: QuerySet[Ticket]) -> Iterator[list[Value]]:
     """One list of cell values per ticket, in COLUMNS order; times are naive Beijing times.
 
-    Read in chunks of CHUNK_SIZE (one query for the tickets and one for their breached
-    clocks per chunk), so memory and queries stay flat however long the list is.
+    Read in chunks of CHUNK_SIZE (one query for the tickets and one per prefetch per chunk),
+    so memory and queries stay flat however long the list is. A running clock's overrun
+    counts to the moment the export starts.
     """
+    exported_at = timezone.now()
+    hours: dict[int, WorkingTime] = {}
+
+    def calendars(calendar) -> WorkingTime:
+        if calendar.pk not in hours:
+            hours[calendar.pk] = working_time(calendar)
+        return hours[calendar.pk]
+
     for ticket in for_export(queryset).iterator(chunk_size=CHUNK_SIZE):
+        ticket.exported_at, ticket.calendars = exported_at, calendars
         yield [column.value(ticket) for column in COLUMNS]
 
 
@@ -175,6 +240,8 @@ def _csv_cell(value: Value) -> str:
         return ""
     if isinstance(value, dt.datetime):
         return value.strftime(TIME_FORMAT)
+    if isinstance(value, int):
+        return str(value)
     return neutralised(value)
 
 
@@ -214,8 +281,8 @@ def _xlsx_cell(sheet, value: Value):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = XLSX_TIME_FORMAT
         return cell
-    if value is None:
-        return None
+    if value is None or isinstance(value, int):
+        return value
     # XML cannot hold most control characters; openpyxl refuses the whole file for one.
     return neutralised(ILLEGAL_CHARACTERS_RE.sub("", value))
 
@@ -227,8 +294,8 @@ def _header_cell(sheet, text: str) -> WriteOnlyCell:
 
 
 def xlsx_response(queryset: QuerySet[Ticket], filename: str) -> FileResponse:
-    """The tickets as an .xlsx download (bold, frozen header; times as Excel dates);
-    TicketError "too_many_rows" past MAX_ROWS."""
+    """The tickets as an .xlsx download (bold, frozen header with a filter on each column;
+    times as Excel dates); TicketError "too_many_rows" past MAX_ROWS."""
     ensure_exportable(queryset)
     # Write-only: rows go to disk as they come instead of building the sheet in memory.
     workbook = Workbook(write_only=True)
@@ -237,8 +304,11 @@ def xlsx_response(queryset: QuerySet[Ticket], filename: str) -> FileResponse:
     for index, column in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.append([_header_cell(sheet, text) for text in headers()])
+    last_row = 1
     for line in rows(queryset):
         sheet.append([_xlsx_cell(sheet, value) for value in line])
+        last_row += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{last_row}"
     content = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
     workbook.save(content)
     content.seek(0)

@@ -244,6 +244,7 @@ class Audience:
 
     def __init__(self) -> None:
         self._people: dict[tuple[int, str], list] = {}
+        self._staffed: set[int] = set()  # organisations whose every active holder is read
         self._channels: dict[int, list] = {}
         self._subscriptions: dict[int, list] = {}
 
@@ -258,6 +259,7 @@ class Audience:
         }
         for organization, role, person in staff_of(organizations):
             self._people.setdefault((organization, role), []).append(person)
+        self._staffed |= organizations
         return self
 
     def channels(self, ticket: Ticket) -> list:
@@ -280,7 +282,11 @@ class Audience:
             return [person] if person is not None and person.is_active else []
         key = (party_holding(ticket, role), role)
         if key not in self._people:
-            self._people[key] = list(people(ticket, role))
+            # A role nobody active holds at a party already read is no one: asking again
+            # would add a query per such role and batch, so the sweep's queries would
+            # depend on who holds which role when it runs.
+            found = [] if key[0] in self._staffed else list(people(ticket, role))
+            self._people[key] = found
         return self._people[key]
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from contracts.models import Clock
-from tickets.models import PauseReason
+from tickets.models import PauseReason, ResolutionCause
 
 NOTE_LIMIT = 5000
 
@@ -32,6 +32,13 @@ class RequiredNoteSerializer(serializers.Serializer):
 
 class ResolveSerializer(serializers.Serializer):
     note = note_field(required=True, help_text="How the problem was solved.")
+    cause = serializers.ChoiceField(
+        choices=ResolutionCause.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What the fault came from (optional); the reports count it.",
+    )
 
 
 class AssignSerializer(serializers.Serializer):

@@ -71,6 +71,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "remote_service",
             "onsite_service",
             "calendar",
+            "sla_target_percent",
             "allowed_downtime_hours",
             "min_onsite_days",
             "person_day_quota",

@@ -14,6 +14,7 @@ from api.serializers.tickets import PersonSerializer
 from reports.forms import IMPROVEMENTS_LIMIT
 from reports.models import RenderState, ReportFile, ReportKind, ServiceReport
 from reports.periods import Period
+from reports.services import ACCEPTANCE_OPINION_LIMIT
 
 KIND_HELP = "quarterly (operation summary) or annual (service report)."
 
@@ -76,6 +77,13 @@ class ReportFileSerializer(serializers.ModelSerializer):
     download = serializers.SerializerMethodField(
         help_text="The PDF, once the version is done; null before."
     )
+    figures = serializers.JSONField(
+        read_only=True,
+        help_text=(
+            "The figures this version printed, counted as at the end of its period "
+            "(as_at); empty before it is done."
+        ),
+    )
 
     class Meta:
         model = ReportFile
@@ -95,6 +103,7 @@ class ReportFileSerializer(serializers.ModelSerializer):
             "pages",
             "size",
             "sha256",
+            "figures",
             "url",
             "download",
         ]
@@ -121,6 +130,9 @@ class ReportSerializer(serializers.ModelSerializer):
     period_end = serializers.DateField(read_only=True, help_text="Excluded.")
     final_by = PersonSerializer(read_only=True, allow_null=True)
     is_final = serializers.BooleanField(read_only=True)
+    accepted_by = PersonSerializer(
+        read_only=True, allow_null=True, help_text="Hospital IT who accepted (签收) the report."
+    )
     url = serializers.SerializerMethodField()
     files = ReportFileSerializer(many=True, read_only=True)
 
@@ -137,6 +149,9 @@ class ReportSerializer(serializers.ModelSerializer):
             "is_final",
             "final_at",
             "final_by",
+            "accepted_at",
+            "accepted_by",
+            "acceptance_opinion",
             "created_at",
             "updated_at",
             "url",
@@ -187,6 +202,16 @@ class ReportRequestSerializer(serializers.Serializer):
             attrs["period"] = Period.year(attrs["year"])
         attrs["contract"] = contract
         return attrs
+
+
+class AcceptanceSerializer(serializers.Serializer):
+    opinion = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=ACCEPTANCE_OPINION_LIMIT,
+        help_text="The hospital's opinion (院方意见), printed in the sign-off box.",
+    )
 
 
 class ImprovementsSerializer(serializers.Serializer):

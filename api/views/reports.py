@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 from api.renderers import PdfRenderer
 from api.scoping import within_token_organization
 from api.serializers.reports import (
+    AcceptanceSerializer,
     ImprovementsSerializer,
     ReportFileSerializer,
     ReportListQuerySerializer,
@@ -155,6 +156,24 @@ class ReportDetailView(APIView):
         body.is_valid(raise_exception=True)
         services.save_improvements(
             report=report, by=request.user, text=body.validated_data["improvements"]
+        )
+        return Response(report_body(request, pk))
+
+
+class ReportAcceptView(APIView):
+    @extend_schema(
+        summary="Accept (签收) the final report for the hospital (hospital IT), with its opinion",
+        operation_id="reports_accept",
+        request=AcceptanceSerializer,
+        responses={200: ReportSerializer},
+        tags=TAGS,
+    )
+    def post(self, request, pk: int):
+        report = report_for(request, pk)
+        body = AcceptanceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.accept_report(
+            report=report, by=request.user, opinion=body.validated_data["opinion"]
         )
         return Response(report_body(request, pk))
 

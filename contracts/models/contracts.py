@@ -82,6 +82,17 @@ class Contract(models.Model):
         validators=[MinValueValidator(0)],
         help_text=_("Availability target; leave empty when the contract sets none."),
     )
+    sla_target_percent = models.DecimalField(
+        _("SLA compliance target (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=95,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_(
+            "The share of clocks the contract promises to meet on time; reports draw "
+            "compliance against it."
+        ),
+    )
     min_onsite_days = models.PositiveSmallIntegerField(
         _("on-site days per year (at least)"),
         null=True,

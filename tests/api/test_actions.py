@@ -165,3 +165,23 @@ def test_an_action_on_an_unknown_ticket_is_404(api):
     response = api("ny-engineer").post("/api/v1/tickets/999999/acknowledge/", {}, format="json")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_resolve_may_name_the_cause_which_the_ticket_keeps(api):
+    from tickets.models import Ticket
+
+    engineer = api("ny-engineer")
+    ticket = act(engineer, file_level1(api("yn-reporter")), "acknowledge")
+    body = act(engineer, ticket, "resolve", {"note": "换网线", "cause": "cabling"}, expect=400)
+    assert "cause" in body["fields"]  # not one of the causes
+    act(engineer, ticket, "resolve", {"note": "更换交换机端口", "cause": "network"})
+    assert Ticket.objects.get(number=ticket["number"]).resolution_cause == "network"
+
+
+def test_resolve_without_a_cause_leaves_it_unrecorded(api):
+    from tickets.models import Ticket
+
+    engineer = api("ny-engineer")
+    ticket = act(engineer, file_level1(api("yn-reporter")), "acknowledge")
+    act(engineer, ticket, "resolve", {"note": "重启服务"})
+    assert Ticket.objects.get(number=ticket["number"]).resolution_cause == ""

@@ -14,6 +14,7 @@ from reports import services
 from reports.models import ReportFile, ReportKind, ServiceReport
 from reports.periods import Period
 from tests.api.conftest import token_client
+from tests.factories import demo_user
 
 pytestmark = pytest.mark.django_db
 
@@ -336,3 +337,21 @@ def test_a_done_version_downloads_as_a_pdf_attachment(world, settings, tmp_path)
     assert response["X-Content-Type-Options"] == "nosniff"
     assert len(content) == body["size"]
     assert token_client("yn-it").get(file_url(report_file, "download/")).status_code == 404
+
+
+def test_hospital_it_accepts_the_final_report_and_the_resource_shows_it(world, renders):
+    report = scheduled(world["yn-his"]).report
+    services.save_improvements(report=report, by=demo_user("ny-manager"), text="加强夜间值守。")
+    hospital_it = token_client("yn-it")
+    draft = hospital_it.post(report_url(report, "accept/"), {"opinion": "同意"}, format="json")
+    assert draft.status_code == 409, draft.json()  # not final yet
+    services.make_final(report=report, by=demo_user("ny-manager"))
+    vendor = token_client("ny-manager").post(report_url(report, "accept/"), {}, format="json")
+    assert vendor.status_code == 403
+    accepted = hospital_it.post(report_url(report, "accept/"), {"opinion": "同意"}, format="json")
+    assert accepted.status_code == 200, accepted.json()
+    body = accepted.json()
+    assert body["acceptance_opinion"] == "同意" and body["accepted_at"]
+    assert body["accepted_by"] is not None
+    again = hospital_it.post(report_url(report, "accept/"), {}, format="json")
+    assert again.status_code == 409

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 from pathlib import Path
 
@@ -11,14 +12,24 @@ from tests.faults.servers import REDIS_SERVER, RedisServer, django_env, manage
 
 
 @pytest.fixture(scope="session")
-def seeded_database(tmp_path_factory) -> Path:
-    """A SQLite file with OpsDesk migrated and the demo loaded, made once per run; each
+def seeded_database(tmp_path_factory, worker_id) -> Path:
+    """A SQLite file with OpsDesk migrated and the demo loaded, made once per run (by the
+    first pytest-xdist worker that needs it, in the run's shared temporary directory); each
     scenario that runs its own processes (workers, scripts) works on a copy of it."""
-    root = tmp_path_factory.mktemp("faults-seed")
+    if worker_id == "master":
+        root = tmp_path_factory.mktemp("faults-seed")
+    else:
+        root = tmp_path_factory.getbasetemp().parent / "faults-seed"
+        root.mkdir(exist_ok=True)
     database = root / "seed.sqlite3"
-    env = django_env(root / "var", DATABASE_URL=f"sqlite:///{database}")
-    manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "load_demo")
+    with (root / "seed.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker waits for the one seeding
+        if not database.exists():
+            partial = root / "seed.partial.sqlite3"
+            env = django_env(root / "var", DATABASE_URL=f"sqlite:///{partial}")
+            manage(env, "migrate", "--noinput", "-v0")
+            manage(env, "load_demo")
+            partial.rename(database)
     return database
 
 

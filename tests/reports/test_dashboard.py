@@ -78,14 +78,15 @@ def test_the_dashboard_shows_the_figures_of_the_asked_quarter(yn_quarter):
     open_section = page.split('id="open-breaches"', 1)[1].split("</section>", 1)[0]
     assert open_section.count(f'href="/tickets/{t["T4"].number}/"') == 2
     assert f'href="/tickets/{t["T5"].number}/"' in open_section
-    assert "2026-09-30 08:00" in open_section and "240 min" in open_section
+    assert "2026-09-30 08:00" in open_section and "<span>4 h</span>" in open_section
     # the breach list of the quarter, met or still open
-    assert "2026-06-30 12:00" in page and "2026-07-01 09:00" in page and "1260 min" in page
+    # T6's respond clock counts in working hours: 12:00–17:30 and 08:30–09:00, 6 h, not 21 h.
+    assert "2026-06-30 12:00" in page and "2026-07-01 09:00" in page and "<span>6 h</span>" in page
     assert page.count("still open") == 6  # three rows in each of the two tables
     # times, downtime, on-site days, person-days, satisfaction
     assert "37 min" in page and "90th percentile 60 min" in page
     assert "510 min" in page and "90th percentile 780 min" in page
-    assert "3.50 h" in page and "The contract sets no availability target." in page
+    assert "3.5 h" in page and "The contract sets no availability target." in page
     assert "0.88" in page and "3.50" in page
     assert "from 4 ratings of tickets closed this quarter" in page
     # three charts, each an accessible SVG

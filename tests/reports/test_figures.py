@@ -21,6 +21,8 @@ from reports.figures import (
     quarter_summary,
 )
 from reports.periods import Period
+from sla.calendar import working_time
+from sla.models import ServiceCalendar
 from tests.factories import demo_user
 from tests.reports.conftest import file, log, phoned_in, work
 from tests.tickets.conftest import at
@@ -269,7 +271,8 @@ def test_every_breach_of_the_quarter_is_listed_with_how_late_it_was(yn_quarter):
         (row.ticket_number, row.level, row.clock, row.due_at, row.met_at, row.minutes_late)
         for row in rows
     ] == [
-        (t["T6"].number, 3, "respond", at("2026-06-30 12:00"), at("2026-07-01 09:00"), 1260),
+        # In working hours (08:30–17:30): 12:00–17:30 and 08:30–09:00, not 21 h of clock time.
+        (t["T6"].number, 3, "respond", at("2026-06-30 12:00"), at("2026-07-01 09:00"), 360),
         (t["T2"].number, 1, "respond", at("2026-07-14 09:30"), at("2026-07-14 09:45"), 15),
         (t["T2"].number, 1, "resolve", at("2026-07-14 15:00"), at("2026-07-14 16:00"), 60),
         (t["T3"].number, 2, "resolve", at("2026-08-03 20:00"), at("2026-08-03 21:00"), 60),
@@ -300,12 +303,26 @@ def test_open_breaches_are_the_running_clocks_past_due_now(yn_quarter):
     ]
 
 
-def test_minutes_late_counts_a_part_of_a_minute_and_never_goes_below_zero():
+def test_minutes_late_counts_a_part_of_a_minute_and_never_goes_below_zero(demo):
+    around_the_clock = working_time(ServiceCalendar.objects.get(code="24x7"))
     due = at("2026-07-01 10:00")
-    assert figures.minutes_late(due, at("2026-07-01 10:00"), due) == 0
-    assert figures.minutes_late(due, due + dt.timedelta(seconds=1), due) == 1
-    assert figures.minutes_late(due, None, due + dt.timedelta(minutes=90)) == 90
-    assert figures.minutes_late(due, due - dt.timedelta(minutes=5), due) == 0
+    assert figures.minutes_late(around_the_clock, due, at("2026-07-01 10:00"), due) == 0
+    assert figures.minutes_late(around_the_clock, due, due + dt.timedelta(seconds=1), due) == 1
+    assert figures.minutes_late(around_the_clock, due, None, due + dt.timedelta(minutes=90)) == 90
+    assert figures.minutes_late(around_the_clock, due, due - dt.timedelta(minutes=5), due) == 0
+
+
+def test_minutes_late_are_the_working_minutes_of_the_clocks_own_calendar(demo):
+    office = working_time(ServiceCalendar.objects.get(code="cn-work-0830-1730"))
+    around_the_clock = working_time(ServiceCalendar.objects.get(code="24x7"))
+    due = at("2026-07-01 17:30")  # a Wednesday, the end of the working day
+    arrived = at("2026-07-01 22:32")
+    assert figures.minutes_late(office, due, arrived, arrived) == 0  # no working time passed
+    assert figures.minutes_late(around_the_clock, due, arrived, arrived) == 302
+    # The next morning: 08:30 to 09:05 of working time.
+    assert figures.minutes_late(office, due, at("2026-07-02 09:05"), arrived) == 35
+    # Still running on Monday 10:00: Thursday 08:30 to Friday 17:30 (18 h) and Monday 1.5 h.
+    assert figures.minutes_late(office, due, None, at("2026-07-06 10:00")) == 18 * 60 + 90
 
 
 # --- response and resolution times -------------------------------------------------------
@@ -526,4 +543,4 @@ def test_quarter_summary_query_count_does_not_grow_with_tickets(yn_quarter):
         )
     assert quarter_summary(contract, Q3, now).tickets_total == 26
     assert count_queries(contract, now) == before
-    assert before <= 16
+    assert before <= 18  # the two breach lists read their clocks' calendars once each

@@ -400,3 +400,20 @@ def test_making_final_saves_the_text_and_queues_the_final_version(
     assert "加强夜间值守。" in page  # shown as text now
     again = manager.post(final_url, {"improvements": "加强夜间值守。"})
     assert again.status_code == 409
+
+
+def test_hospital_it_accepts_a_final_report_on_the_page_and_the_page_shows_it(demo, renders):
+    report = scheduled(demo["yn-his"]).report
+    services.save_improvements(report=report, by=demo_user("ny-manager"), text="加强夜间值守。")
+    assert f"report-{report.pk}-accept" not in content(login("yn-it").get(PAGE))  # a draft
+    services.make_final(report=report, by=demo_user("ny-manager"))
+    assert f"report-{report.pk}-accept" not in content(login("ny-manager").get(PAGE))
+    client = english("yn-it")
+    assert f'id="report-{report.pk}-accept"' in content(client.get(PAGE))
+    response = client.post(f"{PAGE}{report.pk}/accept/", {"opinion": "同意，按期落实。"})
+    assert response.status_code == 302
+    page = content(client.get(PAGE))
+    assert "Accepted by the hospital" in page and "同意，按期落实。" in page
+    assert f'id="report-{report.pk}-accept"' not in page
+    refused = client.post(f"{PAGE}{report.pk}/accept/", {"opinion": "再次"})
+    assert refused.status_code == 409 and "accepted this report already" in content(refused)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -25,6 +27,7 @@ from tests.factories import demo_user
 from tests.inspections.conftest import answer_all
 from tests.reports.conftest import phoned_in
 from tests.tickets.conftest import at
+from tickets import services as ticket_services
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -325,3 +328,251 @@ def test_the_annual_report_binds_every_ticket_and_inspection_of_the_year(yn_quar
     for ticket in yn_quarter.tickets.values():
         assert ticket.number in text
     assert "磁盘使用率" in text and "95%" in text
+    assert_no_page_is_blank_but_for_its_footer(pdf_pages(done))
+
+
+# --- on paper: what a director reads ---------------------------------------------------------
+
+
+def pdf_pages(report_file: ReportFile) -> list[list[str]]:
+    """Each page's lines as pdftotext lays them out, blank lines dropped."""
+    with report_file.file.open("rb") as handle:
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-", "-"],
+            input=handle.read(),
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+    return [
+        [line.strip() for line in page.splitlines() if line.strip()] for page in text.split("\f")
+    ][:-1]
+
+
+def assert_no_page_is_blank_but_for_its_footer(pages: list[list[str]]) -> None:
+    footer = re.compile(r"^(.*(报告|附录|总结).*\s+)?\d+( / \d+)?$|^\d+( / \d+)?$")
+    for number, lines in enumerate(pages, start=1):
+        body = [line for line in lines if not footer.match(line)]
+        assert body, f"page {number} holds nothing but its footer: {lines}"
+
+
+def row(pages: list[list[str]], *cells) -> bool:
+    """Whether some line reads exactly these cells, in this order, with only space between."""
+    pattern = re.compile(r"^" + r"\s+".join(re.escape(str(cell)) for cell in cells) + r"$")
+    return any(pattern.match(line) for lines in pages for line in lines)
+
+
+def test_the_quarterly_pdf_prints_the_level_split_and_each_systems_count_in_their_own_rows(
+    yn_quarter, media
+):
+    contract = yn_quarter.contract
+    first, second = list(contract.systems.all()[:2])
+    with time_machine.travel(at("2026-10-05 09:00"), tick=False):
+        report_file = services.request_report(
+            contract=contract, kind="quarterly", period=Q3, by=demo_user("ny-manager")
+        )
+        done = services.run_render(report_file.pk)
+    pages = pdf_pages(done)
+    # Q3: T1, T2, T5 level 1; T3, T4 level 2; T7 level 4; nothing at level 3.
+    assert row(pages, "一级故障", 3) and row(pages, "二级故障", 2)
+    assert row(pages, "三级故障", 0) and row(pages, "四级故障", 1)
+    # T3 and T7 on the second system, the four others on the first.
+    assert row(pages, first.path(), 4) and row(pages, second.path(), 2)
+    assert_no_page_is_blank_but_for_its_footer(pages)
+    # 草稿 on every page of a draft, not just the cover.
+    assert all(any("草" in line for line in lines) for lines in pages)
+    # The total row is printed once.
+    assert sum(line.startswith("全部时限") for lines in pages for line in lines) == 1
+
+
+def test_rendering_a_past_quarter_again_gives_the_same_figures_and_says_so(yn_quarter, media):
+    contract, t = yn_quarter.contract, yn_quarter.tickets
+    manager, engineer = demo_user("ny-manager"), demo_user("ny-engineer")
+    with time_machine.travel(at("2026-10-05 09:00"), tick=False):
+        first = services.request_report(contract=contract, kind="quarterly", period=Q3, by=manager)
+        first = services.run_render(first.pk)
+    # After the quarter: T5 is answered and T4 resolved in October, a new ticket comes in.
+    ticket_services.acknowledge(
+        ticket=t["T5"], by=demo_user("ny-dispatcher"), now=at("2026-10-08 09:00")
+    )
+    ticket_services.arrive(ticket=t["T4"], by=engineer, now=at("2026-10-08 10:00"))
+    ticket_services.resolve(ticket=t["T4"], by=engineer, note="已处理", now=at("2026-10-08 11:00"))
+    with time_machine.travel(at("2026-12-07 10:00"), tick=False):
+        second = services.request_report(contract=contract, kind="quarterly", period=Q3, by=manager)
+        second = services.run_render(second.pk)
+    assert second.figures == first.figures
+    figures_kept = second.figures
+    assert figures_kept["as_at"] == "2026-10-01T00:00:00+08:00"
+    # T5's arrive and resolve clocks (due 09-30 17:00) had run out by the end: 9 + 2.
+    assert figures_kept["compliance"]["overall"] == {"on_time": 9, "breached": 9, "pending": 0}
+    assert figures_kept["timings"]["response"]["count"] == 5  # T5 was not answered by then
+    # Still running at the quarter's end: late until then, counted in working minutes.
+    late = {(b["ticket_number"], b["clock"]): b["minutes_late"] for b in figures_kept["breaches"]}
+    assert late[(t["T4"].number, "resolve")] == 16 * 60  # 2026-09-30 08:00 to 24:00
+    text = pdf_text(second)
+    assert "与第1版数字一致" in text and "截至2026-09-3024:00" in text
+    assert "2026-09-30" in text and "2026-12-07" in text  # report date; when it was asked for
+
+
+def test_a_later_edit_of_the_periods_records_is_named_on_the_next_render(yn_quarter, media):
+    contract = yn_quarter.contract
+    manager = demo_user("ny-manager")
+    with time_machine.travel(at("2026-10-05 09:00"), tick=False):
+        first = services.request_report(contract=contract, kind="quarterly", period=Q3, by=manager)
+        first = services.run_render(first.pk)
+        Ticket.objects.filter(pk=yn_quarter.tickets["T3"].pk).update(
+            system=contract.systems.first()
+        )
+        second = services.request_report(contract=contract, kind="quarterly", period=Q3, by=manager)
+        second = services.run_render(second.pk)
+    assert second.figures["by_system"] != first.figures["by_system"]
+    assert "数字有变化" in pdf_text(second) and "按系统统计工单" in pdf_text(second)
+
+
+# --- up front, breaches in the body, the sign-off ------------------------------------------
+
+
+def test_the_breaches_are_summarised_by_month_level_and_system(yn_quarter):
+    contract, t = yn_quarter.contract, yn_quarter.tickets
+    first, second = list(contract.systems.all()[:2])
+    end_of_q3 = figures.as_at(Q3, at("2026-12-01 09:00"))
+    assert end_of_q3 == at("2026-10-01 00:00")
+    summary = figures.quarter_summary(contract, Q3, end_of_q3)
+    breaches = summary.breach_summary
+    # As at the quarter's end T5's arrive and resolve clocks (due 09-30 17:00) had run out too:
+    # T6 respond (due in June), T2 respond and resolve (July), T3 resolve (August),
+    # T4 arrive and resolve, T5 respond, arrive and resolve (September).
+    assert breaches.total == 9
+    assert [(row.label, row.count) for row in breaches.by_month] == [
+        ("2026-06", 1),
+        ("2026-07", 2),
+        ("2026-08", 1),
+        ("2026-09", 5),
+    ]
+    assert [(row.key, row.count) for row in breaches.by_level] == [(1, 5), (2, 3), (3, 1)]
+    assert [(row.label, row.count) for row in breaches.by_system] == [
+        (first.name, 8),
+        (second.name, 1),  # T3's resolve clock
+    ]
+    # 9 of 18 clocks on time: 50 %, under the contract's 95 % target.
+    assert summary.compliance.overall.percent == Decimal("50.0")
+    assert summary.sla_target == Decimal("95") and summary.meets_sla_target is False
+    contract.sla_target_percent = Decimal("50")
+    assert figures.quarter_summary(contract, Q3, end_of_q3).meets_sla_target is True
+    assert t["T5"].number in [b.ticket_number for b in summary.breaches]
+
+
+def test_the_report_opens_with_its_overview_and_ends_with_the_sign_off_and_breach_list(
+    yn_quarter, media
+):
+    with time_machine.travel(at("2026-10-05 09:00"), tick=False):
+        report_file = services.request_report(
+            contract=yn_quarter.contract, kind="quarterly", period=Q3, by=demo_user("ny-manager")
+        )
+        done = services.run_render(report_file.pk)
+    pages = pdf_pages(done)
+    text = pdf_text(done)
+    assert "1服务概述" in text and "总体评价" in text
+    assert row(pages, "SLA 达成情况", "50 %", "≥ 95 %", "否")  # against the contract's target
+    assert "时限按时达成率50%，低于合同约定的95%目标；超时9项。" in text
+    assert "院方意见" in text and "附录：超时明细" in text
+    # The body counts the breaches; the appendix lists each, after the sign-off.
+    assert (
+        text.index("院方意见")
+        < text.rindex("附录：超时明细")
+        < text.rindex(yn_quarter.tickets["T2"].number)
+    )
+
+
+def test_hospital_it_accepts_a_final_report_once_and_the_audit_trail_keeps_it(yn_quarter, media):
+    from audit.models import AuditEntry
+
+    manager, hospital_it = demo_user("ny-manager"), demo_user("yn-it")
+    with time_machine.travel(at("2026-10-05 09:00"), tick=False):
+        report = services.request_report(
+            contract=yn_quarter.contract, kind="quarterly", period=Q3, by=manager
+        ).report
+        with pytest.raises(ReportError):  # a draft is not accepted
+            services.accept_report(report=report, by=hospital_it)
+        services.save_improvements(report=report, by=manager, text="增加夜间值班。")
+        services.make_final(report=report, by=manager)
+        with pytest.raises(ReportError):  # the vendor does not accept for the hospital
+            services.accept_report(report=report, by=manager)
+        services.accept_report(report=report, by=hospital_it, opinion="同意，请落实夜间值班。")
+        with pytest.raises(ReportError):
+            services.accept_report(report=report, by=hospital_it, opinion="再次")
+    report.refresh_from_db()
+    assert report.is_accepted and report.accepted_by == hospital_it
+    assert report.acceptance_opinion == "同意，请落实夜间值班。"
+    entry = AuditEntry.objects.get(action="reports.report.accepted")
+    assert entry.actor_id == hospital_it.pk and entry.data["opinion"] == "同意，请落实夜间值班。"
+    # The next version prints the opinion in the sign-off box.
+    with time_machine.travel(at("2026-10-06 09:00"), tick=False):
+        again = services.request_report(
+            contract=yn_quarter.contract, kind="quarterly", period=Q3, by=manager
+        )
+        again = services.run_render(again.pk)
+    assert "同意，请落实夜间值班。" in pdf_text(again)
+
+
+# --- fault analysis: system × level, causes, open problems, flow, quarters ----------------
+
+
+def test_the_fault_analysis_of_the_quarter_as_at_its_end(yn_quarter):
+    contract, t = yn_quarter.contract, yn_quarter.tickets
+    first, second = list(contract.systems.all()[:2])
+    engineer = demo_user("ny-engineer")
+    Ticket.objects.filter(pk=t["T3"].pk).update(resolution_cause="network")
+    # T4 is resolved only after the quarter, with a cause that belongs to October.
+    ticket_services.arrive(ticket=t["T4"], by=engineer, now=at("2026-10-02 09:00"))
+    ticket_services.resolve(
+        ticket=t["T4"], by=engineer, note="更换交换机", cause="hardware", now=at("2026-10-02 10:00")
+    )
+    end = figures.as_at(Q3, at("2026-12-01 09:00"))
+
+    table = figures.system_by_level(contract, Q3)
+    assert table.levels == ("一级故障", "二级故障", "四级故障")
+    assert [(row.system, row.counts, row.total) for row in table.rows] == [
+        (first.name, (3, 1, 0), 4),  # T1, T2, T5; T4
+        (second.name, (0, 1, 1), 2),  # T3; T7
+    ]
+    assert table.column_totals == (3, 2, 1) and table.total == 6
+
+    # Resolved in Q3: T6 (07-01), T1, T2 with no cause, T3 with "network".
+    assert [(row.key, row.count) for row in figures.causes(contract, Q3, end)] == [
+        ("network", 1),
+        ("", 3),
+    ]
+
+    backlog = figures.backlog(contract, Q3, end)
+    assert [(p.ticket_number, p.age_days, p.carried_over) for p in backlog.open] == [
+        (t["T4"].number, 1, False),  # reported 09-29 20:00, resolved only in October
+        (t["T5"].number, 0, False),
+    ]
+    assert [row.count for row in backlog.ageing] == [2, 0, 0, 0]
+    # Half a day into Q4 both are still open and carried over from Q3.
+    q4 = figures.backlog(contract, Period.quarter(2026, 4), at("2026-10-01 12:00"))
+    assert backlog.carried_over == 0 and q4.carried_over == 2
+
+    flow = figures.created_and_resolved(contract, Q3, end)
+    assert [(m.month.month, m.created, m.resolved) for m in flow] == [
+        (7, 3, 3),  # T1, T2, T7 reported; T6, T1, T2 resolved
+        (8, 1, 1),  # T3
+        (9, 2, 0),  # T4, T5
+    ]
+
+
+def test_the_annual_report_compares_quarter_by_quarter(yn_quarter):
+    lines = figures.quarter_by_quarter(
+        yn_quarter.contract, Period.year(2026), at("2026-10-01 12:00")
+    )
+    assert [
+        (line.period.start.month, line.tickets, line.compliance.percent, line.breaches)
+        for line in lines
+    ] == [
+        (1, 0, None, 0),
+        (4, 2, Decimal("75.0"), 1),  # T0's three clocks; T6's respond clock ran out
+        (7, 6, Decimal("50.0"), 9),
+        (10, 0, None, 0),
+    ]
+    # T2's outage of 2.5 h and T5's from 09-30 11:00 to the end of the quarter: 13 h.
+    assert lines[2].downtime_hours == Decimal("15.50")

@@ -49,6 +49,7 @@ from notifications.models import Channel, Notification, WeComApp
 from reports import services as reports
 from reports.models import RenderState, ReportFile, ServiceReport
 from reports.periods import Period
+from tests.session_demo import quiet_brokers
 from tickets import services as tickets
 from tickets.models import Attachment, Event, Ticket, Worklog
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Subscription, WebhookEvent
@@ -322,7 +323,42 @@ def _with_optional_records(tenant: Tenant) -> Tenant:
         tenant.extra["login_failure"] = failure_model.objects.create(
             username=tenant.extra["reporter"].username, address="10.8.0.1"
         )
+    if apps.is_installed("intake"):
+        tenant.extra["triage"] = _triaged_mail(tenant)
     return tenant
+
+
+def _triaged_mail(tenant: Tenant):
+    """A mail from a stranger to the contract's mailbox, waiting in the vendor's triage list."""
+    from intake import mail
+    from intake.models import Mailbox, Security
+    from tests.intake.messages import plain
+
+    mailbox = Mailbox.objects.create(
+        name=f"{tenant.marker}报修邮箱",
+        contract=tenant.contract,
+        address=f"faults-{tenant.contract.code}@vendor.test",
+        host="127.0.0.1",
+        port=1143,
+        security=Security.PLAIN,
+        username="faults",
+        password="secret",
+    )
+    token = mail.claim(mailbox=mailbox, uidvalidity=1, uid=1)
+    handled = mail.process_message(
+        mailbox=mailbox,
+        uidvalidity=1,
+        uid=1,
+        token=token,
+        raw=plain(
+            "stranger@example.org",
+            subject=f"{tenant.marker}的检查报告无法打印",
+            body=f"{tenant.marker}门诊的打印机不出报告。",
+        ),
+        received_at=timezone.now(),
+    )
+    assert handled.triage is not None, "a stranger's mail waits in triage"
+    return handled.triage
 
 
 @dataclass
@@ -330,19 +366,6 @@ class World:
     contracts: dict[str, Contract]
     tenants: dict[str, Tenant]
     media_root: str
-
-
-@contextlib.contextmanager
-def quiet_brokers() -> Iterator[None]:
-    """Nothing queued while the world is built talks to a broker (the tests' own autouse
-    fixtures do the same per test)."""
-    with (
-        mock.patch("notifications.tasks.deliver.delay"),
-        mock.patch("webhooks.tasks.deliver.delay"),
-        mock.patch("reports.tasks.render.delay"),
-        mock.patch("inspections.tasks.render_report.delay"),
-    ):
-        yield
 
 
 @contextlib.contextmanager

@@ -191,6 +191,7 @@ ADMIN_SHARED = {
     "sla.holidaydate": "the State Council's public holidays",
     "sla.holidayyear": "which years' holidays are published",
     "sla.calendarchange": "edits of the shared calendars",
+    "sla.holidaynotice": "the State Council's notices as imported, for every contract",
     "inspections.checklisttemplate": "the shared checklist catalogue",
     "inspections.checklistsection": "the shared checklist catalogue",
 }
@@ -202,6 +203,8 @@ OBJECT_RULES: list[tuple[str, dict[str, str]]] = [
     (r"^api/v1/inspections/<int:pk>/", {"pk": "inspection", "result_id": "result"}),
     (r"^api/v1/reports/files/<int:pk>/", {"pk": "report_file"}),
     (r"^api/v1/reports/<int:pk>/", {"pk": "report"}),
+    (r"^api/v1/triage/<int:pk>/", {"pk": "triage"}),
+    (r"^intake/triage/<int:pk>/", {"pk": "triage"}),
     (r"^api/v1/\^contracts/", {"code": "contract"}),
     (r"^api/v1/\^systems/", {"pk": "system"}),
     (r"^api/v1/\^webhooks/", {"pk": "webhook", "delivery_pk": "delivery"}),
@@ -236,6 +239,7 @@ ADMIN_OBJECTS: dict[str, Callable[[Tenant], object]] = {
     "notifications.channel": lambda t: t.extra["channel"],
     "notifications.notification": lambda t: t.extra["notification"],
     "notifications.wecomapp": lambda t: t.extra["wecom_app"],
+    "intake.mailbox": lambda t: t.extra["triage"].mailbox,
     "api.apitoken": lambda t: ApiToken.objects.get(pk=t.token_id),
     "accounts.user": lambda t: t.extra["reporter"],
     # Apps that may not be installed (conftest makes their records when they are).
@@ -658,6 +662,7 @@ def _value(kind: str, tenant: Tenant, caller: Caller, *, own: bool, route: Route
         "system": lambda: tenant.system.pk,
         "delivery": lambda: tenant.delivery.pk,
         "article": lambda: tenant.article.pk,
+        "triage": lambda: tenant.extra["triage"].pk,
     }[kind]()
 
 

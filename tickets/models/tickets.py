@@ -74,6 +74,19 @@ class Channel(models.TextChoices):
 DESK_CHANNELS = (Channel.PHONE, Channel.WECOM, Channel.EMAIL, Channel.FAX, Channel.ON_SITE)
 
 
+class ResolutionCause(models.TextChoices):
+    """What the fault came from, chosen when it is resolved: counted in the reports' fault
+    analysis (故障原因分析)."""
+
+    HARDWARE = "hardware", _("Hardware")
+    SOFTWARE_DEFECT = "software_defect", _("Software defect")
+    CONFIGURATION = "configuration", _("Configuration")
+    NETWORK = "network", _("Network")
+    INTERFACE = "interface", _("Interface")
+    USER_OPERATION = "user_operation", _("User operation")
+    THIRD_PARTY = "third_party", _("Third party")
+
+
 class Satisfaction(models.IntegerChoices):
     VERY_SATISFIED = 5, _("Very satisfied")
     SATISFIED = 4, _("Satisfied")
@@ -180,6 +193,13 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution_cause = models.CharField(
+        _("cause"),
+        max_length=20,
+        choices=ResolutionCause.choices,
+        blank=True,
+        help_text=_("What the fault came from, chosen when it is resolved (optional)."),
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # The earliest deadline of a running clock (TicketClock.counts_down) and that clock's

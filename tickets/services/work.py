@@ -13,6 +13,7 @@ from tickets.models import (
     Outage,
     Pause,
     PauseReason,
+    ResolutionCause,
     Ticket,
     TicketClock,
 )
@@ -137,16 +138,32 @@ def resume(*, ticket: Ticket, by, note: str = "", now: dt.datetime | None = None
     )
 
 
-def resolve(*, ticket: Ticket, by, note: str = "", now: dt.datetime | None = None) -> Ticket:
+def resolve(
+    *, ticket: Ticket, by, note: str = "", cause: str = "", now: dt.datetime | None = None
+) -> Ticket:
+    """Resolve with how it was solved and, optionally, what the fault came from
+    (ResolutionCause), which the reports count."""
     if not note.strip():
         raise TicketError("note_required", _("Say how the problem was solved."))
+    if cause and cause not in ResolutionCause.values:
+        raise TicketError("invalid", _("Choose a cause from the list."))
 
     def after(t: Ticket, at: dt.datetime) -> None:
         clocks.finish(t, at)
         Outage.objects.filter(ticket=t, ended_at__isnull=True).update(ended_at=at)
+        if cause:
+            t.resolution_cause = cause
+            t.save(update_fields=["resolution_cause"])
 
     return _transition(
-        ticket, by=by, action="resolve", method="resolve", note=note, now=now, after=after
+        ticket,
+        by=by,
+        action="resolve",
+        method="resolve",
+        note=note,
+        now=now,
+        after=after,
+        data={"cause": cause} if cause else None,
     )
 
 

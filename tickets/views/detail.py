@@ -19,7 +19,7 @@ from knowledge.services import may_draft
 from tickets import selectors, services
 from tickets.downloads import attachment_response
 from tickets.errors import TicketError
-from tickets.models import PauseReason, Ticket, Worklog, WorkMode
+from tickets.models import PauseReason, ResolutionCause, Ticket, Worklog, WorkMode
 from tickets.policy import VENDOR_STAFF, available_actions, engineers_of, roles_on_contract
 
 
@@ -49,6 +49,7 @@ def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
             c for c in PauseReason.choices if c[0] != PauseReason.AWAITING_CONFIRMATION
         ],
         "work_modes": WorkMode.choices,
+        "resolution_causes": ResolutionCause.choices,
         "extendable": [
             clock
             for clock in ticket.clocks.all()

@@ -72,7 +72,7 @@ def dispatch_export(request):
 
 @login_required
 def ticket_list_export(request):
-    tickets, show = lists.hospital_list_tickets(request)
+    tickets, show = lists.hospital_list_tickets(request, default="all")
     return _download(
         request,
         tickets.order_by(*lists.NEWEST_FIRST.order_by()),

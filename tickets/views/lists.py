@@ -63,10 +63,11 @@ def dispatch_tickets(request, now) -> QuerySet[Ticket]:
     )
 
 
-def hospital_list_tickets(request) -> tuple[QuerySet[Ticket], str]:
-    """The hospital list's tickets, and which of them it shows (`show`: open, finished, all)."""
+def hospital_list_tickets(request, default: str = "open") -> tuple[QuerySet[Ticket], str]:
+    """The hospital list's tickets, and which of them it shows (`show`: open, finished, all;
+    the page opens on the open ones, an export without `show` takes them all)."""
     tickets = selectors.hospital_tickets(request.user)
-    show = request.GET.get("show", "open")
+    show = request.GET.get("show", default)
     if show == "open":
         tickets = tickets.filter(state__in=OPEN_STATES)
     elif show == "finished":
