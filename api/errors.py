@@ -55,7 +55,7 @@ def exception_handler(exc, context):
     if isinstance(exc, TicketError):
         code = "conflict" if isinstance(exc, TicketConflict) else exc.code
         return Response(
-            error_body(code, str(exc)),
+            error_body(code, str(exc), {exc.field: [str(exc)]} if exc.field else None),
             status=TICKET_ERROR_STATUS.get(code, status.HTTP_400_BAD_REQUEST),
         )
     if isinstance(exc, DjangoValidationError):

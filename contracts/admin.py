@@ -124,6 +124,7 @@ class ContractAdmin(admin.ModelAdmin):
                     "min_team_size",
                     ("recurrence_count", "recurrence_window_days", "recurrence_raises_to_level"),
                     ("warning_threshold_percent", "reopen_window_days"),
+                    "backdating_limit_hours",
                 ]
             },
         ),

@@ -114,7 +114,9 @@ def bound_book(report: ServiceReport) -> BoundBook:
     start, end = report.period.bounds()
     tickets = list(
         Ticket.objects.filter(contract=report.contract, created_at__gte=start, created_at__lt=end)
-        .select_related("system__parent__parent", "service_class", "reporter", "assignee")
+        .select_related(
+            "system__parent__parent", "service_class", "reporter", "assignee", "entered_by"
+        )
         .prefetch_related(
             Prefetch("events", queryset=Event.objects.select_related("actor").order_by("at", "id")),
             Prefetch("clocks", queryset=TicketClock.objects.filter(is_active=True)),

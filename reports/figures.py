@@ -31,7 +31,7 @@ from reports.periods import SHANGHAI, Period
 from sla.calendar import WorkingTime, overrun_minutes, working_time
 from sla.models import ServiceCalendar
 from tickets.availability import downtime as availability_downtime
-from tickets.models import Ticket, TicketClock, Worklog, WorkMode
+from tickets.models import Channel, Ticket, TicketClock, Worklog, WorkMode
 
 PERSON_DAY_MINUTES = 8 * 60  # one person-day is eight hours of work
 PERCENTILE = 90
@@ -57,7 +57,7 @@ def _tickets(contract: Contract, period: Period):
     return Ticket.objects.filter(contract=contract, created_at__gte=start, created_at__lt=end)
 
 
-# --- tickets by kind, level, system and month --------------------------------------------
+# --- tickets by kind, channel, level, system and month --------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -69,14 +69,49 @@ class CountRow:
     count: int
 
 
-def tickets_by_kind(contract: Contract, period: Period) -> tuple[CountRow, ...]:
+def _kind_channel_counts(contract: Contract, period: Period) -> dict[tuple[str, str], int]:
+    """Tickets created in the period per (kind, channel): one query for both breakdowns."""
+    return {
+        (kind, channel): n
+        for kind, channel, n in _tickets(contract, period)
+        .order_by()
+        .values_list("kind", "channel")
+        .annotate(n=Count("id"))
+    }
+
+
+def _totals(counts: dict[tuple[str, str], int], position: int) -> dict[str, int]:
+    totals: dict[str, int] = defaultdict(int)
+    for key, n in counts.items():
+        totals[key[position]] += n
+    return totals
+
+
+def tickets_by_kind(
+    contract: Contract, period: Period, counts: dict[tuple[str, str], int] | None = None
+) -> tuple[CountRow, ...]:
     """Tickets created in the period, by kind (fault, service request, consultation,
-    change). Only kinds with at least one ticket appear, in the order of TicketKind."""
-    counts = dict(_tickets(contract, period).order_by().values_list("kind").annotate(n=Count("id")))
+    change). Only kinds with at least one ticket appear, in the order of TicketKind.
+    `counts`: _kind_channel_counts(), when the caller has read them already."""
+    totals = _totals(counts if counts is not None else _kind_channel_counts(contract, period), 0)
     return tuple(
-        CountRow(key=kind, label=label, count=counts[kind])
+        CountRow(key=kind, label=label, count=totals[kind])
         for kind, label in TicketKind.choices
-        if counts.get(kind)
+        if totals.get(kind)
+    )
+
+
+def tickets_by_channel(
+    contract: Contract, period: Period, counts: dict[tuple[str, str], int] | None = None
+) -> tuple[CountRow, ...]:
+    """Tickets created in the period, by how the hospital reported them (portal, API, phone,
+    WeCom, e-mail, ...): how much of the work reaches OpsDesk through the vendor's desk.
+    Only channels with at least one ticket appear, in the order of Channel."""
+    totals = _totals(counts if counts is not None else _kind_channel_counts(contract, period), 1)
+    return tuple(
+        CountRow(key=channel, label=label, count=totals[channel])
+        for channel, label in Channel.choices
+        if totals.get(channel)
     )
 
 
@@ -792,6 +827,7 @@ class QuarterSummary:
     period: Period
     now: dt.datetime
     by_kind: tuple[CountRow, ...]
+    by_channel: tuple[CountRow, ...]
     by_level: tuple[CountRow, ...]
     by_system: tuple[CountRow, ...]
     by_month: MonthlyTickets
@@ -828,11 +864,13 @@ class QuarterSummary:
 def quarter_summary(contract: Contract, period: Period, now: dt.datetime) -> QuarterSummary:
     """All figures of the contract for the period (a quarter, or any Period such as a
     year) as of `now`, each by the rule of its own function. A fixed number of queries."""
+    counts = _kind_channel_counts(contract, period)
     return QuarterSummary(
         contract=contract,
         period=period,
         now=now,
-        by_kind=tickets_by_kind(contract, period),
+        by_kind=tickets_by_kind(contract, period, counts),
+        by_channel=tickets_by_channel(contract, period, counts),
         by_level=tickets_by_level(contract, period),
         by_system=tickets_by_system(contract, period),
         by_month=tickets_by_month(contract, period),

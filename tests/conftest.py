@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from accounts.models import User
 from contracts.demo.loader import load_demo
@@ -101,6 +102,15 @@ def browser():
 
     with launch_chromium() as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request through the test client leaves its language (an API test's Accept-Language:
+    # en) active in this thread; each test starts in the site's language, as a request would.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -60,9 +60,10 @@ class TicketAdmin(admin.ModelAdmin):
         "service_class",
         "state",
         "assignee",
+        "channel",
         "created_at",
     ]
-    list_filter = ["state", "kind", ("contract", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["state", "kind", "channel", ("contract", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["number", "title"]
     list_select_related = ["contract", "service_class", "assignee"]
     date_hierarchy = "created_at"

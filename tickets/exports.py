@@ -18,6 +18,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -61,6 +62,14 @@ def _local(moment: dt.datetime | None) -> dt.datetime | None:
 
 def _name(user) -> str:
     return "" if user is None else str(user)
+
+
+def _reporter(ticket: Ticket) -> str:
+    """The reporter; for a caller without an account (named in the caller column), the
+    hospital IT person following the ticket, saying so: they did not report it."""
+    if not ticket.caller_name:
+        return _name(ticket.reporter)
+    return gettext("%(person)s (following for the hospital)") % {"person": _name(ticket.reporter)}
 
 
 def _clock(ticket: Ticket, name: str) -> TicketClock | None:
@@ -112,7 +121,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(_("Level or category"), 16, lambda t: t.service_class.name),
     Column(_("Title"), 40, lambda t: t.title),
     Column(_("State"), 12, lambda t: t.get_state_display()),
-    Column(_("Reported by"), 12, lambda t: _name(t.reporter)),
+    Column(_("Reported by"), 12, _reporter),
     Column(_("Engineer"), 12, lambda t: _name(t.assignee)),
     Column(_("Reported at"), 17, lambda t: _local(t.created_at)),
     Column(_("Acknowledged at"), 17, lambda t: _local(t.acknowledged_at)),
@@ -137,6 +146,11 @@ COLUMNS: tuple[Column, ...] = (
     Column(_("Resolve overdue (min)"), 12, _clock_overdue("resolve")),
     Column(_("Cause"), 12, lambda t: t.get_resolution_cause_display()),
     Column(_("Resolution note"), 40, _resolution_note),
+    # How the report came in: a phoned-in fault names its caller and who typed it when.
+    Column(_("Channel"), 10, lambda t: t.get_channel_display()),
+    Column(_("Caller"), 14, lambda t: t.caller),
+    Column(_("Entered by"), 12, lambda t: _name(t.entered_by)),
+    Column(_("Entered at"), 17, lambda t: _local(t.entered_at)),
 )
 
 
@@ -154,6 +168,7 @@ def for_export(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         "service_class",
         "reporter",
         "assignee",
+        "entered_by",
     ).prefetch_related(
         Prefetch(
             "clocks",

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Contract, ServiceClass
+from contracts.models import Contract, Role, ServiceClass
 from contracts.selectors import system_tree
 from opsdesk.validators import validate_phone
 from tickets.errors import TicketError
-from tickets.models import DESCRIPTION_LIMIT, TITLE_LIMIT
-from tickets.services import check_upload
+from tickets.models import DESCRIPTION_LIMIT, DESK_CHANNELS, TITLE_LIMIT, Channel
+from tickets.selectors import hospital_people
+from tickets.services import Caller, check_upload
 
 MAX_FILES = 10
 
@@ -87,3 +90,99 @@ class ReportForm(forms.Form):
             except TicketError as exc:
                 raise forms.ValidationError(str(exc)) from exc
         return files
+
+
+# The "reported N minutes ago" quick choice: a dispatcher on a phone picks one instead of
+# typing a date and time.
+MINUTES_AGO = (5, 10, 15, 20, 30, 45, 60)
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, person) -> str:
+        return f"{person} · {person.phone}" if person.phone else str(person)
+
+
+class FileForCallerForm(ReportForm):
+    """The vendor's desk files a report the hospital made by phone, WeCom, e-mail, fax or on
+    site: the 报修 form's system, level and description, plus who called, how and when.
+    The rules on the time (never future, a reason past 30 minutes, the contract's limit)
+    are the filing service's; its message lands beside the field it names."""
+
+    caller = PersonChoiceField(
+        label=_("Caller"),
+        queryset=None,
+        required=False,
+        empty_label=_("Not in the list: type name and phone below"),
+        error_messages={"invalid_choice": _("Pick the caller from this hospital's people.")},
+    )
+    caller_name = forms.CharField(label=_("Caller's name"), max_length=100, required=False)
+    caller_phone = forms.CharField(
+        label=_("Caller's phone"), max_length=20, required=False, validators=[validate_phone]
+    )
+    follower = PersonChoiceField(
+        label=_("Followed at the hospital by"),
+        queryset=None,
+        required=False,
+        empty_label=None,
+        help_text=_(
+            "A caller without an account cannot follow the ticket: this hospital IT person "
+            "does, and the ticket names the caller."
+        ),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[(channel.value, channel.label) for channel in DESK_CHANNELS],
+        initial=Channel.PHONE,
+        widget=forms.RadioSelect,
+    )
+    reported_at = forms.DateTimeField(
+        label=_("Reported at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("When the hospital reported it: every deadline counts from here."),
+    )
+    minutes_ago = forms.TypedChoiceField(
+        label=_("Or: reported … minutes ago"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", "—")]
+        + [
+            (minutes, _("%(minutes)s minutes ago") % {"minutes": minutes})
+            for minutes in MINUTES_AGO
+        ],
+    )
+    backdate_reason = forms.CharField(
+        label=_("Why it is entered only now"),
+        max_length=500,
+        required=False,
+        help_text=_("Needed when the report time is more than 30 minutes ago."),
+    )
+
+    def __init__(self, *args, contract: Contract, **kwargs) -> None:
+        super().__init__(*args, contract=contract, **kwargs)
+        self.fields["caller"].queryset = hospital_people(contract)
+        self.fields["follower"].queryset = hospital_people(contract, Role.HOSPITAL_IT)
+        # The caller's phone, or the picked person's, is the call-back number by default.
+        self.fields["contact_phone"].required = False
+        self.fields["contact_phone"].help_text = _("Leave empty to call back the caller's phone.")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("caller") and not (data.get("caller_name") and data.get("caller_phone")):
+            self.add_error(
+                "caller",
+                _("Pick the caller from the hospital's people, or type their name and phone."),
+            )
+        return data
+
+    def reported(self, now) -> dt.datetime | None:
+        """The report time the form gives: the quick choice wins over a typed time."""
+        minutes = self.cleaned_data.get("minutes_ago")
+        if minutes:
+            return now - dt.timedelta(minutes=minutes)
+        return self.cleaned_data.get("reported_at")
+
+    def caller_given(self) -> Caller:
+        data = self.cleaned_data
+        return Caller(person=data["caller"], name=data["caller_name"], phone=data["caller_phone"])

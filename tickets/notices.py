@@ -8,10 +8,12 @@ the broker is down.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.payloads import clock_payload, ticket_payload
 from contracts.models import EscalationTrigger, Membership, Role, escalation_roles
+from notifications.links import ticket_url
 from notifications.models import NotificationEvent
 from notifications.services import active_channels, notify_channels, notify_people
 from tickets.models import State, Ticket, TicketClock
@@ -87,7 +89,12 @@ def ticket_created(ticket: Ticket) -> None:
             "description": ticket.description,
         }
 
-    recipients = staff(ticket, Role.DISPATCHER, Role.HOSPITAL_IT)
+    if ticket.entered_by_id:
+        # The hospital hears its report was taken, in the words of filed_for_hospital().
+        recipients = staff(ticket, Role.DISPATCHER)
+        filed_for_hospital(ticket)
+    else:
+        recipients = staff(ticket, Role.DISPATCHER, Role.HOSPITAL_IT)
     notify_people(
         event=NotificationEvent.TICKET_CREATED,
         ticket=ticket,
@@ -104,6 +111,42 @@ def ticket_created(ticket: Ticket) -> None:
         dedupe=f"ticket:{ticket.pk}:created",
     )
     _tell_systems(WebhookEvent.TICKET_CREATED, ticket, dedupe=f"ticket:{ticket.pk}:created")
+
+
+def filed_for_hospital(ticket: Ticket) -> None:
+    """A report the vendor's desk typed in for the hospital: the reporter and hospital IT
+    learn at once that it is on record, by whom, from which report, with the ticket's link,
+    each in their own language, so that the hospital can check what was written down."""
+
+    def subject() -> str:
+        return _prefix(ticket) + _("Filed for you: %(title)s") % {"title": ticket.title}
+
+    def body() -> str:
+        text = _(
+            "%(entered_by)s filed this for you from %(caller)s's report by %(channel)s at "
+            "%(reported)s: %(level)s on %(system)s."
+        ) % {
+            "entered_by": str(ticket.entered_by),
+            "caller": ticket.caller,
+            "channel": ticket.get_channel_display(),
+            "reported": f"{timezone.localtime(ticket.created_at):%Y-%m-%d %H:%M}",
+            "level": ticket.service_class.name,
+            "system": ticket.system.path(),
+        }
+        if ticket.caller_name:
+            text += "\n" + _("%(reporter)s follows it for the hospital.") % {
+                "reporter": str(ticket.reporter)
+            }
+        return f"{text}\n\n{ticket.description}\n\n{ticket_url(ticket)}"
+
+    notify_people(
+        event=NotificationEvent.TICKET_CREATED,
+        ticket=ticket,
+        recipients=[*people(ticket, Role.REPORTER), *people(ticket, Role.HOSPITAL_IT)],
+        subject=subject,
+        body=body,
+        dedupe=f"ticket:{ticket.pk}:filed-for",
+    )
 
 
 def state_changed(ticket: Ticket, *, by, from_state: str) -> None:

@@ -134,6 +134,12 @@ def is_hospital_person(user, contract) -> bool:
     return bool(HOSPITAL_STAFF & roles_on_contract(user, contract))
 
 
+def is_hospital_it(user, contract) -> bool:
+    """Hospital IT of the contract's hospital: follows every ticket of the hospital, and so
+    may be the account that follows a report made by a caller who has none."""
+    return Role.HOSPITAL_IT in roles_on_contract(user, contract)
+
+
 def may_report_finding(user, contract) -> bool:
     """An abnormal inspection item may be filed by hospital staff or by the vendor's
     engineers who found it."""

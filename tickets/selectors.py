@@ -14,7 +14,14 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from contracts.models import Membership, Role
 from contracts.selectors import contracts_for, memberships_of
 from tickets.models import OPEN_STATES, Attachment, Event, Ticket, TicketClock
-from tickets.policy import VENDOR_STAFF, is_vendor_staff, may_report, sees_all_hospital_tickets
+from tickets.policy import (
+    HOSPITAL_STAFF,
+    VENDOR_STAFF,
+    is_vendor_staff,
+    may_file_for,
+    may_report,
+    sees_all_hospital_tickets,
+)
 
 
 class Urgency:
@@ -50,7 +57,7 @@ def vendor_queue(user) -> QuerySet[Ticket]:
 
 def with_list_relations(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return queryset.select_related(
-        "contract", "system", "service_class", "reporter", "assignee"
+        "contract", "system", "service_class", "reporter", "assignee", "entered_by"
     ).prefetch_related(
         Prefetch("clocks", queryset=TicketClock.objects.select_related("calendar").order_by("id"))
     )
@@ -149,3 +156,24 @@ def engineer_load(user):
 def reportable_contracts(user, day) -> list:
     """Contracts in force on `day` under which the user may report a fault."""
     return [c for c in contracts_for(user).in_force_on(day) if may_report(user, c)]
+
+
+def file_for_contracts(user, day) -> list:
+    """Contracts in force on `day` for whose hospital the user's vendor desk files reports."""
+    return [c for c in contracts_for(user).in_force_on(day) if may_file_for(user, c)]
+
+
+def hospital_people(contract, role: str | None = None) -> QuerySet:
+    """The active people of the contract's hospital a report can be filed for (reporters and
+    hospital IT; only `role` if given), by name: the choices of the "file for a caller" form."""
+    roles = [role] if role else sorted(HOSPITAL_STAFF)
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__organization_id=contract.hospital_id,
+            memberships__role__in=roles,
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.schema import inline_enum
 from contracts.models import Contract, CoveredSystem, ServiceClass, TicketKind
 from tickets.models import (
     DESCRIPTION_LIMIT,
+    DESK_CHANNELS,
     TITLE_LIMIT,
     Attachment,
+    Channel,
     Event,
     State,
     Ticket,
@@ -62,6 +67,26 @@ class ClockSerializer(serializers.ModelSerializer):
         ]
 
 
+class CallerSerializer(serializers.Serializer):
+    """Who reported it: the reporter, or a caller known only by the name they gave."""
+
+    id = serializers.SerializerMethodField(
+        help_text="The reporter's user id; null for a caller without an account (the "
+        "reporter is then the hospital IT person following the ticket)."
+    )
+    name = serializers.CharField(source="caller", read_only=True)
+
+    def get_id(self, ticket: Ticket) -> int | None:
+        return None if ticket.caller_name else ticket.reporter_id
+
+
+@extend_schema_field(
+    inline_enum(list(Channel.values), "How the hospital reported it: " + ", ".join(Channel.values))
+)
+class ChannelField(serializers.CharField):
+    pass
+
+
 class TicketSerializer(serializers.ModelSerializer):
     contract = serializers.SlugRelatedField(slug_field="code", read_only=True)
     system = TicketSystemSerializer(read_only=True)
@@ -69,6 +94,21 @@ class TicketSerializer(serializers.ModelSerializer):
     service_class = serializers.SlugRelatedField(slug_field="code", read_only=True)
     reporter = PersonSerializer(read_only=True)
     assignee = PersonSerializer(read_only=True, allow_null=True)
+    channel = ChannelField(read_only=True)
+    caller = CallerSerializer(source="*", read_only=True)
+    reported_at = serializers.DateTimeField(
+        source="created_at",
+        read_only=True,
+        help_text="When the hospital reported it (= created_at): every clock counts from here.",
+    )
+    entered_at = serializers.DateTimeField(
+        read_only=True, help_text="When it was typed into OpsDesk; later for a phoned-in report."
+    )
+    entered_by = PersonSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The vendor's person who filed it for the hospital; null when the reporter did.",
+    )
     # Declared once, not built per ticket in a method field: DRF builds a serializer's
     # fields on first use, which for 50 tickets was most of a page's time.
     clocks = ClockSerializer(many=True, read_only=True, source="active_clocks")
@@ -91,6 +131,12 @@ class TicketSerializer(serializers.ModelSerializer):
             "reporter",
             "assignee",
             "satisfaction",
+            "channel",
+            "caller",
+            "reported_at",
+            "entered_at",
+            "entered_by",
+            "backdate_reason",
             "created_at",
             "acknowledged_at",
             "arrived_at",
@@ -148,8 +194,52 @@ class TicketDetailSerializer(TicketSerializer):
         read_only_fields = fields
 
 
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time that must carry its offset: a report time of "09:12" means nothing
+    until it says whose 09:12 it is."""
+
+    def to_internal_value(self, value):
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+        if parsed is not None and parsed.tzinfo is None:
+            raise serializers.ValidationError(
+                _("Give the time with its offset, e.g. 2026-09-15T09:12:00+08:00.")
+            )
+        return super().to_internal_value(value)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "description": "The user id of one of the hospital's people."},
+            {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "maxLength": 100},
+                    "phone": {"type": "string", "maxLength": 20},
+                },
+                "required": ["name", "phone"],
+            },
+        ],
+        "description": "Who at the hospital reported it (vendor callers only): one of the "
+        "hospital's people by id, or a caller without an account by name and phone.",
+    }
+)
+class CallerField(serializers.Field):
+    def to_internal_value(self, value) -> int | dict:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, dict):
+            name, phone = str(value.get("name") or "").strip(), str(value.get("phone") or "")
+            if name and phone.strip() and len(name) <= 100 and len(phone) <= 20:
+                return {"name": name, "phone": phone.strip()}
+        raise serializers.ValidationError(
+            _('Give a hospital person\'s id, or {"name": …, "phone": …} of the caller.')
+        )
+
+
 class TicketCreateSerializer(serializers.Serializer):
-    """What a hospital system sends to file a ticket (报修)."""
+    """What a hospital system sends to file a ticket (报修), or the vendor's desk to file
+    one for the hospital (with `caller`, `channel` and `reported_at`)."""
 
     contract = serializers.SlugField(help_text="The contract's code, e.g. yn-his.")
     system = serializers.IntegerField(help_text="Id of a covered system (see /systems/).")
@@ -161,7 +251,37 @@ class TicketCreateSerializer(serializers.Serializer):
     )
     title = serializers.CharField(max_length=TITLE_LIMIT)
     description = serializers.CharField(max_length=DESCRIPTION_LIMIT)
-    contact_phone = serializers.CharField(max_length=20)
+    contact_phone = serializers.CharField(
+        max_length=20,
+        required=False,
+        help_text="The number to call back; a vendor filing for a caller may leave it out "
+        "to use the caller's.",
+    )
+    channel = serializers.ChoiceField(
+        choices=[Channel.API.value, *(channel.value for channel in DESK_CHANNELS)],
+        required=False,
+        help_text="How the hospital reported it. Hospital systems file as api (the default); "
+        "the vendor's desk files phone (the default), wecom, email, fax or on_site.",
+    )
+    reported_at = AwareDateTimeField(
+        required=False,
+        help_text="When the hospital reported it (ISO 8601 with offset), if before now: "
+        "every clock counts from it. More than 30 minutes ago needs backdate_reason; the "
+        "contract's limit (default 24 h) is the earliest accepted. A hospital system may send "
+        "it too (monitoring detected the outage at this time).",
+    )
+    backdate_reason = serializers.CharField(max_length=500, required=False, default="")
+    caller = CallerField(required=False)
+    follower = serializers.IntegerField(
+        required=False,
+        help_text="For a caller given by name and phone: the hospital IT person's id who "
+        "follows the ticket (default: the hospital's first IT person by name).",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The hospital gives its call-back number; the vendor's desk may take the caller's.
+        self.fields["contact_phone"].required = not self.context.get("for_caller", False)
 
     def validate(self, attrs: dict) -> dict:
         contracts = self.context["contracts"]

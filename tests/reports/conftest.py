@@ -53,6 +53,24 @@ def file(contract: Contract, code: str, when: str, *, system=None, title="系统
     )
 
 
+def phoned_in(contract: Contract, *, reported: str, entered: str) -> Ticket:
+    """A level-2 fault yn-reporter phoned in at `reported`, typed in by the dispatcher at
+    `entered` (Shanghai wall-clock times)."""
+    return services.file_for_caller(
+        contract=contract,
+        system=contract.systems.first(),
+        service_class=contract.service_classes.get(code="level-2"),
+        title="门诊挂号无法打开",
+        description="电话报修。",
+        caller=services.Caller(person=demo_user("yn-reporter")),
+        entered_by=demo_user("ny-dispatcher"),
+        channel="phone",
+        reported_at=at(reported),
+        now=at(entered),
+        backdate_reason="电话高峰，稍后录入",
+    ).ticket
+
+
 def work(ticket: Ticket, *, ack=None, assign=None, arrive=None, resolve=None, rating=None):
     """Walk a ticket through the services: (when, …) for each step that happens."""
     dispatcher, engineer = demo_user("ny-dispatcher"), demo_user("ny-engineer")

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import login
 from tests.factories import demo_user
-from tests.reports.conftest import NOW, file, log, work
+from tests.reports.conftest import NOW, file, log, phoned_in, work
 from tests.tickets.conftest import at
 from tickets import services
 
@@ -191,3 +191,12 @@ def test_the_dashboard_shows_the_quarters_inspections_done_against_planned(demo)
     card = page[page.index('id="inspections-card"') :]
     assert "1 <span" in card and "/ 1" in card
     assert "1 项异常" in card or "1 abnormal items" in card
+
+
+def test_the_dashboard_counts_tickets_by_the_channel_the_hospital_reported_them_by(yn_quarter):
+    contract = yn_quarter.contract
+    phoned_in(contract, reported="2026-09-20 09:40", entered="2026-09-20 10:00")
+    page = content(get(login("ny-manager")))
+    section = page[page.index("按报修渠道统计工单") :]
+    assert re.search(r"门户</th><td class=\"num\">6<", section)
+    assert re.search(r"电话</th><td class=\"num\">1<", section)

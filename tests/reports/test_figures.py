@@ -24,7 +24,7 @@ from reports.periods import Period
 from sla.calendar import working_time
 from sla.models import ServiceCalendar
 from tests.factories import demo_user
-from tests.reports.conftest import file, log, work
+from tests.reports.conftest import file, log, phoned_in, work
 from tests.tickets.conftest import at
 from tickets import services
 from tickets.models import TicketClock
@@ -54,6 +54,20 @@ def test_tickets_are_counted_in_the_quarter_they_were_reported_in(yn_quarter):
         (4, "四级故障", 1),  # T7
     ]
     assert [(row.key, row.count) for row in figures.tickets_by_kind(contract, Q2)] == [("fault", 2)]
+
+
+def test_tickets_by_channel_count_each_way_the_hospital_reported_in_the_quarter(yn_quarter):
+    contract = yn_quarter.contract
+    phoned_in(contract, reported="2026-09-20 09:40", entered="2026-09-20 10:00")
+    rows = figures.tickets_by_channel(contract, Q3)
+    # T1 T2 T3 T4 T5 T7 came in by the portal; the call above by phone, counted from 09:40.
+    assert [(row.key, row.label, row.count) for row in rows] == [
+        ("portal", "门户", 6),
+        ("phone", "电话", 1),
+    ]
+    summary = figures.quarter_summary(contract, Q3, yn_quarter.now)
+    assert summary.by_channel == rows
+    assert sum(row.count for row in rows) == summary.tickets_total
 
 
 def test_tickets_by_system_name_the_system_most_tickets_first(yn_quarter):

@@ -25,6 +25,7 @@ from reports.models import RenderState, ReportFile
 from reports.periods import Period
 from tests.factories import demo_user
 from tests.inspections.conftest import answer_all
+from tests.reports.conftest import phoned_in
 from tests.tickets.conftest import at
 from tickets import services as ticket_services
 from tickets.models import Ticket
@@ -207,6 +208,19 @@ def test_the_quarterly_summary_pdf_holds_the_quarters_figures(yn_quarter, media)
         "草稿",  # not final yet
     ):
         assert words in text, words
+
+
+def test_the_quarterly_pdfs_ticket_chapter_counts_tickets_by_channel(yn_quarter, media):
+    contract = yn_quarter.contract
+    phoned_in(contract, reported="2026-09-20 09:40", entered="2026-09-20 10:00")
+    with time_machine.travel(yn_quarter.now, tick=False):
+        report_file = services.request_report(
+            contract=contract, kind="quarterly", period=Q3, by=demo_user("ny-manager")
+        )
+        done = services.run_render(report_file.pk)
+    text = pdf_text(done)
+    chapter = text[text.index("按报修渠道统计工单") :]
+    assert "门户" in chapter and "电话" in chapter
 
 
 def test_remaking_keeps_the_earlier_versions_and_the_final_one_says_so(yn_quarter, media):

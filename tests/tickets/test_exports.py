@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 NOW = "2026-09-15 10:00 +08:00"
 BOM = "\ufeff"
 NUMBER, SYSTEM, TITLE, STATE = 0, 3, 6, 7
-REPORTED_AT, ACKNOWLEDGED_AT, NEXT_DEADLINE, BREACHED = 10, 11, 15, 16
+REPORTED_BY, REPORTED_AT, ACKNOWLEDGED_AT, NEXT_DEADLINE, BREACHED = 8, 10, 11, 15, 16
 
 
 @pytest.fixture
@@ -308,7 +308,7 @@ def test_each_clock_is_exported_with_its_due_and_met_times_and_overrun_in_its_ow
         response = login("yn-it").get("/tickets/export/?format=xlsx")
     body = b"".join(response.streaming_content)
     sheet = load_workbook(io.BytesIO(body)).active
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:AC2"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:AG2"
     header, row = ([cell.value for cell in line] for line in sheet.iter_rows())
     values = dict(zip(header, row, strict=True))
     assert values["响应时限"] == dt.datetime(2026, 9, 15, 17, 0)
@@ -319,3 +319,30 @@ def test_each_clock_is_exported_with_its_due_and_met_times_and_overrun_in_its_ow
     assert values["到场超时（分钟）"] is None  # on time
     assert values["解决时限"] is None  # level 3 has no resolve clock
     assert values["原因"] == "接口问题" and values["解决说明"] == "重启接口服务并清理队列"
+
+
+def test_a_report_typed_in_for_the_hospital_exports_its_channel_caller_and_who_entered_it_when(
+    demo,
+):
+    contract = demo["yn-his"]
+    with time_machine.travel("2026-09-15 10:00 +08:00", tick=False):
+        services.file_for_caller(
+            contract=contract,
+            system=contract.systems.first(),
+            service_class=contract.service_classes.get(code="level-1"),
+            title="门诊挂号无法打开",
+            description="门诊挂号窗口全部白屏。",
+            caller=services.Caller(name="门诊部 王护士长", phone="13726389999"),
+            entered_by=demo_user("ny-dispatcher"),
+            channel="phone",
+            reported_at=at("2026-09-15 09:40"),
+        )
+        client = login("yn-it")
+        csv_rows = read_csv(client.get("/tickets/export/"))
+        xlsx_rows = read_xlsx(client.get("/tickets/export/?format=xlsx"))
+    assert csv_rows[0][-4:] == ["报修渠道", "来电人", "录入人", "录入时间"]
+    assert csv_rows[1][REPORTED_AT] == "2026-09-15 09:40"
+    # Hospital IT follows it; the caller had no account.
+    assert csv_rows[1][REPORTED_BY] == "李明（院方跟进人）"
+    assert csv_rows[1][-4:] == ["电话", "门诊部 王护士长", "孙敏", "2026-09-15 10:00"]
+    assert xlsx_rows[1][-4:] == ["电话", "门诊部 王护士长", "孙敏", dt.datetime(2026, 9, 15, 10, 0)]

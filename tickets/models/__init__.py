@@ -1,6 +1,7 @@
 from tickets.models.clocks import Extension, Pause, PauseReason, TicketClock, next_deadline
 from tickets.models.tickets import (
     DESCRIPTION_LIMIT,
+    DESK_CHANNELS,
     FINISHED_STATES,
     NOTE_LIMIT,
     OPEN_STATES,
@@ -17,6 +18,7 @@ from tickets.models.timeline import Attachment, Event, Outage, Worklog, WorkMode
 
 __all__ = [
     "DESCRIPTION_LIMIT",
+    "DESK_CHANNELS",
     "FINISHED_STATES",
     "NOTE_LIMIT",
     "OPEN_STATES",

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from contracts.models import Contract, CoveredSystem, ServiceClass, TicketKind
@@ -69,8 +70,14 @@ class Channel(models.TextChoices):
     WECOM = "wecom", _("WeCom")
     EMAIL = "email", _("E-mail")
     FAX = "fax", _("Fax")
-    ON_SITE = "on_site", _("On site")
+    # Not the state "On site" (已到场): the hospital reported it to an engineer there.
+    ON_SITE = "on_site", pgettext_lazy("report channel", "On site")
     INSPECTION = "inspection", _("Inspection")
+
+
+# How a hospital reports to the vendor's desk, which types it in (file_for_caller): the
+# portal, the API and inspections file themselves.
+DESK_CHANNELS = (Channel.PHONE, Channel.WECOM, Channel.EMAIL, Channel.FAX, Channel.ON_SITE)
 
 
 class ResolutionCause(models.TextChoices):
@@ -263,6 +270,16 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     @property
     def level(self) -> int | None:
         return self.service_class.level
+
+    @property
+    def caller(self) -> str:
+        """Who reported it: the caller's name as they gave it, else the reporter."""
+        return self.caller_name or str(self.reporter)
+
+    @property
+    def late_minutes(self) -> int:
+        """How many minutes after the hospital reported it the report was entered."""
+        return int((self.entered_at - self.created_at).total_seconds() // 60)
 
     @property
     def active_clocks(self) -> list:

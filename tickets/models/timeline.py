@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models.contract_copy import ContractCopy
-from tickets.models.tickets import State, Ticket
+from tickets.models.tickets import Channel, State, Ticket
 
 # What a timeline line says when it is not a state change.
 EVENT_LABELS = {
@@ -62,7 +66,28 @@ class Event(models.Model):
         """ "→ Resolved" for a state change, else what happened, for people to read."""
         if self.to_state:
             return f"→ {State(self.to_state).label}"
+        if self.action == "tickets.ticket.reported" and self.data.get("entered_by"):
+            # The actor typed it in; the hospital's caller reported it (see filing).
+            return gettext("entered the report of %(caller)s, received by %(channel)s") % {
+                "caller": self.data.get("caller", ""),
+                "channel": Channel(self.data.get("channel", Channel.PHONE)).label,
+            }
         return str(EVENT_LABELS.get(self.action, ""))
+
+    @property
+    def entry_note(self) -> str:
+        """For a report entered after the hospital made it: when it was entered, how late,
+        and why, from the facts filing stored."""
+        if self.action != "tickets.ticket.reported" or "entered_at" not in self.data:
+            return ""
+        entered = timezone.localtime(dt.datetime.fromisoformat(self.data["entered_at"]))
+        note = gettext("Entered at %(entered)s, %(minutes)s minutes after the report.") % {
+            "entered": f"{entered:%Y-%m-%d %H:%M}",
+            "minutes": self.data.get("late_minutes", 0),
+        }
+        if self.data.get("reason"):
+            note += " " + gettext("Why: %(reason)s") % {"reason": self.data["reason"]}
+        return note
 
 
 class WorkMode(models.TextChoices):

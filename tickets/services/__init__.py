@@ -9,7 +9,7 @@ from tickets.services.changes import (
     roll_back,
     submit_plan,
 )
-from tickets.services.filing import Filed, file_ticket, report_ticket
+from tickets.services.filing import Caller, Filed, file_for_caller, file_ticket, report_ticket
 from tickets.services.records import (
     ATTACHMENT_EXTENSIONS,
     ATTACHMENT_MAX_BYTES,
@@ -38,6 +38,7 @@ __all__ = [
     "ACTION_LABELS",
     "ATTACHMENT_EXTENSIONS",
     "ATTACHMENT_MAX_BYTES",
+    "Caller",
     "Filed",
     "acknowledge",
     "add_comment",
@@ -52,6 +53,7 @@ __all__ = [
     "confirm",
     "edit_ticket",
     "extend_clock",
+    "file_for_caller",
     "file_ticket",
     "hold",
     "log_work",

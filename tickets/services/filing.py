@@ -11,12 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Clock as ClockName
-from contracts.models import Contract, CoveredSystem, ServiceClass
+from contracts.models import Contract, CoveredSystem, Role, ServiceClass
 from tickets import clocks, notices
 from tickets.errors import TicketError
-from tickets.models import Channel, Event, Ticket, TicketClock, next_deadline
+from tickets.models import DESK_CHANNELS, Channel, Event, Ticket, TicketClock, next_deadline
 from tickets.numbering import next_number
-from tickets.policy import is_hospital_person, may_file_for, may_report, may_report_finding
+from tickets.policy import (
+    is_hospital_it,
+    is_hospital_person,
+    may_file_for,
+    may_report,
+    may_report_finding,
+)
+from tickets.selectors import hospital_people
 from tickets.services._common import _log, _now
 
 # A report entered more than this long after the hospital made it needs a reason on record:
@@ -107,6 +114,7 @@ def file_ticket(
             raise TicketError(
                 "invalid",
                 _("The caller must be one of %(hospital)s's people."),
+                field="caller",
                 hospital=contract.hospital.name,
             )
     else:
@@ -114,7 +122,7 @@ def file_ticket(
         if not allowed(reporter, contract):
             raise TicketError("forbidden", _("You may not report tickets under this contract."))
     if channel not in Channel.values:
-        raise TicketError("invalid", _("Choose how the hospital reported it."))
+        raise TicketError("invalid", _("Choose how the hospital reported it."), field="channel")
     reported = check_reported_at(reported_at, entered=at, contract=contract, reason=backdate_reason)
     if service_class.contract_id != contract.pk:
         raise TicketError("invalid", _("Choose a level or category of this contract."))
@@ -170,6 +178,95 @@ def file_ticket(
     return Filed(ticket=ticket, clocks=started, event=event)
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who reported it to the vendor's desk: one of the hospital's people with an account
+    (`person`), or someone who gave only a `name` and `phone` (a nurse on the ward phone)."""
+
+    person: object | None = None
+    name: str = ""
+    phone: str = ""
+
+
+def file_for_caller(
+    *,
+    contract: Contract,
+    system: CoveredSystem,
+    service_class: ServiceClass,
+    title: str,
+    description: str,
+    caller: Caller,
+    entered_by,
+    channel: str,
+    reported_at: dt.datetime | None = None,
+    backdate_reason: str = "",
+    contact_phone: str = "",
+    follower=None,
+    now: dt.datetime | None = None,
+) -> Filed:
+    """The vendor's desk files a report the hospital made by phone, WeCom, e-mail, fax or
+    on site: the one service the portal's "file for a caller" form and the API share.
+
+    A caller with an account is the ticket's reporter: it is theirs, as if they had filed
+    it. A caller known only by name and phone has no account to follow the ticket, and
+    nobody else reported it: the reporter is then a hospital IT person (`follower`, by
+    default the first by name), who follows every ticket of the hospital anyway, and
+    `caller_name` keeps who really called; pages, exports and notices say so."""
+    if channel not in DESK_CHANNELS:
+        raise TicketError(
+            "invalid",
+            _("Choose how the hospital reported it: phone, WeCom, e-mail, fax or on site."),
+            field="channel",
+        )
+    if caller.person is not None:
+        reporter, caller_name = caller.person, ""
+        phone = contact_phone or caller.phone or caller.person.phone
+    else:
+        if not caller.name.strip() or not caller.phone.strip():
+            raise TicketError(
+                "invalid",
+                _("Pick the caller from the hospital's people, or type their name and phone."),
+                field="caller",
+            )
+        if follower is not None and not is_hospital_it(follower, contract):
+            raise TicketError(
+                "invalid",
+                _("%(person)s is not hospital IT of %(hospital)s."),
+                field="follower",
+                person=str(follower),
+                hospital=contract.hospital.name,
+            )
+        reporter = follower or hospital_people(contract, Role.HOSPITAL_IT).first()
+        if reporter is None:
+            raise TicketError(
+                "invalid",
+                _(
+                    "%(hospital)s has no hospital IT account to follow a ticket for a caller "
+                    "without an account: pick the caller from the hospital's people."
+                ),
+                field="caller",
+                hospital=contract.hospital.name,
+            )
+        caller_name, phone = caller.name, contact_phone or caller.phone
+    if not phone.strip():
+        raise TicketError("invalid", _("Give a phone number to call back."), field="contact_phone")
+    return file_ticket(
+        contract=contract,
+        system=system,
+        service_class=service_class,
+        title=title,
+        description=description,
+        reporter=reporter,
+        contact_phone=phone,
+        now=now,
+        channel=channel,
+        reported_at=reported_at,
+        entered_by=entered_by,
+        caller_name=caller_name,
+        backdate_reason=backdate_reason,
+    )
+
+
 def check_reported_at(
     reported_at: dt.datetime | None, *, entered: dt.datetime, contract: Contract, reason: str
 ) -> dt.datetime:
@@ -179,9 +276,13 @@ def check_reported_at(
     if reported_at is None:
         return entered
     if timezone.is_naive(reported_at):
-        raise TicketError("invalid", _("Give the report time with its time zone."))
+        raise TicketError(
+            "invalid", _("Give the report time with its time zone."), field="reported_at"
+        )
     if reported_at > entered:
-        raise TicketError("invalid", _("The report time cannot be in the future."))
+        raise TicketError(
+            "invalid", _("The report time cannot be in the future."), field="reported_at"
+        )
     late_by = entered - reported_at
     limit = dt.timedelta(hours=contract.backdating_limit_hours)
     if late_by > limit:
@@ -191,12 +292,14 @@ def check_reported_at(
                 "The report time is more than %(hours)s hours ago, the most this contract "
                 "allows: file it with the time it is entered and explain in the description."
             ),
+            field="reported_at",
             hours=contract.backdating_limit_hours,
         )
     if late_by > BACKDATE_NEEDS_REASON and not reason.strip():
         raise TicketError(
             "invalid",
             _("The report time is more than 30 minutes ago: say why it is entered only now."),
+            field="backdate_reason",
         )
     return reported_at
 
@@ -207,11 +310,11 @@ def _provenance(ticket: Ticket) -> dict:
     facts: dict = {"channel": ticket.channel}
     if ticket.entered_by_id:
         facts["entered_by"] = ticket.entered_by_id
-    if ticket.caller_name:
-        facts["caller"] = ticket.caller_name
+    if ticket.entered_by_id or ticket.caller_name:
+        facts["caller"] = ticket.caller
     if ticket.entered_at != ticket.created_at:
         facts["entered_at"] = ticket.entered_at.isoformat()
-        facts["late_minutes"] = int((ticket.entered_at - ticket.created_at).total_seconds() // 60)
+        facts["late_minutes"] = ticket.late_minutes
     if ticket.backdate_reason:
         facts["reason"] = ticket.backdate_reason
     return facts

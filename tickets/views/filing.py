@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from contracts.selectors import contract_for
 from tickets import services
 from tickets.errors import TicketError
-from tickets.forms import ReportForm
-from tickets.policy import may_report
-from tickets.selectors import reportable_contracts
+from tickets.forms import FileForCallerForm, ReportForm
+from tickets.policy import may_file_for, may_report
+from tickets.selectors import file_for_contracts, reportable_contracts
 
 
 @login_required
@@ -62,3 +62,68 @@ def report(request, code: str):
     else:
         form = ReportForm(contract=contract, initial={"contact_phone": request.user.phone})
     return render(request, "tickets/report.html", {"contract": contract, "form": form})
+
+
+@login_required
+def choose_file_for_contract(request):
+    contracts = file_for_contracts(request.user, timezone.localdate())
+    if len(contracts) == 1:
+        return redirect("ticket-file-for", code=contracts[0].code)
+    return render(
+        request, "tickets/choose_contract.html", {"contracts": contracts, "for_caller": True}
+    )
+
+
+@login_required
+def file_for(request, code: str):
+    """代客报修: the vendor's desk types in a report the hospital made by phone, WeCom,
+    e-mail, fax or on site, through the same service as the API."""
+    contract = contract_for(request.user, code)
+    if not may_file_for(request.user, contract):
+        messages.error(
+            request, _("Only the vendor's staff of this contract can file for a caller.")
+        )
+        return redirect("contract-detail", code=code)
+    if request.method == "POST":
+        form = FileForCallerForm(request.POST, request.FILES, contract=contract)
+        if form.is_valid():
+            data = form.cleaned_data
+            now = timezone.now()
+            try:
+                with transaction.atomic():
+                    ticket = services.file_for_caller(
+                        contract=contract,
+                        system=contract.hospital.systems.get(pk=data["system"]),
+                        service_class=data["service_class"],
+                        title=data["title"],
+                        description=data["description"],
+                        caller=form.caller_given(),
+                        follower=data["follower"],
+                        contact_phone=data["contact_phone"],
+                        channel=data["channel"],
+                        reported_at=form.reported(now),
+                        backdate_reason=data["backdate_reason"],
+                        entered_by=request.user,
+                        now=now,
+                    ).ticket
+                    for upload in data["attachments"]:
+                        services.attach_file(ticket=ticket, by=request.user, upload=upload)
+            except TicketError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Ticket %(number)s is filed for %(caller)s.")
+                    % {"number": ticket.number, "caller": ticket.caller},
+                )
+                return redirect("ticket-detail", number=ticket.number)
+        if form.errors and request.FILES:
+            form.add_error(
+                "attachments", _("Browsers cannot keep chosen files: choose them again, please.")
+            )
+    else:
+        form = FileForCallerForm(
+            contract=contract,
+            initial={"reported_at": timezone.localtime().replace(second=0, microsecond=0)},
+        )
+    return render(request, "tickets/file_for_caller.html", {"contract": contract, "form": form})
