@@ -696,3 +696,48 @@ def test_the_new_chapters_query_count_does_not_grow_with_tickets(yn_quarter):
         )
     assert len(figures.level1_incidents(contract, Q3, now)) == 13
     assert count() == before
+
+
+def test_the_pdfs_print_the_incidents_rework_engineers_and_year_on_year_in_their_own_rows(
+    yn_quarter, media
+):
+    contract, t = yn_quarter.contract, yn_quarter.tickets
+    Contract.objects.filter(pk=contract.pk).update(starts_on=dt.date(2025, 1, 1))
+    contract.refresh_from_db()
+    work(
+        phoned_in(contract, reported="2025-11-03 09:00", entered="2025-11-03 09:10"),
+        ack="2025-11-03 09:20",
+    )
+    Ticket.objects.filter(pk=t["T2"].pk).update(resolution_cause="hardware")
+    ny = demo_user("ny-engineer")
+    with time_machine.travel(at("2026-10-05 09:00"), tick=False):
+        quarterly = services.run_render(
+            services.request_report(
+                contract=contract, kind="quarterly", period=Q3, by=demo_user("ny-manager")
+            ).pk
+        )
+        annual = services.run_render(
+            services.request_report(
+                contract=contract,
+                kind="annual",
+                period=Period.year(2026),
+                by=demo_user("ny-manager"),
+            ).pk
+        )
+    pages = pdf_pages(quarterly)
+    text = "".join("".join(lines) for lines in pages).replace(" ", "")
+    assert "服务中断2.5小时。原因：硬件故障。2026-07-1416:00解决，距报告7小时。" in text
+    assert "截至统计时尚未解决。" in text  # T5
+    assert row(pages, "本期解决的工单", 4) and row(pages, "解决后被重开", 0)
+    assert row(pages, "重开率", "0%") and row(pages, "重复发生的故障", 0)
+    assert row(pages, ny.get_full_name(), 4, "9.5", 3)
+    assert row(pages, demo_user("ny-engineer2").get_full_name(), 0, "1.0", 1)
+    assert_no_page_is_blank_but_for_its_footer(pages)
+    # 2026 (as at 10-05): 8 tickets, 2025: 1; 57.1 % against 33.3 % (1 of 3 clocks); T5
+    # still down since 09-30 11:00: 2.5 + 118 h; 2025's satisfaction unknown.
+    pages = pdf_pages(annual)
+    assert row(pages, "工单", 8, 1, "+7")
+    assert row(pages, "SLA 达成情况", "57.1 %", "33.3 %", "+23.8 个百分点")
+    assert row(pages, "停机时间", "120.5 小时", "0 分钟", "+120.5 小时")
+    assert any(re.match(r"^满意度\s+3\s*/\s*5\s+—\s+—$", line) for lines in pages for line in lines)
+    assert_no_page_is_blank_but_for_its_footer(pages)
