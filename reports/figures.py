@@ -441,6 +441,7 @@ class Breach:
     met_at: dt.datetime | None
     minutes_late: int
     system: str = ""
+    reason: str = ""  # why it was missed, as the vendor gave it (TicketClock.breach_reason)
 
     @property
     def still_open(self) -> bool:
@@ -481,6 +482,7 @@ def _breach_rows(queryset, now: dt.datetime) -> tuple[Breach, ...]:
         "name",
         "due_at",
         "met_at",
+        "breach_reason",
     )
     rows = list(rows)
     for row in rows:  # as at `now`: a clock met only afterwards was still running then
@@ -500,6 +502,7 @@ def _breach_rows(queryset, now: dt.datetime) -> tuple[Breach, ...]:
             met_at=row["met_at"],
             minutes_late=minutes_late(hours[row["calendar_id"]], row["due_at"], row["met_at"], now),
             system=row["ticket__system__name"],
+            reason=row["breach_reason"],
         )
         for row in rows
     )
@@ -526,6 +529,7 @@ class BreachSummary:
     by_month: tuple[CountRow, ...]
     by_level: tuple[CountRow, ...]
     by_system: tuple[CountRow, ...]
+    explained: tuple[Breach, ...] = ()  # the breaches the vendor gave a reason for
 
 
 def breach_summary(rows: tuple[Breach, ...]) -> BreachSummary:
@@ -552,6 +556,7 @@ def breach_summary(rows: tuple[Breach, ...]) -> BreachSummary:
             CountRow(key=name, label=name, count=n)
             for name, n in sorted(systems.items(), key=lambda item: (-item[1], item[0]))
         ),
+        explained=tuple(breach for breach in rows if breach.reason),
     )
 
 

@@ -710,6 +710,9 @@ def test_the_pdfs_print_the_incidents_rework_engineers_and_year_on_year_in_their
     )
     Ticket.objects.filter(pk=t["T2"].pk).update(resolution_cause="hardware")
     ny = demo_user("ny-engineer")
+    ticket_services.explain_breach(
+        ticket=t["T2"], by=ny, clock="respond", reason="机房停电", now=at("2026-07-15 09:00")
+    )
     with time_machine.travel(at("2026-10-05 09:00"), tick=False):
         quarterly = services.run_render(
             services.request_report(
@@ -732,6 +735,13 @@ def test_the_pdfs_print_the_incidents_rework_engineers_and_year_on_year_in_their
     assert row(pages, "重开率", "0%") and row(pages, "重复发生的故障", 0)
     assert row(pages, ny.get_full_name(), 4, "9.5", 3)
     assert row(pages, demo_user("ny-engineer2").get_full_name(), 0, "1.0", 1)
+    # The reason in the body's list of reasons and in the appendix's row of the breach.
+    assert row(pages, t["T2"].number, "响应", "机房停电")
+    assert any(
+        line.startswith(t["T2"].number) and line.endswith("机房停电") and "2026-07-14" in line
+        for lines in pages
+        for line in lines
+    )
     assert_no_page_is_blank_but_for_its_footer(pages)
     # 2026 (as at 10-05): 8 tickets, 2025: 1; 57.1 % against 33.3 % (1 of 3 clocks); T5
     # still down since 09-30 11:00: 2.5 + 118 h; 2025's satisfaction unknown.
