@@ -87,3 +87,26 @@ def test_the_ticket_page_offers_the_reason_next_to_the_missed_clock_only_to_the_
     assert done.status_code == 200
     assert "首次响应人员在途" in done.content.decode()
     assert TicketClock.objects.get(ticket=t2, name="respond").breach_reason == "首次响应人员在途"
+
+
+@pytest.mark.browser
+def test_the_engineer_gives_the_reason_on_the_ticket_page_on_a_phone(
+    browser,
+    live_server,
+    yn_quarter,  # noqa: F811
+):
+    from tests.browser import SHOTS, signed_in
+
+    t2 = yn_quarter.tickets["T2"]
+    for phone in (True, False):
+        page = signed_in(browser, live_server, "ny-engineer", phone=phone)
+        page.goto(f"{live_server.url}/tickets/{t2.number}/")
+        page.locator("details.breach-reason-form summary").first.click()
+        page.fill("#breach-reason-text-respond", "机房停电，电话未接通")
+        shot = "phone" if phone else "desktop"
+        page.screenshot(path=str(SHOTS / f"breach-reason-form-{shot}.png"), full_page=False)
+        page.locator("#breach-reason-respond button").click()
+        page.wait_for_load_state()
+        assert page.locator(".breach-reason").first.inner_text().endswith("机房停电，电话未接通")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.screenshot(path=str(SHOTS / f"breach-reason-given-{shot}.png"), full_page=True)
