@@ -240,8 +240,10 @@ def render_report_file(report_file: ReportFile) -> RenderedPdf:
 # joined book (same @page box as the book's own footer) and renders the report's own pages
 # with the book's page numbers in its contents page.
 
+# !important: WeasyPrint puts these before the template's own styles.
 WITHOUT_PAGE_NUMBERS = (
-    "@page { @bottom-right { content: none; } } @page :first { @bottom-right { content: none; } }"
+    "@page { @bottom-right { content: none !important; } }"
+    " @page :first { @bottom-right { content: none !important; } }"
 )
 PAGE_NUMBERS = """<!DOCTYPE html><html><head><meta charset="utf-8">
 <link rel="stylesheet" href="css/pdf.css"><link rel="stylesheet" href="css/service_report.css">

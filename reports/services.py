@@ -325,9 +325,9 @@ def run_part(part_id: int) -> ReportPart | None:
             .values_list("parts_left", flat=True)
             .first()
         )
-    if done and left == 0:
-        outbox.enqueue(join_parts, [part.report_file_id], "service report joins")
     part.refresh_from_db()
+    if done and left == 0:  # eager tasks join (and delete the parts) right here
+        outbox.enqueue(join_parts, [part.report_file_id], "service report joins")
     return part
 
 

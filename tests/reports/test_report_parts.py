@@ -50,6 +50,7 @@ def test_the_report_joined_from_parts_reads_as_the_one_rendered_whole(annual, yn
     with done.file.open("rb") as handle:
         joined = handle.read()
     assert done.pages == whole.pages
+    import sys; sys.path.insert(0, "/tmp"); import dbg; dbg.show(pdftotext(joined), pdftotext(whole.content))
     assert pdftotext(joined) == pdftotext(whole.content)
     pages = pdftotext(joined)
     assert [page_number(page) for page in pages] == list(range(1, len(pages) + 1))
