@@ -248,7 +248,8 @@ WITHOUT_PAGE_NUMBERS = (
 PAGE_NUMBERS = """<!DOCTYPE html><html><head><meta charset="utf-8">
 <link rel="stylesheet" href="css/pdf.css"><link rel="stylesheet" href="css/service_report.css">
 <style>@page {{ @bottom-left {{ content: none; }} @bottom-right {{ content: counter(page); }} }}
-@page :first {{ counter-reset: page {first}; }} html, body {{ background: none; }}
+@page :first {{ counter-reset: page {first}; @bottom-left {{ content: none; }}
+  @bottom-right {{ content: counter(page); }} }} html, body {{ background: none; }}
 div {{ break-after: page; }} div:last-child {{ break-after: auto; }}</style></head>
 <body>{pages}</body></html>"""
 
