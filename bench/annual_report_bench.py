@@ -195,6 +195,7 @@ def _render_once(contract_id: int, kind: str = "annual") -> dict:
     contract = Contract.objects.get(pk=contract_id)
     manager = contract.vendor.memberships.get(role="vendor_manager").user
     annual = kind == "annual"
+    started = time.perf_counter()
     report_file = services.request_report(
         contract=contract,
         kind=kind,
@@ -203,8 +204,9 @@ def _render_once(contract_id: int, kind: str = "annual") -> dict:
         include_bound_book=annual,
         now=dt.datetime(YEAR, 12, 31, 18, tzinfo=SHANGHAI),
     )
-    started = time.perf_counter()
-    done = services.run_render(report_file.pk)
+    # Eager tasks render it as it is asked for; a worker may have claimed it already.
+    done = services.run_render(report_file.pk) or report_file
+    done.refresh_from_db()
     while done.is_unfinished:  # its parts are on the workers
         time.sleep(0.2)
         done.refresh_from_db()

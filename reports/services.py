@@ -268,8 +268,8 @@ def _render_in_parts(report_file: ReportFile) -> ReportFile:
     with transaction.atomic():
         ReportFile.objects.filter(pk=report_file.pk).update(figures=figures, parts_left=len(parts))
         parts = ReportPart.objects.bulk_create(parts)
-    # Not after commit: a worker runs this outside any transaction, and with eager tasks (the
-    # tests, `make run` without a broker) the parts run here, inside the caller's one.
+    # Not after commit: a worker runs this outside any transaction (the parts are committed
+    # above), and with eager tasks (tests) the parts and the join run here, in the caller's.
     outbox.enqueue(render_part, [part.pk for part in parts], "service report parts")
     report_file.refresh_from_db()
     return report_file
