@@ -131,6 +131,14 @@ ACTIONS: tuple[Action, ...] = (
         ),
     ),
     Action(
+        "breach-reason",
+        "Say why a clock missed its deadline (the reports print it with the breach)",
+        bodies.BreachReasonSerializer,
+        lambda t, by, d: services.explain_breach(
+            ticket=t, by=by, clock=d["clock"], reason=d["reason"]
+        ),
+    ),
+    Action(
         "submit-plan",
         "Submit a change's upgrade and rollback plans for approval",
         bodies.SubmitPlanSerializer,

@@ -22,22 +22,30 @@ from reports import charts
 from reports.figures import (
     Backlog,
     CountRow,
+    EngineerLoad,
     FlowMonth,
+    Incident,
     QuarterLine,
     QuarterSummary,
     RecurringProblem,
+    ReworkFigure,
     SystemLevelTable,
     TrendPoint,
+    YearComparison,
     as_at,
     backlog,
     causes,
     compliance_trend,
     created_and_resolved,
+    engineer_load,
+    level1_incidents,
     quarter_by_quarter,
     quarter_summary,
     recurring_problems,
+    rework,
     snapshot,
     system_by_level,
+    year_on_year,
 )
 from reports.models import ReportKind, ServiceReport
 from tickets.models import Event, Ticket, TicketClock, Worklog
@@ -68,6 +76,10 @@ class ReportContents:
     backlog: Backlog
     flow: tuple[FlowMonth, ...]
     quarters: tuple[QuarterLine, ...]  # annual reports only
+    incidents: tuple[Incident, ...]
+    rework: ReworkFigure
+    engineers: tuple[EngineerLoad, ...]
+    year_on_year: YearComparison | None  # annual reports only
 
     @property
     def report_date(self) -> dt.date:
@@ -93,6 +105,10 @@ class ReportContents:
             backlog=self.backlog,
             flow=self.flow,
             quarters=self.quarters,
+            incidents=self.incidents,
+            rework=self.rework,
+            engineers=self.engineers,
+            year_on_year=self.year_on_year,
         )
 
     @property
@@ -188,5 +204,11 @@ def report_contents(
         flow=created_and_resolved(contract, period, now),
         quarters=(
             quarter_by_quarter(contract, period, now) if report.kind == ReportKind.ANNUAL else ()
+        ),
+        incidents=level1_incidents(contract, period, now),
+        rework=rework(contract, period, now),
+        engineers=engineer_load(contract, period, now),
+        year_on_year=(
+            year_on_year(contract, period, now) if report.kind == ReportKind.ANNUAL else None
         ),
     )

@@ -24,14 +24,28 @@ from fractions import Fraction
 
 from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from contracts.models import Clock, ClockTarget, Contract, ServiceClass, TicketKind
+from reports.formatting import duration_text
 from reports.periods import SHANGHAI, Period
 from sla.calendar import WorkingTime, overrun_minutes, working_time
 from sla.models import ServiceCalendar
 from tickets.availability import downtime as availability_downtime
-from tickets.models import Channel, Ticket, TicketClock, Worklog, WorkMode
+from tickets.availability import merged_spans
+from tickets.models import (
+    Channel,
+    Event,
+    Outage,
+    ResolutionCause,
+    Ticket,
+    TicketClock,
+    Worklog,
+    WorkMode,
+)
 
 PERSON_DAY_MINUTES = 8 * 60  # one person-day is eight hours of work
 PERCENTILE = 90
@@ -427,6 +441,7 @@ class Breach:
     met_at: dt.datetime | None
     minutes_late: int
     system: str = ""
+    reason: str = ""  # why it was missed, as the vendor gave it (TicketClock.breach_reason)
 
     @property
     def still_open(self) -> bool:
@@ -467,6 +482,7 @@ def _breach_rows(queryset, now: dt.datetime) -> tuple[Breach, ...]:
         "name",
         "due_at",
         "met_at",
+        "breach_reason",
     )
     rows = list(rows)
     for row in rows:  # as at `now`: a clock met only afterwards was still running then
@@ -486,6 +502,7 @@ def _breach_rows(queryset, now: dt.datetime) -> tuple[Breach, ...]:
             met_at=row["met_at"],
             minutes_late=minutes_late(hours[row["calendar_id"]], row["due_at"], row["met_at"], now),
             system=row["ticket__system__name"],
+            reason=row["breach_reason"],
         )
         for row in rows
     )
@@ -512,6 +529,7 @@ class BreachSummary:
     by_month: tuple[CountRow, ...]
     by_level: tuple[CountRow, ...]
     by_system: tuple[CountRow, ...]
+    explained: tuple[Breach, ...] = ()  # the breaches the vendor gave a reason for
 
 
 def breach_summary(rows: tuple[Breach, ...]) -> BreachSummary:
@@ -538,6 +556,7 @@ def breach_summary(rows: tuple[Breach, ...]) -> BreachSummary:
             CountRow(key=name, label=name, count=n)
             for name, n in sorted(systems.items(), key=lambda item: (-item[1], item[0]))
         ),
+        explained=tuple(breach for breach in rows if breach.reason),
     )
 
 
@@ -1084,8 +1103,6 @@ def causes(contract: Contract, period: Period, now: dt.datetime) -> tuple[CountR
     """The causes chosen when tickets were resolved in the period (resolved_at within it and
     by `now`), in the order of ResolutionCause, with the resolutions that named none last.
     Only causes that occur appear."""
-    from tickets.models import ResolutionCause
-
     start, end = period.bounds()
     counts = dict(
         Ticket.objects.filter(
@@ -1252,3 +1269,243 @@ def quarter_by_quarter(
             )
         )
     return tuple(lines)
+
+
+# --- level-1 incidents told in a few sentences -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A level-1 fault reported in the period, as its record states it at the report's
+    moment: what, when, downtime, cause, fix. Prevention is not recorded on a ticket, so
+    the story never claims one."""
+
+    ticket_number: str
+    title: str
+    system: str
+    reported_at: dt.datetime
+    resolved_at: dt.datetime | None  # None: not resolved by the report's moment
+    downtime_minutes: int  # merged outage spans of the ticket, up to the report's moment
+    cause: str  # the label of the cause chosen at resolve, "" when none was named
+    fix: str  # the note of the last resolution by the report's moment
+
+    @property
+    def story(self) -> tuple[str, ...]:
+        """The incident in sentences built from its facts only (nothing recorded, nothing
+        said)."""
+        sentences = [
+            gettext("%(when)s: %(system)s reported “%(title)s” (%(number)s).")
+            % {
+                "when": f"{timezone.localtime(self.reported_at):%Y-%m-%d %H:%M}",
+                "system": self.system,
+                "title": self.title,
+                "number": self.ticket_number,
+            }
+        ]
+        if self.downtime_minutes:
+            sentences.append(
+                gettext("The service was down for %(duration)s.")
+                % {"duration": duration_text(self.downtime_minutes)}
+            )
+        if self.cause:
+            sentences.append(gettext("Cause: %(cause)s.") % {"cause": self.cause})
+        if self.resolved_at is None:
+            sentences.append(gettext("It was not yet resolved when the figures were counted."))
+        else:
+            sentences.append(
+                gettext("Resolved at %(when)s, %(duration)s after the report.")
+                % {
+                    "when": f"{timezone.localtime(self.resolved_at):%Y-%m-%d %H:%M}",
+                    "duration": duration_text(
+                        math.ceil((self.resolved_at - self.reported_at).total_seconds() / 60)
+                    ),
+                }
+            )
+        if self.fix:
+            sentences.append(gettext("Fix: %(fix)s") % {"fix": self.fix.strip()})
+        return tuple(sentences)
+
+
+def level1_incidents(contract: Contract, period: Period, now: dt.datetime) -> tuple[Incident, ...]:
+    """The level-1 faults reported in the period, in the order reported. Three queries."""
+    tickets = list(
+        _tickets(contract, period)
+        .filter(service_class__kind=TicketKind.FAULT, service_class__level=1)
+        .select_related("system")
+        .order_by("created_at", "number")
+    )
+    spans: dict[int, list] = defaultdict(list)
+    for outage in Outage.objects.filter(ticket__in=tickets, started_at__lt=now):
+        spans[outage.ticket_id].append((outage.started_at, min(outage.ended_at or now, now)))
+    fixes: dict[int, str] = {}
+    for event in Event.objects.filter(
+        ticket__in=tickets, action="tickets.ticket.resolve", at__lt=now
+    ).order_by("at", "id"):
+        fixes[event.ticket_id] = event.note  # the last resolution wins
+    causes_by_value = dict(ResolutionCause.choices)
+    incidents = []
+    for ticket in tickets:
+        resolved = ticket.resolved_at if ticket.resolved_at and ticket.resolved_at < now else None
+        seconds = sum(
+            (end - start).total_seconds() for start, end in merged_spans(spans[ticket.pk])
+        )
+        incidents.append(
+            Incident(
+                ticket_number=ticket.number,
+                title=ticket.title,
+                system=ticket.system.name,
+                reported_at=ticket.created_at,
+                resolved_at=resolved,
+                downtime_minutes=math.ceil(seconds / 60),
+                cause=str(causes_by_value.get(ticket.resolution_cause, "")) if resolved else "",
+                fix=fixes.get(ticket.pk, "") if resolved else "",
+            )
+        )
+    return tuple(incidents)
+
+
+# --- reopened and recurring tickets, and each engineer's load ----------------------------
+
+
+@dataclass(frozen=True)
+class ReworkFigure:
+    """Tickets resolved in the period, how many of them were reopened, and how many
+    tickets reported in the period were marked as a recurrence of an earlier one."""
+
+    resolved: int  # distinct tickets resolved in the period (a resolution event in it)
+    reopened: int  # distinct tickets reopened in the period
+    recurrences: int  # tickets reported in the period with recurrence_of set
+
+    @property
+    def reopen_percent(self) -> Decimal | None:
+        if not self.resolved:
+            return None
+        return _round(Fraction(100 * self.reopened, self.resolved), TENTH)
+
+
+def _events_in(contract: Contract, period: Period, now: dt.datetime, action: str):
+    start, end = period.bounds()
+    return Event.objects.filter(
+        ticket__contract=contract, action=action, at__gte=start, at__lt=min(end, now)
+    )
+
+
+def rework(contract: Contract, period: Period, now: dt.datetime) -> ReworkFigure:
+    """Reopen rate and recurrences of the period, as at `now`. Three queries."""
+
+    def distinct_tickets(action: str) -> int:
+        return (
+            _events_in(contract, period, now, action)
+            .order_by()
+            .values("ticket_id")
+            .distinct()
+            .count()
+        )
+
+    return ReworkFigure(
+        resolved=distinct_tickets("tickets.ticket.resolve"),
+        reopened=distinct_tickets("tickets.ticket.reopen"),
+        recurrences=_tickets(contract, period)
+        .filter(recurrence_of__isnull=False, created_at__lt=now)
+        .count(),
+    )
+
+
+@dataclass(frozen=True)
+class EngineerLoad:
+    engineer: str
+    resolved: int  # tickets the engineer resolved in the period
+    hours: Decimal  # worklog hours dated in the period
+    onsite_days: int  # distinct dates with on-site worklogs in the period
+
+
+def engineer_load(contract: Contract, period: Period, now: dt.datetime) -> tuple[EngineerLoad, ...]:
+    """Per engineer who resolved a ticket or logged work in the period: most hours first.
+    Three queries."""
+    resolved = dict(
+        _events_in(contract, period, now, "tickets.ticket.resolve")
+        .filter(actor__isnull=False)
+        .order_by()
+        .values_list("actor_id")
+        .annotate(n=Count("ticket_id", distinct=True))
+    )
+    worklogs = Worklog.objects.filter(
+        contract=contract, work_date__gte=period.start, work_date__lt=period.end
+    ).order_by()
+    minutes = dict(worklogs.values_list("engineer_id").annotate(m=Sum("minutes")))
+    onsite = dict(
+        worklogs.filter(mode=WorkMode.ON_SITE)
+        .values_list("engineer_id")
+        .annotate(d=Count("work_date", distinct=True))
+    )
+    people = User.objects.filter(pk__in=resolved.keys() | minutes.keys())
+    rows = [
+        EngineerLoad(
+            engineer=person.get_full_name() or person.get_username(),
+            resolved=resolved.get(person.pk, 0),
+            hours=_round(Fraction(minutes.get(person.pk, 0), 60), TENTH),
+            onsite_days=onsite.get(person.pk, 0),
+        )
+        for person in people
+    ]
+    return tuple(sorted(rows, key=lambda row: (-row.hours, -row.resolved, row.engineer)))
+
+
+# --- an annual report against the year before --------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    tickets: int
+    sla_percent: Decimal | None
+    downtime_hours: Decimal
+    satisfaction: Decimal | None
+
+
+@dataclass(frozen=True)
+class YearComparison:
+    """This year's headline figures next to the previous year's; `previous` is None when
+    the contract did not run in the previous year."""
+
+    current: YearFigures
+    previous: YearFigures | None
+
+    @property
+    def changes(self) -> YearFigures | None:
+        """This year minus the previous year, figure by figure (None where either is)."""
+        if self.previous is None:
+            return None
+
+        def minus(a, b):
+            return None if a is None or b is None else a - b
+
+        return YearFigures(
+            tickets=self.current.tickets - self.previous.tickets,
+            sla_percent=minus(self.current.sla_percent, self.previous.sla_percent),
+            downtime_hours=self.current.downtime_hours - self.previous.downtime_hours,
+            satisfaction=minus(self.current.satisfaction, self.previous.satisfaction),
+        )
+
+
+def _year_figures(contract: Contract, period: Period, now: dt.datetime) -> YearFigures:
+    return YearFigures(
+        tickets=_tickets(contract, period).count(),
+        sla_percent=sla_compliance(contract, period, now).overall.percent,
+        downtime_hours=downtime(contract, period, now).downtime_hours,
+        satisfaction=satisfaction(contract, period).mean,
+    )
+
+
+def year_on_year(contract: Contract, period: Period, now: dt.datetime) -> YearComparison:
+    """The period's tickets, SLA compliance, downtime and mean satisfaction against the
+    same figures of the period before it (each as at its own end), where the contract ran
+    then. A fixed number of queries."""
+    before = period.previous()
+    return YearComparison(
+        current=_year_figures(contract, period, now),
+        previous=(
+            _year_figures(contract, before, as_at(before, now))
+            if contract.starts_on < before.end
+            else None
+        ),
+    )

@@ -24,3 +24,12 @@ def duration_text(minutes: Decimal | float | int | None) -> str:
 def hours_text(hours: Decimal | float | int | None) -> str:
     """A duration given in hours, written as duration_text() writes it."""
     return "—" if hours is None else duration_text(Decimal(str(hours)) * 60)
+
+
+def hours_change_text(hours: Decimal | float | int | None) -> str:
+    """A change of a duration given in hours: "+1.5 h", "−45 min", "0 min"; None → "—"."""
+    if hours is None:
+        return "—"
+    hours = Decimal(str(hours))
+    sign = "+" if hours > 0 else "−" if hours < 0 else ""
+    return sign + hours_text(abs(hours))

@@ -82,6 +82,10 @@ class FiguresCheck:
 
 
 FIGURE_LABELS = {
+    "incidents": _("Level-1 incidents"),
+    "rework": _("Reopened and recurring tickets"),
+    "engineers": _("Load per engineer"),
+    "year_on_year": _("Against the previous year"),
     "by_kind": _("Tickets"),
     "by_level": _("Tickets by level or category"),
     "by_system": _("Tickets by system"),

@@ -29,6 +29,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "cancel": frozenset({Role.REPORTER, Role.HOSPITAL_IT}),
     "change_level": VENDOR_STAFF | {Role.HOSPITAL_IT},
     "extend": VENDOR_STAFF | {Role.HOSPITAL_IT},
+    # Why the vendor missed a deadline is the vendor's to say (the reports print it).
+    "breach_reason": VENDOR_STAFF,
     "mark_recurrence": VENDOR_STAFF,
     "submit_plan": frozenset({Role.ENGINEER, Role.VENDOR_MANAGER}),
     "approve_plan": frozenset({Role.HOSPITAL_IT}),

@@ -91,6 +91,11 @@ class ExtendSerializer(serializers.Serializer):
     consent_by = serializers.CharField(max_length=100)
 
 
+class BreachReasonSerializer(serializers.Serializer):
+    clock = serializers.ChoiceField(choices=Clock.choices)
+    reason = serializers.CharField(max_length=500)
+
+
 class SubmitPlanSerializer(serializers.Serializer):
     upgrade_plan = serializers.CharField(max_length=DESCRIPTION_LIMIT)
     rollback_plan = serializers.CharField(max_length=DESCRIPTION_LIMIT)

@@ -62,6 +62,7 @@ class ClockSerializer(serializers.ModelSerializer):
             "breached",
             "warned_at",
             "breached_at",
+            "breach_reason",
             "provisional",
             "calendar",
         ]

@@ -15,3 +15,8 @@ def minutes_text(minutes) -> str:
 @register.filter
 def hours_text(hours) -> str:
     return formatting.hours_text(hours)
+
+
+@register.filter
+def hours_change_text(hours) -> str:
+    return formatting.hours_change_text(hours)

@@ -7,6 +7,8 @@ import pytest
 from contracts.models import ServiceClass, TicketKind
 from tests.api.conftest import file_level1, file_via_api
 from tests.factories import demo_user
+from tests.tickets.conftest import at
+from tickets.models import TicketClock
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +187,22 @@ def test_resolve_without_a_cause_leaves_it_unrecorded(api):
     ticket = act(engineer, file_level1(api("yn-reporter")), "acknowledge")
     act(engineer, ticket, "resolve", {"note": "重启服务"})
     assert Ticket.objects.get(number=ticket["number"]).resolution_cause == ""
+
+
+def test_the_api_sets_the_reason_as_an_action_on_the_ticket(api):
+    reporter, engineer = api("yn-reporter"), api("ny-engineer")
+    ticket = file_level1(reporter)
+    TicketClock.objects.filter(ticket_id=ticket["id"], name="respond").update(
+        due_at=at("2026-01-01 08:00")
+    )
+    url = f"/api/v1/tickets/{ticket['id']}/breach-reason/"
+    response = engineer.post(
+        url, {"clock": "respond", "reason": "夜间值班人员未及时查看"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    clock = next(c for c in response.json()["clocks"] if c["name"] == "respond")
+    assert clock["breach_reason"] == "夜间值班人员未及时查看"
+    refused = reporter.post(url, {"clock": "respond", "reason": "x"}, format="json")
+    assert refused.status_code == 403
+    missing = engineer.post(url, {"clock": "respond"}, format="json")
+    assert missing.status_code == 400

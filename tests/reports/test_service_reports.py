@@ -11,8 +11,11 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
+from contracts.models import Contract
 from inspections import services as inspection_services
 from inspections.figures import inspection_figure
 from inspections.models import Inspection
@@ -25,7 +28,7 @@ from reports.models import RenderState, ReportFile
 from reports.periods import Period
 from tests.factories import demo_user
 from tests.inspections.conftest import answer_all
-from tests.reports.conftest import phoned_in
+from tests.reports.conftest import file, log, phoned_in, work
 from tests.tickets.conftest import at
 from tickets import services as ticket_services
 from tickets.models import Ticket
@@ -579,3 +582,175 @@ def test_the_annual_report_compares_quarter_by_quarter(yn_quarter):
     ]
     # T2's outage of 2.5 h and T5's from 09-30 11:00 to the end of the quarter: 13 h.
     assert lines[2].downtime_hours == Decimal("15.50")
+
+
+def test_each_level1_incident_is_told_from_its_record_as_at_the_quarters_end(yn_quarter):
+    contract, t = yn_quarter.contract, yn_quarter.tickets
+    Ticket.objects.filter(pk=t["T2"].pk).update(resolution_cause="hardware")
+    end = figures.as_at(Q3, at("2026-12-01 09:00"))
+    incidents = figures.level1_incidents(contract, Q3, end)
+    # Level 1 in Q3: T1, T2, T5 (T0 is of Q2).
+    assert [
+        (i.ticket_number, i.resolved_at, i.downtime_minutes, i.cause, i.fix) for i in incidents
+    ] == [
+        (t["T1"].number, at("2026-07-06 15:30"), 0, "", "已处理"),
+        (t["T2"].number, at("2026-07-14 16:00"), 150, "硬件故障", "已处理"),  # 09:00–11:30
+        (t["T5"].number, None, 13 * 60, "", ""),  # down from 09-30 11:00 to the quarter's end
+    ]
+    first = contract.systems.first().name
+    assert incidents[1].story == (
+        f"2026-07-14 09:00，{first}报告“系统故障”（{t['T2'].number}）。",
+        "服务中断 2.5 小时。",
+        "原因：硬件故障。",
+        "2026-07-14 16:00 解决，距报告 7 小时。",
+        "处理：已处理",
+    )
+    # Nothing recorded, nothing said: no downtime, no cause; an open one is said to be open.
+    assert len(incidents[0].story) == 3
+    assert incidents[2].story[-1] == "截至统计时尚未解决。"
+
+
+def test_reopen_rate_recurrences_and_each_engineers_load_of_the_quarter(yn_quarter):
+    contract, t = yn_quarter.contract, yn_quarter.tickets
+    engineer, engineer2 = demo_user("ny-engineer"), demo_user("ny-engineer2")
+    # T3 (closed 08-04) is reopened and resolved again: still one ticket resolved.
+    ticket_services.reopen(
+        ticket=t["T3"], by=demo_user("yn-reporter"), note="仍无法打开", now=at("2026-08-05 10:00")
+    )
+    ticket = Ticket.objects.get(pk=t["T3"].pk)
+    ticket_services.resolve(ticket=ticket, by=engineer, note="重启服务", now=at("2026-08-05 12:00"))
+    Ticket.objects.filter(pk=t["T4"].pk).update(recurrence_of=t["T1"])
+    end = figures.as_at(Q3, at("2026-12-01 09:00"))
+
+    rework = figures.rework(contract, Q3, end)
+    # Resolved in Q3: T6 (07-01), T1, T2, T3; reopened: T3.
+    assert (rework.resolved, rework.reopened, rework.recurrences) == (4, 1, 1)
+    assert rework.reopen_percent == Decimal("25.0")
+
+    load = figures.engineer_load(contract, Q3, end)
+    assert [(row.engineer, row.resolved, row.hours, row.onsite_days) for row in load] == [
+        # 90 + 120 + 300 + 60 minutes; on site 07-06, 07-14, 08-04
+        (engineer.get_full_name(), 4, Decimal("9.5"), 3),
+        (engineer2.get_full_name(), 0, Decimal("1.0"), 1),  # 60 minutes on site 07-14
+    ]
+
+
+def test_the_annual_report_compares_the_year_with_the_one_before_where_the_contract_ran(
+    yn_quarter,
+):
+    contract, now = yn_quarter.contract, at("2026-10-01 12:00")
+    year = Period.year(2026)
+    alone = figures.year_on_year(contract, year, now)
+    assert alone.previous is None and alone.changes is None  # the contract began in 2026
+    # 2026 so far: T0, T6 (Q2) and the six of Q3; ratings 1, 2, 5, 3, 4; down 2.5 h (T2)
+    # and 25 h (T5, from 09-30 11:00, still down at 10-01 12:00).
+    assert alone.current.tickets == 8
+    assert alone.current.downtime_hours == Decimal("27.50")
+    # On time: T0 3, T6 1, T1 3, T2 1, T7 1, T3 2, T4 1 (respond) = 12; breached: T6 1,
+    # T2 2, T3 1, T4 2, T5 3 = 9. 12 / 21.
+    assert alone.current.sla_percent == Decimal("57.1")
+    assert alone.current.satisfaction == Decimal("3.00")
+
+    Contract.objects.filter(pk=contract.pk).update(starts_on=dt.date(2025, 1, 1))
+    contract.refresh_from_db()
+    work(
+        phoned_in(contract, reported="2025-11-03 09:00", entered="2025-11-03 09:10"),
+        ack="2025-11-03 09:20",
+        rating=None,
+    )
+    compared = figures.year_on_year(contract, year, now)
+    # 2025: one level-2 fault, answered in time, its arrive and resolve clocks ran out.
+    assert compared.previous.tickets == 1
+    assert compared.previous.downtime_hours == Decimal("0.00")
+    assert compared.previous.satisfaction is None
+    assert compared.changes.tickets == 7 and compared.changes.satisfaction is None
+    assert compared.previous.sla_percent == Decimal("33.3")  # 1 of 3 clocks
+    assert compared.changes.sla_percent == (
+        compared.current.sla_percent - compared.previous.sla_percent
+    )
+
+
+def test_the_new_chapters_query_count_does_not_grow_with_tickets(yn_quarter):
+    contract, now = yn_quarter.contract, at("2026-10-01 12:00")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            figures.level1_incidents(contract, Q3, now)
+            figures.rework(contract, Q3, now)
+            figures.engineer_load(contract, Q3, now)
+            figures.year_on_year(contract, Period.year(2026), now)
+        return len(queries)
+
+    before = count()
+    for day in range(1, 11):
+        ticket = work(
+            file(contract, "level-1", f"2026-08-{day:02d} 10:00"),
+            ack=f"2026-08-{day:02d} 10:10",
+            assign=f"2026-08-{day:02d} 10:12",
+            arrive=f"2026-08-{day:02d} 15:00",
+            resolve=f"2026-08-{day:02d} 16:00",
+        )
+        log(ticket, f"2026-08-{day:02d}", 60, "on_site")
+        ticket_services.record_outage(
+            ticket=ticket,
+            by=demo_user("ny-engineer"),
+            started_at=at(f"2026-08-{day:02d} 10:00"),
+            ended_at=at(f"2026-08-{day:02d} 10:30"),
+        )
+    assert len(figures.level1_incidents(contract, Q3, now)) == 13
+    assert count() == before
+
+
+def test_the_pdfs_print_the_incidents_rework_engineers_and_year_on_year_in_their_own_rows(
+    yn_quarter, media
+):
+    contract, t = yn_quarter.contract, yn_quarter.tickets
+    Contract.objects.filter(pk=contract.pk).update(starts_on=dt.date(2025, 1, 1))
+    contract.refresh_from_db()
+    work(
+        phoned_in(contract, reported="2025-11-03 09:00", entered="2025-11-03 09:10"),
+        ack="2025-11-03 09:20",
+    )
+    Ticket.objects.filter(pk=t["T2"].pk).update(resolution_cause="hardware")
+    ny = demo_user("ny-engineer")
+    ticket_services.explain_breach(
+        ticket=t["T2"], by=ny, clock="respond", reason="机房停电", now=at("2026-07-15 09:00")
+    )
+    with time_machine.travel(at("2026-10-05 09:00"), tick=False):
+        quarterly = services.run_render(
+            services.request_report(
+                contract=contract, kind="quarterly", period=Q3, by=demo_user("ny-manager")
+            ).pk
+        )
+        annual = services.run_render(
+            services.request_report(
+                contract=contract,
+                kind="annual",
+                period=Period.year(2026),
+                by=demo_user("ny-manager"),
+            ).pk
+        )
+    pages = pdf_pages(quarterly)
+    text = "".join("".join(lines) for lines in pages).replace(" ", "")
+    assert "服务中断2.5小时。原因：硬件故障。2026-07-1416:00解决，距报告7小时。" in text
+    assert "截至统计时尚未解决。" in text  # T5
+    assert row(pages, "本期解决的工单", 4) and row(pages, "解决后被重开", 0)
+    assert row(pages, "重开率", "0%") and row(pages, "重复发生的故障", 0)
+    assert row(pages, ny.get_full_name(), 4, "9.5", 3)
+    assert row(pages, demo_user("ny-engineer2").get_full_name(), 0, "1.0", 1)
+    # The reason in the body's list of reasons and in the appendix's row of the breach.
+    assert row(pages, t["T2"].number, "响应", "机房停电")
+    assert any(
+        line.startswith(t["T2"].number) and line.endswith("机房停电") and "2026-07-14" in line
+        for lines in pages
+        for line in lines
+    )
+    assert_no_page_is_blank_but_for_its_footer(pages)
+    # 2026 (as at 10-05): 8 tickets, 2025: 1; 57.1 % against 33.3 % (1 of 3 clocks); T5
+    # still down since 09-30 11:00: 2.5 + 118 h; 2025's satisfaction unknown.
+    pages = pdf_pages(annual)
+    assert row(pages, "工单", 8, 1, "+7")
+    assert row(pages, "SLA 达成情况", "57.1 %", "33.3 %", "+23.8 个百分点")
+    assert row(pages, "停机时间", "120.5 小时", "0 分钟", "+120.5 小时")
+    assert any(re.match(r"^满意度\s+3\s*/\s*5\s+—\s+—$", line) for lines in pages for line in lines)
+    assert_no_page_is_blank_but_for_its_footer(pages)

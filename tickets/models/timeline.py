@@ -24,6 +24,7 @@ EVENT_LABELS = {
     "tickets.ticket.file_attached": _("attached a file"),
     "tickets.ticket.outage_recorded": _("recorded an outage"),
     "tickets.clock.extended": _("extended a clock with the hospital's consent"),
+    "tickets.clock.breach_explained": _("gave the reason for a missed deadline"),
 }
 
 

@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "log_work": _("log work on"),
     "change_level": _("change the level of"),
     "extend": _("extend a clock of"),
+    "breach_reason": _("give the reason for a missed deadline of"),
     "record_outage": _("record an outage on"),
 }
 

@@ -124,6 +124,37 @@ def extend_clock(
     return row
 
 
+BREACH_REASON_LIMIT = TicketClock._meta.get_field("breach_reason").max_length
+
+
+def explain_breach(
+    *, ticket: Ticket, by, clock: str, reason: str, now: dt.datetime | None = None
+) -> TicketClock:
+    """Say why the vendor missed a clock's deadline (超时原因), as the reports print it next to
+    the breach. Any time after the breach, finished ticket or not; a later reason replaces
+    the earlier one, and the timeline keeps both."""
+    at = _now(now)
+    _require(by, "breach_reason", ticket)
+    reason = reason.strip()
+    if not reason:
+        raise TicketError("note_required", _("Say why the deadline was missed."))
+    if len(reason) > BREACH_REASON_LIMIT:
+        raise TicketError(
+            "too_long",
+            _("Keep the reason within %(limit)s characters."),
+            limit=BREACH_REASON_LIMIT,
+        )
+    with transaction.atomic():
+        locked = _locked(ticket)
+        row = locked.clocks.filter(name=clock, is_active=True).first()
+        if row is None or not row.missed_by(at):
+            raise TicketError("invalid", _("Only a clock that missed its deadline has a reason."))
+        row.breach_reason = reason
+        row.save(update_fields=["breach_reason"])
+        _log(locked, "clock.breach_explained", by, at, note=reason, data={"clock": clock})
+    return row
+
+
 EDITABLE_FIELDS = ("title", "description", "contact_phone")
 
 

@@ -20,7 +20,7 @@ from tickets import selectors, services
 from tickets.downloads import attachment_response
 from tickets.errors import TicketError
 from tickets.models import NOTE_LIMIT, PauseReason, ResolutionCause, Ticket, Worklog, WorkMode
-from tickets.policy import VENDOR_STAFF, available_actions, engineers_of, roles_on_contract
+from tickets.policy import VENDOR_STAFF, available_actions, engineers_of, may, roles_on_contract
 
 
 def _ticket(request, number: str) -> Ticket:
@@ -32,6 +32,7 @@ def _ticket(request, number: str) -> Ticket:
 
 def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
     roles = roles_on_contract(request.user, ticket.contract)
+    now = timezone.now()
     actions = available_actions(request.user, ticket, roles=roles)
     context = {
         "ticket": ticket,
@@ -59,12 +60,18 @@ def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
         ]
         if "extend" in actions
         else [],
+        # The clocks that missed their deadline, whose reason the vendor may give.
+        "explainable": {
+            clock.pk for clock in ticket.clocks.all() if clock.is_active and clock.missed_by(now)
+        }
+        if may(request.user, "breach_reason", ticket, roles=roles)
+        else set(),
         "article": article_from_ticket(request.user, ticket),
         "may_draft_article": may_draft(request.user, ticket, roles=roles),
         "note_limit": NOTE_LIMIT,
         "errors": errors or {},
         "posted": posted or {},
-        "now": timezone.now(),
+        "now": now,
         "today": timezone.localdate(),
     }
     return render(request, "tickets/detail.html", context, status=status)
@@ -93,13 +100,19 @@ def ticket_action(request, number: str, slug: str):
     body = action.body(data=request.POST, context={"ticket": ticket, "request": request})
     if not body.is_valid():
         return _page(
-            request, ticket, errors={slug: body.errors}, posted={slug: request.POST}, status=400
+            request,
+            ticket,
+            errors={action.policy_name: body.errors},
+            posted={action.policy_name: request.POST},
+            status=400,
         )
     try:
         action.perform(ticket, request.user, body.validated_data)
     except TicketError as exc:
         messages.error(request, str(exc))
-        return _page(request, _ticket(request, number), posted={slug: request.POST}, status=409)
+        return _page(
+            request, _ticket(request, number), posted={action.policy_name: request.POST}, status=409
+        )
     messages.success(request, _("Done: %(action)s.") % {"action": action.label})
     return redirect(_next(request, ticket))
 

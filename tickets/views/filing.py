@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -80,10 +81,9 @@ def file_for(request, code: str):
     e-mail, fax or on site, through the same service as the API."""
     contract = contract_for(request.user, code)
     if not may_file_for(request.user, contract):
-        messages.error(
-            request, _("Only the vendor's staff of this contract can file for a caller.")
-        )
-        return redirect("contract-detail", code=code)
+        # Not for this role: the same 403 page as every other page that is not theirs.
+        raise PermissionDenied
+
     if request.method == "POST":
         form = FileForCallerForm(request.POST, request.FILES, contract=contract)
         if form.is_valid():
