@@ -284,12 +284,13 @@ def plan_parts(report_file: ReportFile) -> list[ReportPart]:
 
 
 def part_path(part: ReportPart) -> Path:
-    """Where a part's PDF waits for the join: the same for every worker on this machine."""
+    """Where a part's PDF waits for the join: the same for every worker on this machine; a
+    render started over has new parts, so a stale worker's file never replaces a new one."""
     return (
         Path(settings.MEDIA_ROOT)
         / "var"
         / "report-parts"
-        / f"{part.report_file_id}-{part.position}.pdf"
+        / f"{part.report_file_id}-{part.position}-{part.pk}.pdf"
     )
 
 
