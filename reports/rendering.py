@@ -25,7 +25,7 @@ from reports.pdf import RenderedPdf, render_html, render_pdf
 
 TEMPLATE = "reports/pdf/service_report.html"
 BOOK_TEMPLATE = "reports/pdf/bound_book.html"
-TICKETS_PER_PART = 500  # about 120 pages a part: a few hundred MB of layout at most
+TICKETS_PER_PART = 250  # about 60 pages: parts small enough to share among workers
 INSPECTIONS_PER_PART = 6
 
 # The chapters, in order, as the contents page lists them; the template's headings use the
