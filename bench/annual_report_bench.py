@@ -1,12 +1,15 @@
 """How long does the annual report with its bound book take, how many pages, how much memory?
 
 `python -m bench.annual_report_bench [tickets] [runs]` from the project root (defaults 2 000
-tickets, 3 runs). One contract (gz-logistics, 2026) gets `tickets` tickets spread over the year
-with their clocks, a timeline of five lines and a worklog each (bulk-inserted, as a data
-migration would), and 8 inspections performed through the services. Each run renders the
-report in a fresh Python process, so its peak memory (ru_maxrss) is the render's own.
-Uses a scratch SQLite database unless DATABASE_URL is set (PostgreSQL for figures that mean
-anything).
+tickets, 3 runs). The report's parts (reports.services.run_part) run one after another in the
+render's own process (eager tasks), or, with BENCH_RENDER_WORKERS=N, on a Celery worker of N
+processes started for each run against REDIS_URL (seconds until the report is done; peak
+memory of the busiest worker process; CPU seconds of the worker and the render together).
+One contract (gz-logistics, 2026) gets `tickets` tickets spread over the year with their
+clocks, a timeline of five lines and a worklog each (bulk-inserted, as a data migration would),
+and 8 inspections performed through the services. Each run renders the report in a fresh
+Python process, so its peak memory (ru_maxrss) is the render's own. Uses a scratch SQLite
+database unless DATABASE_URL is set (PostgreSQL for figures that mean anything).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -191,6 +195,7 @@ def _render_once(contract_id: int, kind: str = "annual") -> dict:
     contract = Contract.objects.get(pk=contract_id)
     manager = contract.vendor.memberships.get(role="vendor_manager").user
     annual = kind == "annual"
+    started = time.perf_counter()
     report_file = services.request_report(
         contract=contract,
         kind=kind,
@@ -199,15 +204,21 @@ def _render_once(contract_id: int, kind: str = "annual") -> dict:
         include_bound_book=annual,
         now=dt.datetime(YEAR, 12, 31, 18, tzinfo=SHANGHAI),
     )
-    started = time.perf_counter()
-    done = services.run_render(report_file.pk)
+    # Eager tasks render it as it is asked for; a worker may have claimed it already.
+    done = services.run_render(report_file.pk) or report_file
+    done.refresh_from_db()
+    while done.is_unfinished:  # its parts are on the workers
+        time.sleep(0.2)
+        done.refresh_from_db()
     seconds = time.perf_counter() - started
     assert done.state == "done", done.error
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "seconds": seconds,
         "pages": done.pages,
         "bytes": done.size,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
     }
 
 
@@ -235,7 +246,9 @@ def main() -> None:
         f"  pages {results[-1]['pages']}, file {results[-1]['bytes'] / 1e6:.2f} MB\n"
         f"  seconds median {statistics.median(seconds):.1f} (min {min(seconds):.1f}, "
         f"max {max(seconds):.1f})\n"
-        f"  peak memory median {statistics.median(r['peak_rss_mb'] for r in results):.0f} MB\n"
+        f"  peak memory median {statistics.median(r['peak_rss_mb'] for r in results):.0f} MB"
+        f" (one process{f' of {WORKERS} workers' if WORKERS else ''}), CPU seconds median "
+        f"{statistics.median(r['cpu_s'] for r in results):.1f}\n"
         f"quarterly report (Q4), {runs} runs: pages {quarterly[-1]['pages']}, "
         f"seconds median {statistics.median(r['seconds'] for r in quarterly):.2f}"
     )
@@ -247,6 +260,8 @@ def main() -> None:
             "pages": results[-1]["pages"],
             "mb": round(results[-1]["bytes"] / 1e6, 2),
             "peak_rss_mb": round(statistics.median(r["peak_rss_mb"] for r in results)),
+            "cpu_s": round(statistics.median(r["cpu_s"] for r in results), 1),
+            "workers": WORKERS,
         },
         "quarterly": {
             "median_s": round(statistics.median(r["seconds"] for r in quarterly), 2),
@@ -256,15 +271,73 @@ def main() -> None:
     print(json.dumps(summary))
 
 
+WORKERS = int(os.environ.get("BENCH_RENDER_WORKERS", "0"))
+
+
 def _render_in_child(contract_id: int, kind: str) -> dict:
-    child = subprocess.run(
-        [sys.executable, "-m", "bench.annual_report_bench", "--render", str(contract_id), kind],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        check=True,
+    workers = WORKERS if kind == "annual" else 0
+    env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "0" if workers else "1"}
+    worker = _start_worker(workers, env) if workers else None
+    try:
+        child = subprocess.run(
+            [sys.executable, "-m", "bench.annual_report_bench", "--render", str(contract_id), kind],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+        if worker is not None:
+            processes = _process_tree(worker.pid)
+            result["workers"] = workers
+            result["peak_rss_mb"] = max(p["peak_rss_mb"] for p in processes)
+            result["cpu_s"] += sum(p["cpu_s"] for p in processes)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=60)
+    return result
+
+
+def _start_worker(concurrency: int, env: dict) -> subprocess.Popen:
+    """A Celery worker of `concurrency` processes, ready to take tasks."""
+    worker = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "opsdesk", "worker", "-c", str(concurrency)),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
     )
-    return json.loads(child.stdout.strip().splitlines()[-1])
+    deadline = time.monotonic() + 60
+    while len(_process_tree(worker.pid)) < concurrency + 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)  # the pool's processes import the project
+    return worker
+
+
+def _process_tree(pid: int) -> list[dict]:
+    """A process and its children (Linux /proc): peak memory and CPU seconds of each."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        if int(entry) != pid and int(stat[1]) != pid:
+            continue
+        peak_kb = next(
+            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")),
+            0,
+        )
+        found.append(
+            {"peak_rss_mb": peak_kb / 1024, "cpu_s": (int(stat[11]) + int(stat[12])) / ticks}
+        )
+    return found
 
 
 if __name__ == "__main__":

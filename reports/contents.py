@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from inspections.figures import InspectionFigure, inspection_figure
@@ -124,11 +124,11 @@ class ReportContents:
         return self.report.kind == ReportKind.ANNUAL
 
 
-def bound_book(report: ServiceReport) -> BoundBook:
+def book_tickets(report: ServiceReport) -> QuerySet[Ticket]:
     """The tickets reported in the period, in number order, with their timeline, clocks and
-    worklogs; the inspections due in the period that were done, with their results."""
+    worklogs."""
     start, end = report.period.bounds()
-    tickets = list(
+    return (
         Ticket.objects.filter(contract=report.contract, created_at__gte=start, created_at__lt=end)
         .select_related(
             "system__parent__parent", "service_class", "reporter", "assignee", "entered_by"
@@ -140,7 +140,11 @@ def bound_book(report: ServiceReport) -> BoundBook:
         )
         .order_by("number")
     )
-    inspections = list(
+
+
+def book_inspections(report: ServiceReport) -> QuerySet[Inspection]:
+    """The inspections due in the period that were done, with their results."""
+    return (
         Inspection.objects.filter(
             contract=report.contract,
             due_on__gte=report.period_start,
@@ -156,7 +160,11 @@ def bound_book(report: ServiceReport) -> BoundBook:
         )
         .order_by("due_on", "id")
     )
-    return BoundBook(tickets=tickets, inspections=inspections)
+
+
+def bound_book(report: ServiceReport) -> BoundBook:
+    """The year's tickets and inspections, as the bound book prints them."""
+    return BoundBook(tickets=list(book_tickets(report)), inspections=list(book_inspections(report)))
 
 
 def report_contents(

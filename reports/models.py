@@ -150,6 +150,12 @@ class ReportFile(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
     pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    parts_left = models.PositiveSmallIntegerField(
+        _("parts left"),
+        null=True,
+        blank=True,
+        help_text=_("Parts still being made; the part that brings it to 0 has them joined."),
+    )
     figures = models.JSONField(
         _("figures"),
         default=dict,
@@ -200,3 +206,42 @@ class ReportFile(models.Model):
 def stuck_before(now: dt.datetime) -> dt.datetime:
     """A render not finished this long after it started is taken as lost with its worker."""
     return now - dt.timedelta(minutes=settings.REPORT_RENDER_TIMEOUT_MINUTES)
+
+
+class ReportPart(models.Model):
+    """One part of a report file rendered on its own (the report's pages, or a chunk of the
+    bound book), so several workers make one annual report. Its PDF waits in `path` until the
+    last part to finish has the parts joined; then the parts are deleted."""
+
+    class Section(models.TextChoices):
+        MAIN = "main", _("Report")
+        TICKETS = "tickets", _("Ticket records")
+        INSPECTIONS = "inspections", _("Inspection reports")
+
+    report_file = models.ForeignKey(
+        ReportFile, on_delete=models.CASCADE, related_name="parts", verbose_name=_("report file")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    section = models.CharField(_("section"), max_length=12, choices=Section.choices)
+    item_ids = models.JSONField(_("records"), default=list, blank=True)
+    first_in_section = models.BooleanField(default=False)
+    state = models.CharField(
+        _("state"), max_length=10, choices=RenderState.choices, default=RenderState.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("reason of failure"), blank=True)
+    pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    path = models.CharField(_("file"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("report part")
+        verbose_name_plural = _("report parts")
+        ordering = ["report_file", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report_file", "position"], name="reports_part_position_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_file} part {self.position}"

@@ -67,13 +67,19 @@ class RenderedPdf:
         return sha256(self.content).hexdigest()
 
 
-def render_pdf(template_name: str, context: dict, *, language: str | None = None) -> RenderedPdf:
-    """The template rendered as a PDF, in `language` (the portal's first one by default)."""
-    from weasyprint import HTML
-
+def render_pdf(
+    template_name: str, context: dict, *, language: str | None = None, extra_css: str = ""
+) -> RenderedPdf:
+    """The template rendered as a PDF, in `language` (the portal's first one by default);
+    `extra_css` comes after the template's own styles."""
     with translation.override(language or settings.LANGUAGE_CODE):
-        html = render_to_string(template_name, context)
-        document = HTML(
-            string=html, base_url=str(STATIC_ROOT_FOR_PDF) + "/", url_fetcher=pdf_url_fetcher()
-        ).render()
-        return RenderedPdf(content=document.write_pdf(), pages=len(document.pages))
+        return render_html(render_to_string(template_name, context), extra_css=extra_css)
+
+
+def render_html(html: str, *, extra_css: str = "") -> RenderedPdf:
+    from weasyprint import CSS, HTML
+
+    document = HTML(
+        string=html, base_url=str(STATIC_ROOT_FOR_PDF) + "/", url_fetcher=pdf_url_fetcher()
+    ).render(stylesheets=[CSS(string=extra_css)] if extra_css else None)
+    return RenderedPdf(content=document.write_pdf(), pages=len(document.pages))

@@ -12,18 +12,20 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from inspections.report import report_body
-from reports.contents import ReportContents, report_contents
+from reports.contents import ReportContents, book_inspections, book_tickets, report_contents
 from reports.figures import snapshot_differences
-from reports.models import RenderState, ReportFile
-from reports.pdf import RenderedPdf, render_pdf
+from reports.models import RenderState, ReportFile, ReportPart
+from reports.pdf import RenderedPdf, render_html, render_pdf
 
 TEMPLATE = "reports/pdf/service_report.html"
 BOOK_TEMPLATE = "reports/pdf/bound_book.html"
-TICKETS_PER_PART = 500  # about 120 pages a part: a few hundred MB of layout at most
+TICKETS_PER_PART = 250  # about 60 pages: parts small enough to share among workers
 INSPECTIONS_PER_PART = 6
 
 # The chapters, in order, as the contents page lists them; the template's headings use the
@@ -143,56 +145,76 @@ def _main(contents: ReportContents, report_file: ReportFile, book_pages=None) ->
     )
 
 
+def _book_part(
+    report_file: ReportFile,
+    section: str,
+    items: list,
+    *,
+    first_part: bool,
+    first_page: int,
+    extra_css: str = "",
+) -> RenderedPdf:
+    """One chunk of the bound book: ticket records, or inspection bodies (_inspection_bodies)."""
+    report = report_file.report
+    return render_pdf(
+        BOOK_TEMPLATE,
+        {
+            "report": report,
+            "contract": report.contract,
+            "report_file": report_file,
+            "part": section,
+            section: items,
+            "first_part": first_part,
+            "first_page": first_page,
+        },
+        extra_css=extra_css,
+    )
+
+
+def _inspection_bodies(inspections) -> list[dict]:
+    bodies = []
+    for inspection in inspections:
+        body = report_body(inspection, list(inspection.results.all()))
+        body["systems"] = inspection.system.path() if inspection.system else "—"
+        bodies.append(body)
+    return bodies
+
+
 def _book_parts(
     contents: ReportContents, report_file: ReportFile, first_page: int
 ) -> tuple[list[RenderedPdf], dict]:
     """The bound book's parts from `first_page` on, and where its two sections start."""
-    report, book = contents.report, contents.bound_book
-    common = {"report": report, "contract": report.contract, "report_file": report_file}
+    book = contents.bound_book
     parts: list[RenderedPdf] = []
     page = first_page
     starts = {"tickets": page}
-    for index, tickets in enumerate(_chunks(book.tickets, TICKETS_PER_PART)):
-        part = render_pdf(
-            BOOK_TEMPLATE,
-            {
-                **common,
-                "part": "tickets",
-                "tickets": tickets,
-                "first_part": index == 0,
-                "first_page": page,
-            },
-        )
-        parts.append(part)
-        page += part.pages
-    starts["inspections"] = page
-    bodies = []
-    for inspection in book.inspections:
-        body = report_body(inspection, list(inspection.results.all()))
-        body["systems"] = inspection.system.path() if inspection.system else "—"
-        bodies.append(body)
-    for index, chunk in enumerate(_chunks(bodies, INSPECTIONS_PER_PART)):
-        part = render_pdf(
-            BOOK_TEMPLATE,
-            {
-                **common,
-                "part": "inspections",
-                "inspections": chunk,
-                "first_part": index == 0,
-                "first_page": page,
-            },
-        )
-        parts.append(part)
-        page += part.pages
+    sections = (
+        ("tickets", _chunks(book.tickets, TICKETS_PER_PART)),
+        ("inspections", _chunks(_inspection_bodies(book.inspections), INSPECTIONS_PER_PART)),
+    )
+    for section, chunks in sections:
+        starts[section] = page
+        for index, chunk in enumerate(chunks):
+            part = _book_part(report_file, section, chunk, first_part=index == 0, first_page=page)
+            parts.append(part)
+            page += part.pages
     return parts, starts
 
 
-def _join(documents: list[RenderedPdf]) -> RenderedPdf:
+def _join(documents: list[RenderedPdf], numbers: RenderedPdf | None = None) -> RenderedPdf:
+    """The documents one after the other; `numbers` (page numbers on blank pages) is laid
+    over the last pages, those the documents printed without numbers."""
     from pypdf import PdfWriter
 
     writer = PdfWriter()
     for document in documents:
         writer.append(io.BytesIO(document.content))
+    if numbers is not None:
+        from pypdf import PdfReader
+
+        overlay = PdfReader(io.BytesIO(numbers.content)).pages
+        for page, number in zip(writer.pages[-len(overlay) :], overlay, strict=True):
+            page.merge_page(number)
     buffer = io.BytesIO()
     writer.write(buffer)
     return RenderedPdf(content=buffer.getvalue(), pages=sum(d.pages for d in documents))
@@ -214,3 +236,102 @@ def render_report_file(report_file: ReportFile) -> RenderedPdf:
         parts, starts = _book_parts(contents, report_file, first_page=main.pages + 1)
         main = _main(contents, report_file, book_pages=starts)
     return _join([main, *parts])
+
+
+# --- in parts, on several workers ----------------------------------------------------------
+# The book's parts are rendered at once on different workers, so none knows the page it starts
+# on: each prints no page number, and once all are done the join lays the numbers over the
+# joined book (same @page box as the book's own footer) and renders the report's own pages
+# with the book's page numbers in its contents page.
+
+# !important: WeasyPrint puts these before the template's own styles.
+WITHOUT_PAGE_NUMBERS = (
+    "@page { @bottom-right { content: none !important; } }"
+    " @page :first { @bottom-right { content: none !important; } }"
+)
+PAGE_NUMBERS = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<link rel="stylesheet" href="css/pdf.css"><link rel="stylesheet" href="css/service_report.css">
+<style>@page {{ @bottom-left {{ content: none; }} @bottom-right {{ content: counter(page); }} }}
+@page :first {{ counter-reset: page {first}; @bottom-left {{ content: none; }}
+  @bottom-right {{ content: counter(page); }} }} html, body {{ background: none; }}
+div {{ break-after: page; }} div:last-child {{ break-after: auto; }}</style></head>
+<body>{pages}</body></html>"""
+
+
+def plan_parts(report_file: ReportFile) -> list[ReportPart]:
+    """The parts of a report file with its bound book (unsaved), in the order they are
+    joined: the report's own pages, then the book's tickets and inspections in chunks."""
+    report = report_file.report
+    ticket_ids = list(book_tickets(report).values_list("pk", flat=True))
+    inspection_ids = list(book_inspections(report).values_list("pk", flat=True))
+    parts = [ReportPart(report_file=report_file, section=ReportPart.Section.MAIN)]
+    for section, ids, size in (
+        (ReportPart.Section.TICKETS, ticket_ids, TICKETS_PER_PART),
+        (ReportPart.Section.INSPECTIONS, inspection_ids, INSPECTIONS_PER_PART),
+    ):
+        for index, chunk in enumerate(_chunks(ids, size)):
+            parts.append(
+                ReportPart(
+                    report_file=report_file,
+                    section=section,
+                    item_ids=chunk,
+                    first_in_section=index == 0,
+                )
+            )
+    for position, part in enumerate(parts):
+        part.position = position
+    return parts
+
+
+def part_path(part: ReportPart) -> Path:
+    """Where a part's PDF waits for the join: the same for every worker on this machine; a
+    render started over has new parts, so a stale worker's file never replaces a new one."""
+    return (
+        Path(settings.MEDIA_ROOT)
+        / "var"
+        / "report-parts"
+        / f"{part.report_file_id}-{part.position}-{part.pk}.pdf"
+    )
+
+
+def render_part(part: ReportPart) -> RenderedPdf:
+    """A part's PDF: the report's own pages as they will be (to learn their number), or a
+    chunk of the book without page numbers."""
+    report_file = part.report_file
+    report = report_file.report
+    if part.section == ReportPart.Section.MAIN:
+        contents = report_contents(report)
+        return _main(contents, report_file, book_pages={"tickets": 0, "inspections": 0})
+    if part.section == ReportPart.Section.TICKETS:
+        items = list(book_tickets(report).filter(pk__in=part.item_ids))
+    else:
+        items = _inspection_bodies(book_inspections(report).filter(pk__in=part.item_ids))
+    return _book_part(
+        report_file,
+        part.section,
+        items,
+        first_part=part.first_in_section,
+        first_page=1,
+        extra_css=WITHOUT_PAGE_NUMBERS,
+    )
+
+
+def join_parts(report_file: ReportFile, parts: list[ReportPart]) -> RenderedPdf:
+    """The whole report from its rendered parts (in position order): the report's pages with
+    the book's page numbers in its contents page, the book, the book's page numbers."""
+    main_part, book = parts[0], parts[1:]
+    contents = report_contents(report_file.report)
+
+    def starts(main_pages: int) -> dict:
+        tickets = sum(p.pages for p in book if p.section == ReportPart.Section.TICKETS)
+        return {"tickets": main_pages + 1, "inspections": main_pages + 1 + tickets}
+
+    main = _main(contents, report_file, book_pages=starts(main_part.pages))
+    if main.pages != main_part.pages:  # never seen; the book's numbers follow the real length
+        main = _main(contents, report_file, book_pages=starts(main.pages))
+    documents = [RenderedPdf(content=Path(p.path).read_bytes(), pages=p.pages) for p in book]
+    book_pages = sum(p.pages for p in book)
+    numbers = render_html(
+        PAGE_NUMBERS.format(first=main.pages + 1, pages="<div></div>" * book_pages)
+    )
+    return _join([main, *documents], numbers=numbers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -17,7 +18,14 @@ from contracts.models import Contract
 from opsdesk import outbox
 from reports import policy
 from reports.errors import ReportError
-from reports.models import RenderState, ReportFile, ReportKind, ServiceReport, stuck_before
+from reports.models import (
+    RenderState,
+    ReportFile,
+    ReportKind,
+    ReportPart,
+    ServiceReport,
+    stuck_before,
+)
 from reports.periods import Period
 
 logger = logging.getLogger(__name__)
@@ -197,7 +205,9 @@ def accept_report(
 
 def run_render(report_file_id: int, now: dt.datetime | None = None) -> ReportFile | None:
     """Claim a queued render (a second worker finds nothing), make the PDF, store it with its
-    checksum; a failure is recorded with its reason. Returns None if there was nothing to do."""
+    checksum; a failure is recorded with its reason. Returns None if there was nothing to do.
+    A report with its bound book is cut into parts that workers render side by side
+    (run_part); the last part to finish has them joined (run_join)."""
     from reports.rendering import render_report_file
 
     claimed = ReportFile.objects.filter(pk=report_file_id, state=RenderState.QUEUED).update(
@@ -206,17 +216,28 @@ def run_render(report_file_id: int, now: dt.datetime | None = None) -> ReportFil
     if not claimed:
         return None
     report_file = ReportFile.objects.select_related("report__contract").get(pk=report_file_id)
+    if report_file.include_bound_book:
+        return _render_in_parts(report_file)
     try:
         rendered = render_report_file(report_file)
     except Exception as exc:  # the reason is shown to people and the render can be retried
-        logger.exception("Report file %s failed", report_file_id)
-        ReportFile.objects.filter(pk=report_file_id).update(
-            state=RenderState.FAILED,
-            finished_at=timezone.now(),
-            error=f"{type(exc).__name__}: {exc}"[:2000],
-        )
-        report_file.refresh_from_db()
-        return report_file
+        return _fail(report_file, exc)
+    return _store(report_file, rendered)
+
+
+def _fail(report_file: ReportFile, exc: Exception) -> ReportFile:
+    logger.exception("Report file %s failed", report_file.pk)
+    ReportFile.objects.filter(pk=report_file.pk).update(
+        state=RenderState.FAILED,
+        finished_at=timezone.now(),
+        error=f"{type(exc).__name__}: {exc}"[:2000],
+        parts_left=None,
+    )
+    report_file.refresh_from_db()
+    return report_file
+
+
+def _store(report_file: ReportFile, rendered) -> ReportFile:
     report_file.file.save(report_file.filename, ContentFile(rendered.content), save=False)
     report_file.sha256 = rendered.sha256
     report_file.size = len(rendered.content)
@@ -230,6 +251,109 @@ def run_render(report_file_id: int, now: dt.datetime | None = None) -> ReportFil
         from reports import notices
 
         notices.report_ready(report_file)
+    return report_file
+
+
+def _render_in_parts(report_file: ReportFile) -> ReportFile:
+    from reports.contents import report_contents
+    from reports.rendering import plan_parts
+    from reports.tasks import render_part
+
+    try:
+        figures = report_contents(report_file.report).snapshot()
+        parts = plan_parts(report_file)
+    except Exception as exc:
+        return _fail(report_file, exc)
+    _remove_parts(report_file)  # a retried render starts over
+    with transaction.atomic():
+        ReportFile.objects.filter(pk=report_file.pk).update(figures=figures, parts_left=len(parts))
+        parts = ReportPart.objects.bulk_create(parts)
+    # Not after commit: a worker runs this outside any transaction (the parts are committed
+    # above), and with eager tasks (tests) the parts and the join run here, in the caller's.
+    outbox.enqueue(render_part, [part.pk for part in parts], "service report parts")
+    report_file.refresh_from_db()
+    return report_file
+
+
+def _remove_parts(report_file: ReportFile) -> None:
+    from reports.rendering import part_path
+
+    for part in ReportPart.objects.filter(report_file=report_file):
+        part_path(part).unlink(missing_ok=True)
+    ReportPart.objects.filter(report_file=report_file).delete()
+
+
+def run_part(part_id: int) -> ReportPart | None:
+    """Render one part to its file. A failure queues it again, up to MAX_ATTEMPTS, then fails
+    the report file; the part that leaves none to do has the parts joined."""
+    from reports.rendering import part_path, render_part
+    from reports.tasks import join_parts
+    from reports.tasks import render_part as render_part_task
+
+    claimed = ReportPart.objects.filter(
+        pk=part_id, state=RenderState.QUEUED, report_file__state=RenderState.RUNNING
+    ).update(state=RenderState.RUNNING, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    part = ReportPart.objects.select_related("report_file__report__contract").get(pk=part_id)
+    path = part_path(part)
+    try:
+        rendered = render_part(part)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(rendered.content)
+    except Exception as exc:
+        logger.exception("Part %s of report file %s failed", part.position, part.report_file_id)
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if part.attempts < MAX_ATTEMPTS:
+            ReportPart.objects.filter(pk=part_id).update(state=RenderState.QUEUED, error=error)
+            outbox.enqueue(render_part_task, [part_id], "service report parts")
+        else:
+            ReportPart.objects.filter(pk=part_id).update(state=RenderState.FAILED, error=error)
+            _fail(part.report_file, exc)
+        part.refresh_from_db()
+        return part
+    with transaction.atomic():
+        done = ReportPart.objects.filter(pk=part_id, state=RenderState.RUNNING).update(
+            state=RenderState.DONE, pages=rendered.pages, path=str(path), error=""
+        )
+        if done:
+            ReportFile.objects.filter(pk=part.report_file_id, parts_left__gt=0).update(
+                parts_left=F("parts_left") - 1
+            )
+        left = (
+            ReportFile.objects.filter(pk=part.report_file_id)
+            .values_list("parts_left", flat=True)
+            .first()
+        )
+    part.refresh_from_db()
+    if done and left == 0:  # eager tasks join (and delete the parts) right here
+        outbox.enqueue(join_parts, [part.report_file_id], "service report joins")
+    return part
+
+
+def run_join(report_file_id: int) -> ReportFile | None:
+    """Join a report file's parts once all are done: only one join claims them (parts_left
+    goes from 0 to empty), and a part missing its file fails the render instead."""
+    from reports.rendering import join_parts
+
+    claimed = ReportFile.objects.filter(
+        pk=report_file_id, state=RenderState.RUNNING, parts_left=0
+    ).update(parts_left=None)
+    if not claimed:
+        return None
+    report_file = ReportFile.objects.select_related("report__contract").get(pk=report_file_id)
+    parts = list(report_file.parts.order_by("position"))
+    try:
+        missing = [
+            p.position for p in parts if p.state != RenderState.DONE or not Path(p.path).is_file()
+        ]
+        if not parts or missing:
+            raise RuntimeError(f"parts {missing} are not rendered")
+        rendered = join_parts(report_file, parts)
+    except Exception as exc:
+        return _fail(report_file, exc)
+    report_file = _store(report_file, rendered)
+    _remove_parts(report_file)
     return report_file
 
 

@@ -14,6 +14,22 @@ def render(report_file_id: int) -> int | None:
     return report_file.pk if report_file else None
 
 
+@shared_task(name="reports.render_part")
+def render_part(part_id: int) -> int | None:
+    from reports.services import run_part
+
+    part = run_part(part_id)
+    return part.pk if part else None
+
+
+@shared_task(name="reports.join_parts")
+def join_parts(report_file_id: int) -> int | None:
+    from reports.services import run_join
+
+    report_file = run_join(report_file_id)
+    return report_file.pk if report_file else None
+
+
 @shared_task(name="reports.requeue_stuck")
 def requeue_stuck() -> int:
     from reports.services import requeue_stuck as requeue

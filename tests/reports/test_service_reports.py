@@ -308,7 +308,10 @@ def test_each_quarters_summary_is_made_a_few_days_after_it_ends(demo, renders):
     assert services.make_quarterly_summaries(dt.date(2026, 10, 5)) == []
 
 
-def test_the_annual_report_binds_every_ticket_and_inspection_of_the_year(yn_quarter, media):
+def test_the_annual_report_binds_every_ticket_and_inspection_of_the_year(
+    yn_quarter, media, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # its parts are Celery tasks
     engineer = demo_user("ny-engineer")
     contract = yn_quarter.contract
     q3 = Inspection.objects.get(contract=contract, due_on=dt.date(2026, 9, 30))
