@@ -85,3 +85,9 @@ def tickets_for_comment(entry: TriageEntry):
     if mailbox.contract_id:
         return tickets.filter(contract_id=mailbox.contract_id)
     return tickets.filter(contract__vendor_id=mailbox.vendor_id)
+
+
+def ticket_for_comment(entry: TriageEntry, number: str) -> Ticket | None:
+    """The ticket the dispatcher names, in any case, to add a triaged mail to; None when it
+    is not one the mail may go to."""
+    return tickets_for_comment(entry).filter(number=number.strip().upper()).first()

@@ -89,7 +89,7 @@ class TriageCommentView(APIView):
         body = TriageCommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         number = body.validated_data["ticket"].strip().upper()
-        ticket = selectors.tickets_for_comment(entry).filter(number=number).first()
+        ticket = selectors.ticket_for_comment(entry, number)
         if ticket is None:
             raise ValidationError(
                 {"ticket": [_("No ticket %(number)s of this vendor.") % {"number": number}]}

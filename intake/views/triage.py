@@ -111,7 +111,7 @@ def triage_comment(request, pk: int):
     if not form.is_valid():
         return _detail(request, entry, comment_form=form, status=400)
     number = form.cleaned_data["ticket"].strip().upper()
-    ticket = selectors.tickets_for_comment(entry).filter(number=number).first()
+    ticket = selectors.ticket_for_comment(entry, number)
     if ticket is None:
         form.add_error("ticket", _("No ticket %(number)s of this vendor.") % {"number": number})
         return _detail(request, entry, comment_form=form, status=400)
