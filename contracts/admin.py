@@ -82,7 +82,16 @@ class ContractContactInline(admin.TabularInline):
 class ServiceClassInline(admin.TabularInline):
     model = ServiceClass
     extra = 0
-    fields = ["position", "kind", "level", "code", "name", "definition", "clock_summary"]
+    fields = [
+        "position",
+        "kind",
+        "level",
+        "code",
+        "name",
+        "definition",
+        "is_inbound_default",
+        "clock_summary",
+    ]
     readonly_fields = ["clock_summary"]
     show_change_link = True
 

@@ -49,7 +49,7 @@ class ServiceClassSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ServiceClass
-        fields = ["code", "kind", "level", "name", "definition", "clocks"]
+        fields = ["code", "kind", "level", "name", "definition", "is_inbound_default", "clocks"]
 
 
 class ContractSerializer(serializers.ModelSerializer):
@@ -78,6 +78,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "min_team_size",
             "warning_threshold_percent",
             "reopen_window_days",
+            "backdating_limit_hours",
             "sla",
             "systems",
         ]

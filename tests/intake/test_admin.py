@@ -78,3 +78,18 @@ def test_an_unencrypted_connection_is_refused_except_to_this_machine(demo):
     assert "security" in refused.value.message_dict
     remote.host = "127.0.0.1"
     remote.full_clean()
+
+
+def test_the_mail_default_level_and_the_back_dating_limit_are_in_the_admin_and_the_api(
+    demo,
+):
+    contract = demo["yn-his"]
+    page = login("admin").get(f"/admin/contracts/contract/{contract.pk}/change/").content.decode()
+    assert "is_inbound_default" in page and 'name="backdating_limit_hours"' in page
+
+    contract.service_classes.filter(level=3).update(is_inbound_default=True)
+    answer = login("yn-it").get("/api/v1/contracts/", {"code": "yn-his"}).json()
+    row = answer["results"][0] if "results" in answer else answer[0]
+    assert row["backdating_limit_hours"] == 24
+    defaults = [sla["code"] for sla in row["sla"] if sla["is_inbound_default"]]
+    assert defaults == ["level-3"]
