@@ -7,5 +7,10 @@ class ApiConfig(AppConfig):
     verbose_name = _("REST API")
 
     def ready(self) -> None:
-        # Registers the token scheme with drf-spectacular's schema generator.
-        from api import schema  # noqa: F401
+        # `schema` registers the token scheme with drf-spectacular's schema generator.
+        from api import representations, schema  # noqa: F401
+        from webhooks import payloads
+
+        # Webhook payloads read like the API's answers.
+        payloads.register("ticket", representations.ticket)
+        payloads.register("clock", representations.clock)

@@ -20,19 +20,6 @@ from tickets.errors import TicketConflict, TicketError
 
 logger = logging.getLogger(__name__)
 
-# A ticket rule said no: which answer that is. Unlisted codes are bad input (400).
-TICKET_ERROR_STATUS = {
-    "forbidden": status.HTTP_403_FORBIDDEN,
-    "conflict": status.HTTP_409_CONFLICT,
-    "invalid_transition": status.HTTP_409_CONFLICT,
-    # An inspection completed with items still unchecked: well-formed, but not yet allowed.
-    "incomplete": status.HTTP_409_CONFLICT,
-    "reopen_window_passed": status.HTTP_409_CONFLICT,
-    "not_extendable": status.HTTP_409_CONFLICT,
-    "extension_too_long": status.HTTP_409_CONFLICT,
-    "file_missing": status.HTTP_404_NOT_FOUND,
-}
-
 
 class ApiConflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
@@ -56,7 +43,7 @@ def exception_handler(exc, context):
         code = "conflict" if isinstance(exc, TicketConflict) else exc.code
         return Response(
             error_body(code, str(exc), {exc.field: [str(exc)]} if exc.field else None),
-            status=TICKET_ERROR_STATUS.get(code, status.HTTP_400_BAD_REQUEST),
+            status=exc.status,
         )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(

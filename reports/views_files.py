@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from api.errors import TICKET_ERROR_STATUS
 from audit.record import record
 from contracts.models import Contract
 from contracts.selectors import contract_for
@@ -128,7 +127,7 @@ def _page_url(contract: Contract, anchor: str = "") -> str:
 def _refused(request, contract: Contract, exc: ReportError, **bound):
     """A rule said no: say why on the page (in the user's language), forms as posted."""
     messages.error(request, str(exc))
-    return _page(request, contract, status=TICKET_ERROR_STATUS.get(exc.code, 400), **bound)
+    return _page(request, contract, status=exc.status, **bound)
 
 
 def _report(contract: Contract, pk: int) -> ServiceReport:

@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
+# A ticket rule said no: which answer that is, on a page and in the API alike. Unlisted codes
+# are bad input (400).
+ERROR_STATUS = {
+    "forbidden": HTTPStatus.FORBIDDEN,
+    "conflict": HTTPStatus.CONFLICT,
+    "invalid_transition": HTTPStatus.CONFLICT,
+    # An inspection completed with items still unchecked: well-formed, but not yet allowed.
+    "incomplete": HTTPStatus.CONFLICT,
+    "reopen_window_passed": HTTPStatus.CONFLICT,
+    "not_extendable": HTTPStatus.CONFLICT,
+    "extension_too_long": HTTPStatus.CONFLICT,
+    "file_missing": HTTPStatus.NOT_FOUND,
+}
+
 
 class TicketError(Exception):
     """Raised by ticket services; views and the API map it to a message or a 4xx answer.
@@ -19,9 +35,18 @@ class TicketError(Exception):
         self.field = field
         self.params = params
 
+    @property
+    def status(self) -> int:
+        """The HTTP status that answers this refusal (400 unless the code says otherwise)."""
+        return int(ERROR_STATUS.get(self.code, HTTPStatus.BAD_REQUEST))
+
     def __str__(self) -> str:
         return str(self.message) % self.params if self.params else str(self.message)
 
 
 class TicketConflict(TicketError):
     """Someone else changed the ticket first; reload and try again."""
+
+    @property
+    def status(self) -> int:
+        return int(HTTPStatus.CONFLICT)

@@ -11,7 +11,6 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.payloads import clock_payload, ticket_payload
 from contracts.models import EscalationTrigger, Membership, Role, escalation_roles
 from notifications.links import ticket_url
 from notifications.models import NotificationEvent
@@ -19,6 +18,7 @@ from notifications.services import active_channels, notify_channels, notify_peop
 from tickets.models import State, Ticket, TicketClock
 from tickets.policy import HOSPITAL_STAFF
 from webhooks.models import WebhookEvent
+from webhooks.payloads import clock_payload, ticket_payload
 from webhooks.services import active_subscriptions, publish
 
 

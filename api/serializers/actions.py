@@ -1,12 +1,16 @@
-"""The bodies of ticket actions (POST /tickets/{id}/{action}/)."""
+"""The bodies of ticket actions (POST /tickets/{id}/{action}/), for the API and its OpenAPI
+document: the same fields as the portal's forms (tickets/action_forms.py), cleaned into the same
+values for the action's `perform` (tickets/actions.py)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from contracts.models import Clock
-from tickets.models import DESCRIPTION_LIMIT, NOTE_LIMIT, PauseReason, ResolutionCause
+from tickets.action_forms import HOLD_REASONS, active_user, level_row
+from tickets.models import DESCRIPTION_LIMIT, NOTE_LIMIT, ResolutionCause
 
 
 def note_field(required: bool = False, help_text: str = ""):
@@ -43,11 +47,15 @@ class AssignSerializer(serializers.Serializer):
     engineer = serializers.IntegerField(min_value=1, help_text="User id of a vendor engineer.")
     note = note_field()
 
+    def validate_engineer(self, value: int):
+        engineer = active_user(value)
+        if engineer is None:
+            raise serializers.ValidationError(_("No active user has this id."))
+        return engineer
+
 
 class HoldSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(
-        choices=[c for c in PauseReason.choices if c[0] != PauseReason.AWAITING_CONFIRMATION]
-    )
+    reason = serializers.ChoiceField(choices=HOLD_REASONS)
     consent_by = serializers.CharField(
         max_length=100, help_text="Who at the hospital agreed that the clocks stop."
     )
@@ -68,19 +76,12 @@ class ChangeLevelSerializer(serializers.Serializer):
     note = note_field(required=True, help_text="Why the level changes.")
 
     def validate(self, attrs: dict) -> dict:
-        ticket = self.context["ticket"]
-        if attrs.get("service_class") or attrs.get("level") is not None:
-            row = ticket.contract.sla_row(
-                code=attrs.get("service_class"), level=attrs.get("level"), kind=ticket.kind
+        try:
+            row = level_row(
+                self.context["ticket"], code=attrs.get("service_class"), level=attrs.get("level")
             )
-        else:
-            raise serializers.ValidationError(
-                {"level": [_("Give the new level, or the code of an SLA row.")]}
-            )
-        if row is None:
-            raise serializers.ValidationError(
-                {"level": [_("The contract defines no such level for this kind of ticket.")]}
-            )
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
         return {"service_class": row, "note": attrs["note"]}
 
 
@@ -99,3 +100,25 @@ class BreachReasonSerializer(serializers.Serializer):
 class SubmitPlanSerializer(serializers.Serializer):
     upgrade_plan = serializers.CharField(max_length=DESCRIPTION_LIMIT)
     rollback_plan = serializers.CharField(max_length=DESCRIPTION_LIMIT)
+
+
+# The body of each action the API offers (tickets/actions.py), by its slug.
+BODIES: dict[str, type[serializers.Serializer]] = {
+    "acknowledge": NoteSerializer,
+    "assign": AssignSerializer,
+    "arrive": NoteSerializer,
+    "hold": HoldSerializer,
+    "resume": NoteSerializer,
+    "resolve": ResolveSerializer,
+    "confirm": ConfirmSerializer,
+    "reopen": RequiredNoteSerializer,
+    "cancel": NoteSerializer,
+    "change-level": ChangeLevelSerializer,
+    "extend": ExtendSerializer,
+    "breach-reason": BreachReasonSerializer,
+    "submit-plan": SubmitPlanSerializer,
+    "approve-plan": NoteSerializer,
+    "reject-plan": RequiredNoteSerializer,
+    "complete-change": RequiredNoteSerializer,
+    "roll-back": RequiredNoteSerializer,
+}

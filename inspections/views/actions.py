@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from api.errors import TICKET_ERROR_STATUS
 from contracts.models import Role
 from inspections import services
 from inspections.forms import (
@@ -28,7 +27,7 @@ from inspections.models import (
     Inspection,
 )
 from inspections.views.pages import _inspection, _page, _results
-from tickets.errors import TicketConflict, TicketError
+from tickets.errors import TicketError
 from tickets.policy import engineers_of, roles_on_contract
 
 
@@ -40,13 +39,12 @@ def _done(request, inspection: Inspection, message: str, anchor: str = ""):
 def _refused(request, pk: int, exc: TicketError, *, bound=None, checklist_data=None):
     """A rule said no: say why on the page, with the forms as they were posted."""
     messages.error(request, str(exc))
-    code = "conflict" if isinstance(exc, TicketConflict) else exc.code
     return _page(
         request,
         _inspection(request, pk),  # re-read: someone else may have changed it
         bound=bound,
         checklist_data=checklist_data,
-        status=TICKET_ERROR_STATUS.get(code, 400),
+        status=exc.status,
     )
 
 

@@ -49,7 +49,6 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from api.actions import ACTIONS_BY_SLUG
 from api.models import ApiToken
 from api.tokens import issue_token
 from contracts.models import Contract, Membership, Organization, ServiceClass
@@ -58,6 +57,7 @@ from knowledge.models import Article
 from notifications.models import Channel
 from reports.models import ReportFile, ServiceReport
 from tests.security.conftest import Tenant, World, add_member, found_in, shared_world
+from tickets.actions import ACTIONS_BY_SLUG
 from tickets.models import Attachment, Event, Ticket, Worklog
 from webhooks.models import Delivery, Subscription
 

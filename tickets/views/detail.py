@@ -12,11 +12,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from api.actions import ACTIONS_BY_SLUG
 from audit.record import record
 from knowledge.selectors import article_from_ticket
 from knowledge.services import may_draft
 from tickets import selectors, services
+from tickets.action_forms import WorklogForm
+from tickets.actions import ACTIONS_BY_SLUG
 from tickets.downloads import attachment_response
 from tickets.errors import TicketError
 from tickets.models import NOTE_LIMIT, PauseReason, ResolutionCause, Ticket, Worklog, WorkMode
@@ -97,17 +98,17 @@ def ticket_action(request, number: str, slug: str):
     if action is None:
         raise Http404
     ticket = _ticket(request, number)
-    body = action.body(data=request.POST, context={"ticket": ticket, "request": request})
-    if not body.is_valid():
+    form = action.form(data=request.POST, ticket=ticket)
+    if not form.is_valid():
         return _page(
             request,
             ticket,
-            errors={action.policy_name: body.errors},
+            errors={action.policy_name: form.errors},
             posted={action.policy_name: request.POST},
             status=400,
         )
     try:
-        action.perform(ticket, request.user, body.validated_data)
+        action.perform(ticket, request.user, form.cleaned_data)
     except TicketError as exc:
         messages.error(request, str(exc))
         return _page(
@@ -132,20 +133,18 @@ def ticket_comment(request, number: str):
 @login_required
 @require_POST
 def ticket_worklog(request, number: str):
-    from api.serializers.records import WorklogSerializer
-
     ticket = _ticket(request, number)
-    body = WorklogSerializer(data=request.POST)
-    if not body.is_valid():
+    form = WorklogForm(data=request.POST)
+    if not form.is_valid():
         return _page(
             request,
             ticket,
-            errors={"worklog": body.errors},
+            errors={"worklog": form.errors},
             posted={"worklog": request.POST},
             status=400,
         )
     try:
-        services.log_work(ticket=ticket, by=request.user, **body.validated_data)
+        services.log_work(ticket=ticket, by=request.user, **form.cleaned_data)
     except TicketError as exc:
         messages.error(request, str(exc))
         return _page(request, ticket, posted={"worklog": request.POST}, status=400)

@@ -1,7 +1,9 @@
-"""The ticket actions the API offers, each a call of one ticket service.
+"""The ticket actions, each a call of one ticket service.
 
-Every action is `POST /api/v1/tickets/{id}/{slug}/` with the body its serializer describes;
-the services decide who may do what and when, exactly as in the browser.
+The ticket page posts them to /tickets/{number}/{slug}/ and the API offers them as
+`POST /api/v1/tickets/{id}/{slug}/`; both validate the body (the page with `form`, the API with
+its serializer of the same fields) and call `perform`. The services decide who may do what and
+when, so the portal and the API stand on the same rules.
 """
 
 from __future__ import annotations
@@ -9,12 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
-from django.utils.translation import gettext as _
-from rest_framework import serializers
-from rest_framework.serializers import Serializer
-
-from api.serializers import actions as bodies
+from tickets import action_forms as forms
 from tickets import services
 from tickets.models import Ticket
 
@@ -23,7 +20,7 @@ from tickets.models import Ticket
 class Action:
     slug: str
     summary: str
-    body: type[Serializer]
+    form: type[forms.ActionForm]
     perform: Callable[[Ticket, object, dict], object]
 
     @property
@@ -36,38 +33,29 @@ class Action:
         return str(services.ACTION_LABELS.get(self.policy_name, self.slug))
 
 
-def _engineer(user_id: int):
-    engineer = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if engineer is None:
-        raise serializers.ValidationError({"engineer": [_("No active user has this id.")]})
-    return engineer
-
-
 ACTIONS: tuple[Action, ...] = (
     Action(
         "acknowledge",
         "Acknowledge (响应): stops the respond clock",
-        bodies.NoteSerializer,
+        forms.NoteForm,
         lambda t, by, d: services.acknowledge(ticket=t, by=by, note=d["note"]),
     ),
     Action(
         "assign",
         "Dispatch (派工) to an engineer of the vendor",
-        bodies.AssignSerializer,
-        lambda t, by, d: services.assign(
-            ticket=t, by=by, engineer=_engineer(d["engineer"]), note=d["note"]
-        ),
+        forms.AssignForm,
+        lambda t, by, d: services.assign(ticket=t, by=by, engineer=d["engineer"], note=d["note"]),
     ),
     Action(
         "arrive",
         "Record arrival on site (签到): stops the arrive clock",
-        bodies.NoteSerializer,
+        forms.NoteForm,
         lambda t, by, d: services.arrive(ticket=t, by=by, note=d["note"]),
     ),
     Action(
         "hold",
         "Put on hold with the hospital's consent: the clocks stop",
-        bodies.HoldSerializer,
+        forms.HoldForm,
         lambda t, by, d: services.hold(
             ticket=t,
             by=by,
@@ -80,19 +68,19 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "resume",
         "Resume work after a hold: the clocks run again",
-        bodies.NoteSerializer,
+        forms.NoteForm,
         lambda t, by, d: services.resume(ticket=t, by=by, note=d["note"]),
     ),
     Action(
         "resolve",
         "Resolve: stops the resolve clock, awaits the hospital's confirmation",
-        bodies.ResolveSerializer,
+        forms.ResolveForm,
         lambda t, by, d: services.resolve(ticket=t, by=by, note=d["note"], cause=d["cause"]),
     ),
     Action(
         "confirm",
         "Confirm the resolution and rate it; the ticket closes",
-        bodies.ConfirmSerializer,
+        forms.ConfirmForm,
         lambda t, by, d: services.confirm(
             ticket=t, by=by, satisfaction=d["satisfaction"], comment=d["comment"]
         ),
@@ -100,19 +88,19 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "reopen",
         "Reopen within the contract's window: the resolve clock runs on",
-        bodies.RequiredNoteSerializer,
+        forms.RequiredNoteForm,
         lambda t, by, d: services.reopen(ticket=t, by=by, note=d["note"]),
     ),
     Action(
         "cancel",
         "Withdraw the ticket before work starts (撤销)",
-        bodies.NoteSerializer,
+        forms.NoteForm,
         lambda t, by, d: services.cancel(ticket=t, by=by, note=d["note"]),
     ),
     Action(
         "change-level",
         "Raise or lower the level: running clocks take the new targets",
-        bodies.ChangeLevelSerializer,
+        forms.ChangeLevelForm,
         lambda t, by, d: services.change_level(
             ticket=t, by=by, service_class=d["service_class"], note=d["note"]
         ),
@@ -120,7 +108,7 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "extend",
         "Give one running clock more time with the hospital's consent",
-        bodies.ExtendSerializer,
+        forms.ExtendForm,
         lambda t, by, d: services.extend_clock(
             ticket=t,
             by=by,
@@ -133,7 +121,7 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "breach-reason",
         "Say why a clock missed its deadline (the reports print it with the breach)",
-        bodies.BreachReasonSerializer,
+        forms.BreachReasonForm,
         lambda t, by, d: services.explain_breach(
             ticket=t, by=by, clock=d["clock"], reason=d["reason"]
         ),
@@ -141,7 +129,7 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "submit-plan",
         "Submit a change's upgrade and rollback plans for approval",
-        bodies.SubmitPlanSerializer,
+        forms.SubmitPlanForm,
         lambda t, by, d: services.submit_plan(
             ticket=t, by=by, upgrade_plan=d["upgrade_plan"], rollback_plan=d["rollback_plan"]
         ),
@@ -149,25 +137,25 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "approve-plan",
         "Approve a change plan (hospital IT)",
-        bodies.NoteSerializer,
+        forms.NoteForm,
         lambda t, by, d: services.approve_plan(ticket=t, by=by, note=d["note"]),
     ),
     Action(
         "reject-plan",
         "Reject a change plan with the reason (hospital IT)",
-        bodies.RequiredNoteSerializer,
+        forms.RequiredNoteForm,
         lambda t, by, d: services.reject_plan(ticket=t, by=by, note=d["note"]),
     ),
     Action(
         "complete-change",
         "Record a change as done",
-        bodies.RequiredNoteSerializer,
+        forms.RequiredNoteForm,
         lambda t, by, d: services.complete_change(ticket=t, by=by, note=d["note"]),
     ),
     Action(
         "roll-back",
         "Record a change as rolled back",
-        bodies.RequiredNoteSerializer,
+        forms.RequiredNoteForm,
         lambda t, by, d: services.roll_back(ticket=t, by=by, note=d["note"]),
     ),
 )

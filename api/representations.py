@@ -1,4 +1,4 @@
-"""What webhooks say about a ticket: the same JSON the API answers with."""
+"""The API's JSON for a ticket and a clock, lent to webhook payloads (webhooks/payloads.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from tickets import selectors
 from tickets.models import Ticket, TicketClock
 
 
-def ticket_payload(ticket: Ticket) -> dict:
+def ticket(ticket: Ticket) -> dict:
     # Read afresh with its relations: three queries, not one per related row, and the state
     # as committed so far in this transaction.
     fresh = selectors.with_list_relations(Ticket.objects.all()).get(pk=ticket.pk)
     return dict(TicketSerializer(fresh).data)
 
 
-def clock_payload(clock: TicketClock) -> dict:
+def clock(clock: TicketClock) -> dict:
     return dict(ClockSerializer(clock).data)

@@ -1,0 +1,127 @@
+"""What each ticket action takes, validated for the portal's forms.
+
+The API describes the same bodies with its own serializers (api/serializers/actions.py), for
+its OpenAPI document; both hand the action's `perform` the same cleaned values, and the
+services decide the rules.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Clock, ServiceClass
+from tickets.models import (
+    DESCRIPTION_LIMIT,
+    NOTE_LIMIT,
+    PauseReason,
+    ResolutionCause,
+    Ticket,
+    Worklog,
+)
+
+HOLD_REASONS = [c for c in PauseReason.choices if c[0] != PauseReason.AWAITING_CONFIRMATION]
+
+
+def note_field(*, required: bool = False) -> forms.CharField:
+    return forms.CharField(required=required, max_length=NOTE_LIMIT, strip=True)
+
+
+def active_user(pk: int):
+    """The active person with this id; the services check that they may take the work."""
+    return get_user_model().objects.filter(pk=pk, is_active=True).first()
+
+
+def level_row(ticket: Ticket, *, code: str | None, level: int | None) -> ServiceClass:
+    """The contract's SLA row a level change names, by its code or its level."""
+    if not code and level is None:
+        raise forms.ValidationError(
+            {"level": [_("Give the new level, or the code of an SLA row.")]}
+        )
+    row = ticket.contract.sla_row(code=code, level=level, kind=ticket.kind)
+    if row is None:
+        raise forms.ValidationError(
+            {"level": [_("The contract defines no such level for this kind of ticket.")]}
+        )
+    return row
+
+
+class ActionForm(forms.Form):
+    def __init__(self, *args, ticket: Ticket, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+
+
+class NoteForm(ActionForm):
+    note = note_field()
+
+
+class RequiredNoteForm(ActionForm):
+    note = note_field(required=True)
+
+
+class ResolveForm(ActionForm):
+    note = note_field(required=True)
+    cause = forms.ChoiceField(choices=[("", "—"), *ResolutionCause.choices], required=False)
+
+
+class AssignForm(ActionForm):
+    engineer = forms.IntegerField(min_value=1)
+    note = note_field()
+
+    def clean_engineer(self):
+        engineer = active_user(self.cleaned_data["engineer"])
+        if engineer is None:
+            raise forms.ValidationError(_("No active user has this id."))
+        return engineer
+
+
+class HoldForm(ActionForm):
+    reason = forms.ChoiceField(choices=HOLD_REASONS)
+    consent_by = forms.CharField(max_length=100)
+    consent_at = forms.DateTimeField(required=False)
+    note = note_field()
+
+
+class ConfirmForm(ActionForm):
+    satisfaction = forms.IntegerField(min_value=1, max_value=5)
+    comment = note_field()
+
+
+class ChangeLevelForm(ActionForm):
+    level = forms.IntegerField(required=False, min_value=1, max_value=9)
+    service_class = forms.SlugField(required=False)
+    note = note_field(required=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        row = level_row(self.ticket, code=cleaned.get("service_class"), level=cleaned.get("level"))
+        return {"service_class": row, "note": cleaned["note"]}
+
+
+class ExtendForm(ActionForm):
+    clock = forms.ChoiceField(choices=Clock.choices)
+    minutes = forms.IntegerField(min_value=1, max_value=525600)
+    reason = forms.CharField(max_length=NOTE_LIMIT)
+    consent_by = forms.CharField(max_length=100)
+
+
+class BreachReasonForm(ActionForm):
+    clock = forms.ChoiceField(choices=Clock.choices)
+    reason = forms.CharField(max_length=500)
+
+
+class SubmitPlanForm(ActionForm):
+    upgrade_plan = forms.CharField(max_length=DESCRIPTION_LIMIT)
+    rollback_plan = forms.CharField(max_length=DESCRIPTION_LIMIT)
+
+
+class WorklogForm(forms.ModelForm):
+    description = forms.CharField(max_length=DESCRIPTION_LIMIT)
+
+    class Meta:
+        model = Worklog
+        fields = ["work_date", "minutes", "mode", "counts_against_quota", "description"]
