@@ -13,6 +13,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from inspections.models import Inspection
+from knowledge import services as knowledge_services
+from knowledge.models import Article
 from tests.browser import DESKTOP, shot, signed_in
 from tests.factories import demo_user
 from tickets import services
@@ -56,9 +59,23 @@ def some_tickets(demo) -> dict[str, Ticket]:
     return {"unassigned": unassigned, "on_site": on_site, "resolved": resolved}
 
 
-def pages_of(username: str, tickets: dict[str, Ticket]) -> dict[str, str]:
+def an_article(demo) -> Article:
+    """A published knowledge article of 郁南, written by 陈工."""
+    article = knowledge_services.create_article(
+        by=demo_user("ny-engineer"),
+        hospital=demo["yn-his"].hospital,
+        title="收费窗口打印空白的处理方法",
+        problem="住院结算单打印空白，打印机状态正常。",
+        solution="1. 重启打印服务；2. 重新安装打印驱动；3. 检查纸张规格设置。",
+        keywords="打印 结算",
+    )
+    return knowledge_services.publish(article, demo_user("ny-engineer"))
+
+
+def pages_of(username: str, tickets: dict[str, Ticket], article: Article) -> dict[str, str]:
     """name -> path of every page the role opens: its lists and its main pages."""
     ticket = tickets["unassigned"].get_absolute_url()
+    inspection = Inspection.objects.filter(contract__code="yn-his").order_by("due_on").first()
     common = {
         "home": "/",
         "tickets": "/tickets/?show=all",
@@ -66,11 +83,13 @@ def pages_of(username: str, tickets: dict[str, Ticket]) -> dict[str, str]:
         "contracts": "/contracts/",
         "contract": "/contracts/yn-his/",
         "knowledge": "/knowledge/",
+        "article": f"/knowledge/{article.pk}/",
     }
     figures = {
         "dashboard": "/contracts/yn-his/dashboard/",
         "reports": "/contracts/yn-his/reports/",
         "inspections": "/inspections/?status=all",
+        "inspection": f"/inspections/{inspection.pk}/",
     }
     vendor = {"queue": "/queue/", "file-for-caller": "/contracts/yn-his/file-for-caller/"}
     desk = {"dispatch": "/dispatch/", "triage": "/intake/triage/"}
@@ -89,13 +108,14 @@ ROLES = ["yn-reporter", "yn-it", "ny-engineer", "ny-dispatcher", "ny-manager"]
 
 @pytest.mark.parametrize("username", ROLES)
 def test_no_page_scrolls_sideways_on_a_390px_phone(browser, live_server, demo, username):
-    tickets = some_tickets(demo)
+    tickets, article = some_tickets(demo), an_article(demo)
     phone = signed_in(browser, live_server, username, phone=True)
     desktop = signed_in(browser, live_server, username)
     assert desktop.viewport_size == DESKTOP
     sideways = []
-    for name, path in pages_of(username, tickets).items():
-        phone.goto(f"{live_server.url}{path}")
+    for name, path in pages_of(username, tickets, article).items():
+        response = phone.goto(f"{live_server.url}{path}")
+        assert response.status == (403 if name == "refused" else 200), path
         if phone.evaluate(SCROLLS_SIDEWAYS):
             sideways.append(path)
         shot(phone, f"phone-{username}-{name}-390")
