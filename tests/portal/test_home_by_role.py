@@ -209,3 +209,10 @@ def test_the_overview_costs_the_same_queries_however_many_tickets(demo):
     # The session, the person, their roles, the contracts and their open tickets; then at
     # most five figure reads a contract (18 today for three contracts).
     assert few <= 6 + 5 * 3, few
+
+
+def test_vendor_staff_see_the_ticket_list_as_their_vendors_tickets_without_a_report_button(demo):
+    page = login("ny-engineer").get("/tickets/").content.decode()
+    assert "<h1>工单</h1>" in page
+    assert 'href="/tickets/new/"' not in page
+    assert 'href="/tickets/new/"' in login("yn-reporter").get("/tickets/").content.decode()
