@@ -6,6 +6,8 @@ from django.http import Http404
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from opsdesk.home import home
+
 admin.site.site_header = _("OpsDesk administration")
 admin.site.site_title = _("OpsDesk")
 admin.site.index_title = _("Contracts, calendars and people")
@@ -32,6 +34,7 @@ def view_on_site(request, content_type_id: str, object_id: str):
 
 
 urlpatterns = [
+    path("", home, name="home"),
     path("", include("contracts.urls")),
     path("", include("reports.urls")),
     path("", include("tickets.urls")),

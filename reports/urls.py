@@ -1,8 +1,9 @@
 from django.urls import path
 
-from reports import views, views_files
+from reports import views, views_files, views_portfolio
 
 urlpatterns = [
+    path("portfolio/", views_portfolio.portfolio_page, name="portfolio"),
     path(
         "contracts/<slug:code>/dashboard/",
         views.contract_dashboard,

@@ -10,17 +10,17 @@ from django.utils.translation import gettext as _
 
 from contracts.selectors import contract_for
 from inspections.figures import inspection_figure
+from opsdesk.page_policy import contract_figures_refusal, may_see_contract_figures
 from reports import charts
 from reports.figures import quarter_summary
 from reports.periods import SHANGHAI, Period, quarters_of
-from reports.policy import may_see_dashboard
 
 
 @login_required
 def contract_dashboard(request, code: str):
     contract = contract_for(request.user, code)  # 404 for a contract not the user's
-    if not may_see_dashboard(request.user, contract):
-        return render(request, "reports/forbidden.html", {"contract": contract}, status=403)
+    if not may_see_contract_figures(request.user, contract):
+        return contract_figures_refusal(request, contract)
     now = timezone.now()
     today = now.astimezone(SHANGHAI).date()
     current = Period.current_quarter(today)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from audit.record import record
 from contracts.models import Contract
 from contracts.selectors import contract_for
+from opsdesk.page_policy import contract_figures_refusal
 from reports import policy, services
 from reports.errors import ReportError
 from reports.forms import AcceptanceForm, ImprovementsForm, RequestReportForm
@@ -40,7 +41,7 @@ POLL_SECONDS = 5
 
 def for_report_readers(view):
     """Resolve the URL's contract for the view: 404 for a contract not the user's (so a
-    foreign one stays unseen), the friendly 403 page for a party who may not see its reports
+    foreign one stays unseen), the portal's 403 page for a party who may not see its reports
     (a hospital's reporters)."""
 
     @login_required
@@ -48,7 +49,7 @@ def for_report_readers(view):
     def wrapped(request, code: str, **kwargs):
         contract = contract_for(request.user, code)
         if not policy.may_download_report(request.user, contract):
-            return render(request, "reports/forbidden.html", {"contract": contract}, status=403)
+            return contract_figures_refusal(request, contract)
         return view(request, contract, **kwargs)
 
     return wrapped

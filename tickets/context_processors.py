@@ -1,27 +1,32 @@
-"""Which parts of the portal the navigation offers: hospital pages, vendor pages, or both."""
+"""Which parts of the portal the navigation offers: the pages the person may open
+(opsdesk/page_policy.py decides, so a link is shown exactly where its page opens)."""
 
 from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
-from contracts.models import HOSPITAL_ROLES, Role
-from contracts.selectors import memberships_of
-from inspections.policy import READER_ROLES
-from tickets.policy import VENDOR_STAFF
+from opsdesk import page_policy
+from tickets.services import ATTACHMENT_MAX_BYTES, ATTACHMENT_TOO_LARGE
 
 
 def _sides(user) -> dict[str, bool]:
-    if not user.is_authenticated:
-        return {"hospital": False, "vendor": False, "dispatch": False, "inspections": False}
-    roles = {role for _organization, role in memberships_of(user)}
     return {
-        "hospital": bool(roles & HOSPITAL_ROLES) or user.is_superuser,
-        "vendor": bool(roles & VENDOR_STAFF) or user.is_superuser,
-        "dispatch": bool(roles & {Role.DISPATCHER, Role.VENDOR_MANAGER}) or user.is_superuser,
-        # inspections.policy.READER_ROLES: vendor staff, hospital IT, administrators.
-        "inspections": bool(roles & READER_ROLES) or user.is_superuser,
+        "hospital": page_policy.may_report_faults(user),
+        "hospital_desk": page_policy.may_see_hospital_desk(user),
+        "tickets": page_policy.may_follow_tickets(user),
+        "vendor": page_policy.may_use_queue(user),
+        "file_for": page_policy.may_file_for_callers(user),
+        "dispatch": page_policy.may_use_dispatch_board(user),
+        "triage": page_policy.may_work_triage(user),
+        "portfolio": page_policy.may_see_portfolio(user),
+        "inspections": page_policy.may_read_inspections(user),
     }
 
 
 def portal_navigation(request) -> dict:
-    return {"sides": SimpleLazyObject(lambda: _sides(request.user))}
+    # upload_limit: for a hand-written file input, what forms.upload_limit_attrs() puts on
+    # a form's own.
+    return {
+        "sides": SimpleLazyObject(lambda: _sides(request.user)),
+        "upload_limit": {"max_bytes": ATTACHMENT_MAX_BYTES, "too_large": ATTACHMENT_TOO_LARGE},
+    }

@@ -13,13 +13,27 @@ from opsdesk.validators import validate_phone
 from tickets.errors import TicketError
 from tickets.models import DESCRIPTION_LIMIT, DESK_CHANNELS, TITLE_LIMIT, Channel
 from tickets.selectors import hospital_people
-from tickets.services import Caller, check_upload
+from tickets.services import (
+    ATTACHMENT_MAX_BYTES,
+    ATTACHMENT_TOO_LARGE,
+    Caller,
+    check_upload,
+)
 
 MAX_FILES = 10
 
 
+def upload_limit_attrs() -> dict:
+    """The size limit on a file input, for the browser to refuse a file over it before
+    uploading it (static/js/opsdesk.js); the server checks again (check_upload)."""
+    return {"data-max-bytes": ATTACHMENT_MAX_BYTES, "data-too-large": ATTACHMENT_TOO_LARGE}
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__({**upload_limit_attrs(), **(attrs or {})})
 
 
 class MultipleFileField(forms.FileField):

@@ -10,12 +10,16 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Membership, Role
 from contracts.selectors import contracts_for, memberships_of
-from tickets.models import OPEN_STATES, Attachment, Event, Ticket, TicketClock
+from tickets.models import OPEN_STATES, Attachment, Event, State, Ticket, TicketClock
 from tickets.policy import (
+    ACTION_ROLES,
     HOSPITAL_STAFF,
+    OWN_TICKETS_ONLY,
     VENDOR_STAFF,
     is_vendor_staff,
     may_file_for,
@@ -177,3 +181,75 @@ def hospital_people(contract, role: str | None = None) -> QuerySet:
         .distinct()
         .order_by("full_name", "username")
     )
+
+
+# --- what waits for the hospital ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AwaitingRule:
+    """Tickets that wait for a step only the hospital can take: `action` (a key of
+    tickets.policy.ACTION_ROLES) names who may take it, `waiting` which tickets wait for it."""
+
+    key: str
+    title: Promise
+    action: str
+    waiting: Q
+
+
+# The hospital IT home page shows one section per rule, in this order. A new step the
+# hospital owes (its consent to a hold, say) is one more rule here: the page, its count and
+# its test follow.
+AWAITING_HOSPITAL: list[AwaitingRule] = [
+    AwaitingRule(
+        "confirm",
+        _("Resolved, waiting for your confirmation"),
+        "confirm",
+        Q(state=State.RESOLVED),
+    ),
+    AwaitingRule(
+        "approve_plan",
+        _("Change plans waiting for your approval"),
+        "approve_plan",
+        Q(state=State.AWAITING_APPROVAL),
+    ),
+]
+AWAITING_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class AwaitingSection:
+    key: str
+    title: Promise
+    tickets: list[Ticket]
+    more: bool  # more than AWAITING_LIMIT wait
+
+
+def awaiting_hospital(user, rules: list[AwaitingRule] | None = None) -> list[AwaitingSection]:
+    """Per rule of AWAITING_HOSPITAL, the tickets waiting for the user to take its step, at
+    the hospitals where they hold a role that may (a reporter: only their own tickets),
+    oldest first. One query per rule."""
+    held: dict[str, set[int]] = {}
+    for organization, role in memberships_of(user):
+        held.setdefault(role, set()).add(organization)
+    sections = []
+    for rule in AWAITING_HOSPITAL if rules is None else rules:
+        roles = ACTION_ROLES[rule.action] & HOSPITAL_STAFF
+        hospitals = set().union(*(held.get(role, set()) for role in roles - OWN_TICKETS_ONLY))
+        own_at = set().union(*(held.get(role, set()) for role in roles & OWN_TICKETS_ONLY))
+        whose = Q(contract__hospital_id__in=hospitals) | Q(
+            contract__hospital_id__in=own_at, reporter=user
+        )
+        tickets = list(
+            Ticket.objects.filter(whose, rule.waiting)
+            .select_related("contract__hospital", "system", "service_class", "assignee")
+            .order_by("updated_at", "id")[: AWAITING_LIMIT + 1]
+            if hospitals or own_at
+            else []
+        )
+        sections.append(
+            AwaitingSection(
+                rule.key, rule.title, tickets[:AWAITING_LIMIT], len(tickets) > AWAITING_LIMIT
+            )
+        )
+    return sections

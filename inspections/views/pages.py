@@ -38,6 +38,7 @@ from inspections.models import (
 )
 from inspections.report import latest_report
 from inspections.thresholds import Verdict
+from opsdesk.page_policy import FAMILIES, page_for
 from tickets.policy import engineers_of, roles_on_contract
 
 PAGE_SIZE = 50
@@ -61,17 +62,15 @@ def _inspection(request, pk: int) -> Inspection:
     so another hospital learns nothing); 403 for a party who may not read inspections."""
     inspection = get_object_or_404(selectors.visible_inspections(request.user), pk=pk)
     if not policy.may_read(request.user, inspection.contract):
-        raise PermissionDenied
+        raise PermissionDenied(FAMILIES["inspections"].refusal)
     return inspection
 
 
 # --- the list --------------------------------------------------------------------------------
 
 
-@login_required
+@page_for("inspections")
 def inspection_list(request):
-    if not policy.may_read_any(request.user):
-        return render(request, "403.html", status=403)
     today = timezone.localdate()
     contracts = list(selectors.readable_contracts(request.user).order_by("code"))
     inspections = selectors.visible_inspections(request.user).filter(

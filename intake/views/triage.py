@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,25 +14,22 @@ from django.views.decorators.http import require_POST
 from intake import selectors, triage
 from intake.forms import CommentForm, DismissForm, FileForm
 from intake.models import TriageEntry, TriageState
-from intake.policy import sees_triage
+from opsdesk.page_policy import page_for, refuse_unless
 from tickets.errors import TicketError
 
 LIST_LIMIT = 200
 
 
 def _entry(request, pk: int) -> TriageEntry:
-    if not sees_triage(request.user):
-        raise PermissionDenied
+    refuse_unless(request.user, "triage")
     entry = selectors.triage_entry_for(request.user, pk)
     if entry is None:
         raise Http404
     return entry
 
 
-@login_required
+@page_for("triage")
 def triage_list(request):
-    if not sees_triage(request.user):
-        raise PermissionDenied
     state = request.GET.get("state", TriageState.OPEN)
     if state not in TriageState.values:
         state = TriageState.OPEN

@@ -37,6 +37,53 @@
   });
   document.addEventListener("htmx:afterSwap", tick);
 
+  // <input type="file" data-max-bytes="…" data-too-large="… %(name)s …">: a file over the
+  // limit is refused here, before a 60 MB upload the server would refuse after it. The
+  // server still checks every file.
+  function tooLarge(input) {
+    var limit = Number(input.dataset.maxBytes);
+    return Array.prototype.filter.call(input.files || [], function (file) {
+      return limit && file.size > limit;
+    });
+  }
+
+  function showUploadError(input, message) {
+    var note = input.parentNode.querySelector(".upload-error");
+    if (!message) {
+      if (note) note.remove();
+      return;
+    }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "field-error upload-error";
+      note.setAttribute("role", "alert");
+      input.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = message;
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) return;
+    var refused = tooLarge(input);
+    if (refused.length) {
+      var template = input.dataset.tooLarge || "%(name)s";
+      showUploadError(input, refused.map(function (file) {
+        return template.replace("%(name)s", file.name);
+      }).join(" "));
+      input.value = ""; // nothing of it is sent
+    } else {
+      showUploadError(input, "");
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var inputs = event.target.querySelectorAll("input[type=file][data-max-bytes]");
+    Array.prototype.forEach.call(inputs, function (input) {
+      if (tooLarge(input).length) event.preventDefault();
+    });
+  });
+
   // <button data-confirm="…">: ask before a step that cannot be undone.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-confirm]");

@@ -47,7 +47,7 @@ def test_another_vendors_engineer_sees_none_of_these_contracts(world):
 
 
 def test_contract_list_page_lists_only_visible_contracts(demo):
-    page = login("yn-reporter").get("/")
+    page = login("yn-reporter").get("/contracts/")
     assert page.status_code == 200
     assert "yn-his" in page.content.decode()
     for foreign in ("zj-einvoice", "cd-nutrition", "fd-internet", "gz-logistics"):
@@ -62,7 +62,7 @@ def test_another_hospitals_contract_page_is_not_found_not_forbidden(demo):
 
 
 def test_vendor_manager_sees_the_three_contracts_of_their_vendor(demo):
-    page = login("ny-manager").get("/").content.decode()
+    page = login("ny-manager").get("/contracts/").content.decode()
     shown = {code for code in demo if f"/contracts/{code}/" in page}
     assert shown == {"zj-einvoice", "yn-his", "gz-logistics"}
 
@@ -111,4 +111,4 @@ def test_contract_pages_make_the_same_number_of_queries_however_large_the_contra
     small = _queries(admin, "/contracts/zj-einvoice/")
     assert big == small
     assert big <= 15
-    assert _queries(admin, "/") <= 8
+    assert _queries(admin, "/contracts/") <= 8

@@ -282,6 +282,9 @@ def record_outage(
 
 
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+# Said by the server, and by the browser before it uploads (static/js/opsdesk.js reads it
+# from the file input's data-too-large).
+ATTACHMENT_TOO_LARGE = _("Attachments are limited to 20 MB; %(name)s is larger.")
 ATTACHMENT_EXTENSIONS = frozenset(
     {
         "png",
@@ -317,9 +320,7 @@ def check_upload(upload) -> str:
             "file_type", _("Files of this type cannot be attached: %(name)s."), name=name
         )
     if upload.size > ATTACHMENT_MAX_BYTES:
-        raise TicketError(
-            "file_too_large", _("Attachments are limited to 20 MB; %(name)s is larger."), name=name
-        )
+        raise TicketError("file_too_large", ATTACHMENT_TOO_LARGE, name=name)
     return name
 
 

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.record import query_filters, record
+from opsdesk.page_policy import page_for
 from tickets import exports
 from tickets.errors import TicketError
 from tickets.models import Ticket
@@ -47,7 +47,7 @@ def _download(request, tickets: QuerySet[Ticket], *, stem: str, list_url_name: s
     return response
 
 
-@login_required
+@page_for("queue")
 def queue_export(request):
     tickets, mine = lists.queue_tickets(request)
     return _download(
@@ -58,7 +58,7 @@ def queue_export(request):
     )
 
 
-@login_required
+@page_for("dispatch")
 def dispatch_export(request):
     """Both sections of the board, whole (the page shows the first 100 of each)."""
     tickets = lists.dispatch_tickets(request, timezone.now())
@@ -70,7 +70,7 @@ def dispatch_export(request):
     )
 
 
-@login_required
+@page_for("tickets")
 def ticket_list_export(request):
     tickets, show = lists.hospital_list_tickets(request, default="all")
     return _download(

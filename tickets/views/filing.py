@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.selectors import contract_for
+from opsdesk.page_policy import FAMILIES, page_for
 from tickets import services
 from tickets.errors import TicketError
 from tickets.forms import FileForCallerForm, ReportForm
@@ -18,7 +19,7 @@ from tickets.policy import may_file_for, may_report
 from tickets.selectors import file_for_contracts, reportable_contracts
 
 
-@login_required
+@page_for("report")
 def choose_contract(request):
     reportable = reportable_contracts(request.user, timezone.localdate())
     if len(reportable) == 1:
@@ -30,8 +31,8 @@ def choose_contract(request):
 def report(request, code: str):
     contract = contract_for(request.user, code)
     if not may_report(request.user, contract):
-        messages.error(request, _("Only hospital staff of this contract can report faults."))
-        return redirect("contract-detail", code=code)
+        # Not for this role: the same 403 page as every other page that is not theirs.
+        raise PermissionDenied(FAMILIES["report"].refusal)
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, contract=contract)
         if form.is_valid():
@@ -65,7 +66,7 @@ def report(request, code: str):
     return render(request, "tickets/report.html", {"contract": contract, "form": form})
 
 
-@login_required
+@page_for("file_for")
 def choose_file_for_contract(request):
     contracts = file_for_contracts(request.user, timezone.localdate())
     if len(contracts) == 1:
@@ -82,7 +83,7 @@ def file_for(request, code: str):
     contract = contract_for(request.user, code)
     if not may_file_for(request.user, contract):
         # Not for this role: the same 403 page as every other page that is not theirs.
-        raise PermissionDenied
+        raise PermissionDenied(FAMILIES["file_for"].refusal)
 
     if request.method == "POST":
         form = FileForCallerForm(request.POST, request.FILES, contract=contract)

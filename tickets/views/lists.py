@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from opsdesk.keyset import InvalidCursor, Ordering, paginate
+from opsdesk.page_policy import page_for
 from tickets import selectors
 from tickets.models import OPEN_STATES, Ticket
 from tickets.policy import sees_all_hospital_tickets
@@ -75,7 +75,7 @@ def hospital_list_tickets(request, default: str = "open") -> tuple[QuerySet[Tick
     return tickets, show
 
 
-@login_required
+@page_for("queue")
 def queue(request):
     """Open tickets by nearest deadline; refreshes itself every 30 s (htmx) on the page."""
     now = timezone.now()
@@ -94,7 +94,7 @@ def queue(request):
     return render(request, template, context)
 
 
-@login_required
+@page_for("dispatch")
 def dispatch_board(request):
     """Unassigned and at-risk tickets, assignable in one step, and each engineer's load."""
     now = timezone.now()
@@ -116,7 +116,7 @@ def dispatch_board(request):
     return render(request, "tickets/dispatch.html", context)
 
 
-@login_required
+@page_for("tickets")
 def ticket_list(request):
     """A hospital's tickets: a reporter sees their own, hospital IT all of the hospital's."""
     now = timezone.now()
