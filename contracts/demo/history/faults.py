@@ -109,6 +109,8 @@ def plan_adaptive_work(w: World) -> None:
     if day < w.starts.date():
         day = (day + dt.timedelta(days=31)).replace(day=10)
     for index, person_days in enumerate(w.profile.adaptive_person_days):
+        if day > w.until.date():
+            break
         while not is_workday(day):
             day += dt.timedelta(days=1)
         at = local(day, 9, 30)

@@ -19,11 +19,12 @@ from .texts import Problem
 from .tickets import Work, work
 from .timeline import World, days, is_workday, local, minutes
 
-FINDING_SHARE = 0.2
+FINDING_EVERY = 4
 
 
 def plan_inspections(w: World) -> None:
     today = timezone.localtime(w.until).date()
+    measured = 0
     for inspection in Inspection.objects.filter(contract=w.contract, state="planned").order_by(
         "due_on", "pk"
     ):
@@ -38,11 +39,20 @@ def plan_inspections(w: World) -> None:
         # Late in the window, as engineers schedule them.
         day = choices[int(len(choices) * w.rng.uniform(0.35, 1.0)) - 1]
         at = local(day, 9) + minutes(w.rng.uniform(0, 40))
-        w.add(at, partial(inspection_story, w, at, inspection))
+        recorded_at = at + minutes(w.rng.uniform(60, 120))
+        # Every few inspections with measurements, one item is out of its range; its ticket
+        # is filed then, so the story begins there for the ticket numbers' sake.
+        finding_at = None
+        if any(item.kind == "measurement" for item in inspection.template.items_in_order()):
+            measured += 1
+            if measured % FINDING_EVERY == 1:
+                finding_at = recorded_at + minutes(w.rng.uniform(5, 15))
+        story = partial(inspection_story, w, inspection, at, recorded_at, finding_at)
+        w.add(finding_at or at, story)
 
 
 def _value(rng, result, failing: bool) -> Decimal:
-    limit = result.limit or Decimal(1)
+    limit = result.limit if result.limit is not None else Decimal(1)
     if result.comparator in ("ge", "gt"):
         share = rng.uniform(0.3, 0.8) if failing else rng.uniform(1.5, 6)
     elif limit == 0:
@@ -53,7 +63,13 @@ def _value(rng, result, failing: bool) -> Decimal:
     return (limit * Decimal(str(share))).quantize(Decimal(1).scaleb(-places))
 
 
-def inspection_story(w: World, at: dt.datetime, inspection: Inspection) -> None:
+def inspection_story(
+    w: World,
+    inspection: Inspection,
+    at: dt.datetime,
+    recorded_at: dt.datetime,
+    finding_at: dt.datetime | None,
+) -> None:
     rng, p = w.rng, w.profile
     engineer = w.pick(p.engineers)
     inspection = do._assign_inspection(
@@ -66,7 +82,7 @@ def inspection_story(w: World, at: dt.datetime, inspection: Inspection) -> None:
     inspection = do._start_inspection(w.step(at), inspection, engineer, mode=mode)
     results = list(inspection.results.all())
     measured = [r for r in results if r.kind == "measurement"]
-    failing = rng.choice(measured) if measured and rng.random() < FINDING_SHARE else None
+    failing = rng.choice(measured) if finding_at else None
     answers = []
     for result in results:
         if result.kind == "measurement":
@@ -76,12 +92,12 @@ def inspection_story(w: World, at: dt.datetime, inspection: Inspection) -> None:
             answers.append(Answer(result_id=result.pk, passed=True))
         else:
             answers.append(Answer(result_id=result.pk, text="本期运行平稳，未发现需整改的问题。"))
-    t = w.step(at + minutes(rng.uniform(60, 120)))
+    t = w.step(recorded_at)
     do._record_results(t, inspection, engineer, answers=answers)
     finding = None
     if failing is not None:
         failing.refresh_from_db()
-        t = w.step(t + minutes(rng.uniform(5, 15)))
+        t = w.step(finding_at)
         finding = do._open_finding_ticket(t, failing, engineer, service_class=lowest_fault_class(w))
     t = w.step(t + minutes(rng.uniform(10, 30)))
     inspection.refresh_from_db()
