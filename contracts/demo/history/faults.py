@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from functools import partial
 
+from django.utils import timezone
+
 from .texts import Problem
 from .tickets import Work, file, poisson, weighted, work
 from .timeline import World, days, is_workday, local, minutes
@@ -19,6 +21,16 @@ def report_time(w: World, day: dt.date) -> dt.datetime:
     # Busiest in the morning clinics, quieter after lunch.
     start = rng.choice((8, 8, 9, 9, 10, 10, 11, 14, 14, 15, 16))
     return local(day, start) + minutes(rng.uniform(0, 60))
+
+
+def pick_problem(w: World, level: str) -> Problem:
+    """One of the level's problems, not one of the last few reported (the same title twice
+    in a row reads like a copy)."""
+    found = problems_at(w, level)
+    fresh = [p for p in found if p.title not in w.recent] or found
+    problem = w.rng.choice(fresh)
+    w.recent = [*w.recent[-3:], problem.title]
+    return problem
 
 
 def problems_at(w: World, level: str) -> list[Problem]:
@@ -38,7 +50,7 @@ def plan_faults(w: World) -> None:
         rate = p.faults_per_workday * (1 if is_workday(day) else p.day_off_rate)
         for _ in range(poisson(rng, rate)):
             level = weighted(rng, p.levels)
-            problem = rng.choice(problems_at(w, level))
+            problem = pick_problem(w, level)
             at = report_time(w, day)
             w.add(at, partial(fault_story, w, at, level, problem))
     plan_recurrences(w)
@@ -47,15 +59,29 @@ def plan_faults(w: World) -> None:
     plan_open_queue(w)
 
 
-# Today's queue: how far each open ticket has got, and how long ago (minutes) it came in.
+# Today's queue: how far each open ticket has got, and how many working days ago it came in
+# (0: in the last hour).
 OPEN_STAGES = (
-    ("reported", (5, 50)),
-    ("acknowledged", (30, 240)),
-    ("dispatched", (60, 1400)),
-    ("on_site", (60, 300)),
-    ("on_hold", (900, 5000)),
-    ("resolved", (180, 1300)),
+    ("reported", 0),
+    ("acknowledged", 1),
+    ("dispatched", 1),
+    ("on_site", 1),
+    ("on_hold", 3),
+    ("resolved", 1),
 )
+
+
+def office_moment(w: World, workdays_back: int) -> dt.datetime:
+    """A moment in the office hours of the working day `workdays_back` before today, or in
+    the last hour when 0."""
+    rng = w.rng
+    if workdays_back == 0:
+        return (w.until - minutes(rng.uniform(5, 50))).replace(microsecond=0)
+    day, found = timezone.localtime(w.until).date(), 0
+    while found < workdays_back:
+        day -= dt.timedelta(days=1)
+        found += is_workday(day)
+    return local(day, rng.choice((9, 10, 11, 14, 15))) + minutes(rng.uniform(0, 50))
 
 
 def plan_open_queue(w: World) -> None:
@@ -64,10 +90,10 @@ def plan_open_queue(w: World) -> None:
     hospital's confirmation; deadlines from minutes to days away."""
     rng, p = w.rng, w.profile
     for index in range(p.open_now):
-        stage, (shortest, longest) = OPEN_STAGES[index % len(OPEN_STAGES)]
-        at = (w.until - minutes(rng.uniform(shortest, longest))).replace(microsecond=0)
+        stage, workdays_back = OPEN_STAGES[index % len(OPEN_STAGES)]
+        at = office_moment(w, workdays_back)
         level = weighted(rng, p.levels)
-        problem = rng.choice(problems_at(w, level))
+        problem = pick_problem(w, level)
         how = Work(stop=stage, late_clock="", visit=True if stage == "on_site" else None)
         w.add(at, partial(fault_story, w, at, level, problem, how))
 

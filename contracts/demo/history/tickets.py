@@ -81,11 +81,17 @@ def next_office_morning(at: dt.datetime, rng) -> dt.datetime:
 
 
 def due(ticket: Ticket, clock: str) -> dt.datetime | None:
-    return (
+    return deadline(ticket, clock)[0]
+
+
+def deadline(ticket: Ticket, clock: str):
+    """The running clock's deadline and the calendar it counts in (None, None if none)."""
+    row = (
         ticket.clocks.filter(name=clock, is_active=True, met_at__isnull=True)
-        .values_list("due_at", flat=True)
+        .select_related("calendar")
         .first()
     )
+    return (row.due_at, row.calendar) if row else (None, None)
 
 
 def has_clock(ticket: Ticket, clock: str) -> bool:
@@ -146,7 +152,10 @@ def work(w: World, ticket: Ticket, problem: Problem, how: Work | None = None) ->
     office = in_office(t)
 
     # Respond: the desk in office hours, the engineer on call otherwise.
-    t = w.step(after(rng, t, due(ticket, "respond"), late=late_clock == "respond", minutes=(4, 35)))
+    respond_due, calendar = deadline(ticket, "respond")
+    t = w.step(
+        after(rng, t, respond_due, late=late_clock == "respond", minutes=(4, 35), calendar=calendar)
+    )
     visit = how.visit
     if visit is None:
         visit = has_clock(ticket, "arrive") or (not how.plain and rng.random() < p.onsite_share)
@@ -178,8 +187,10 @@ def work(w: World, ticket: Ticket, problem: Problem, how: Work | None = None) ->
                 break
 
     if visit:
-        arrive_due = due(ticket, "arrive")
-        arrive_at = after(rng, t, arrive_due, minutes=(40, 180), share=(0.2, 0.7))
+        arrive_due, calendar = deadline(ticket, "arrive")
+        arrive_at = after(
+            rng, t, arrive_due, minutes=(40, 180), share=(0.2, 0.7), calendar=calendar
+        )
         if arrive_due is None and not in_office(arrive_at):
             arrive_at = next_office_morning(arrive_at, rng)
         t = w.step(arrive_at)
@@ -199,7 +210,10 @@ def work(w: World, ticket: Ticket, problem: Problem, how: Work | None = None) ->
         )
         _stop_at(how, "on_hold")
         waited = rng.uniform(3, 30) if rng.random() < 0.85 else rng.uniform(72, 150)
-        t = w.step(t + dt.timedelta(hours=waited))
+        resumed = t + dt.timedelta(hours=waited)
+        if not in_office(resumed):
+            resumed = next_office_morning(resumed, rng)
+        t = w.step(resumed)
         ticket = do._resume(t, ticket, engineer)
 
     if p.extend_share and not how.plain and rng.random() < p.extend_share:
@@ -223,7 +237,7 @@ def work(w: World, ticket: Ticket, problem: Problem, how: Work | None = None) ->
 
 def resolve(w: World, ticket: Ticket, problem: Problem, t, engineer, how: Work, *, late: bool):
     rng, p = w.rng, w.profile
-    resolve_due = due(ticket, "resolve")
+    resolve_due, calendar = deadline(ticket, "resolve")
     if how.outage_minutes:
         down_from = ticket.created_at - minutes(rng.uniform(3, 10))
         back_at = down_from + minutes(how.outage_minutes)
@@ -231,7 +245,12 @@ def resolve(w: World, ticket: Ticket, problem: Problem, t, engineer, how: Work, 
         do._record_outage(t, ticket, engineer, started_at=down_from, ended_at=back_at)
     else:
         span = UNTIMED_MINUTES.get(ticket.service_class.level, UNTIMED_MINUTES[None])
-        t = w.step(after(rng, t, resolve_due, late=late, minutes=span, share=(0.2, 0.8)))
+        moment = after(
+            rng, t, resolve_due, late=late, minutes=span, share=(0.2, 0.8), calendar=calendar
+        )
+        if resolve_due is None and ticket.service_class.level != 1 and not in_office(moment):
+            moment = next_office_morning(moment, rng)  # no clock presses: it waits for the day
+        t = w.step(moment)
     resolver = ticket.assignee or engineer
     if how.adaptive_person_days:
         t = log_adaptive_work(w, ticket, resolver, t, how.adaptive_person_days)

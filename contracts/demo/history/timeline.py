@@ -52,6 +52,7 @@ class World:
     first_of: dict[str, object] = field(default_factory=dict)
     # Tickets resolved with a note worth keeping, for the knowledge base.
     solved: dict[str, object] = field(default_factory=dict)
+    recent: list[str] = field(default_factory=list)  # titles of the last faults planned
 
     def step(self, at: dt.datetime) -> dt.datetime:
         """`at`, if it is not after now; else the story ends here."""
@@ -119,13 +120,18 @@ def after(
     late: bool = False,
     minutes: tuple[float, float] = (10, 90),
     share: tuple[float, float] = (0.15, 0.75),
+    calendar: ServiceCalendar | None = None,
 ) -> dt.datetime:
-    """When the next step happens: within the clock's time (a share of it), past its
+    """When the next step happens: within the clock's time (a share of it, in the hours
+    the clock counts, so work under a working-day clock happens in working hours), past its
     deadline when the story misses it, or some minutes later where no clock runs."""
     if due is None or due <= start:
         moved = start + dt.timedelta(minutes=rng.uniform(*minutes))
     elif late:
         moved = due + dt.timedelta(minutes=rng.uniform(8, 75))
+    elif calendar is not None and calendar.day_rule != "always":
+        wt = working_time(calendar)
+        moved = wt.add_seconds(start, int(wt.seconds_between(start, due) * rng.uniform(*share)))
     else:
         moved = start + (due - start) * rng.uniform(*share)
     return moved.replace(microsecond=0)

@@ -16,6 +16,12 @@ class Command(BaseCommand):
             "articles or reports (a clean slate).",
         )
         parser.add_argument(
+            "--months",
+            type=int,
+            default=None,
+            help="Write only each contract's last N months of history (quicker).",
+        )
+        parser.add_argument(
             "--on-production",
             action="store_true",
             help=(
@@ -25,7 +31,12 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, on_production: bool = False, no_history: bool = False, **options
+        self,
+        *args,
+        on_production: bool = False,
+        no_history: bool = False,
+        months: int | None = None,
+        **options,
     ) -> None:
         if not settings.DEBUG and not on_production:
             # The demo's accounts, a superuser among them, share a password printed in the
@@ -36,7 +47,9 @@ class Command(BaseCommand):
                 "to load it anyway; every demo account must then choose its own password at "
                 "first sign-in."
             )
-        contracts = load_demo(require_password_change=not settings.DEBUG, history=not no_history)
+        contracts = load_demo(
+            require_password_change=not settings.DEBUG, history=not no_history, months=months
+        )
         for contract in contracts:
             self.stdout.write(
                 f"  {contract.code:<14} {contract.hospital.name} ← {contract.vendor.name}"
