@@ -92,7 +92,9 @@ def plan_open_queue(w: World) -> None:
     for index in range(p.open_now):
         stage, workdays_back = OPEN_STAGES[index % len(OPEN_STAGES)]
         at = office_moment(w, workdays_back)
-        level = weighted(rng, p.levels)
+        # An urgent fault does not linger for days: only just-reported ones are level 1.
+        levels = {code: share for code, share in p.levels.items() if code != "level-1"}
+        level = weighted(rng, p.levels if workdays_back == 0 or not levels else levels)
         problem = pick_problem(w, level)
         how = Work(stop=stage, late_clock="", visit=True if stage == "on_site" else None)
         w.add(at, partial(fault_story, w, at, level, problem, how))
