@@ -2,7 +2,7 @@
 keeps the contract's own rules, adds up to what the dashboard shows, and a second load
 changes nothing.
 
-The history (the last three months of each contract, up to now) is built once for this
+The history (the last three months of each contract, up to NOW) is built once for this
 module in a transaction rolled back at its end; each test runs in a savepoint inside it.
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Sum
@@ -32,6 +33,9 @@ from tickets.models import Event, Outage, Ticket, TicketClock, Worklog
 from tickets.recurrence import occurrences
 
 MONTHS = 3
+# A Monday morning with all five contracts in force: the history ends here whatever day the
+# suite runs (time stands at NOW, ticking, for the whole module).
+NOW = "2026-12-07 10:30 +08:00"
 # Every app the history writes to: each of their tables is counted before and after.
 HISTORY_APPS = ("tickets", "inspections", "knowledge", "reports", "notifications", "audit")
 
@@ -39,6 +43,7 @@ HISTORY_APPS = ("tickets", "inspections", "knowledge", "reports", "notifications
 @pytest.fixture(scope="module")
 def history(django_db_setup, django_db_blocker) -> Iterator[dict[str, Contract]]:
     with (
+        time_machine.travel(NOW, tick=True),
         override_settings(PASSWORD_HASHERS=FAST_HASHERS),
         quiet_brokers(),
         django_db_blocker.unblock(),
