@@ -223,9 +223,18 @@ def load_contract(spec, organizations, systems, calendars, users) -> Contract:
 
 
 @transaction.atomic
-def load_demo(*, require_password_change: bool = False) -> list[Contract]:
+def load_demo(
+    *,
+    require_password_change: bool = False,
+    history: bool = False,
+    months: int | None = None,
+) -> list[Contract]:
     """The demo. With `require_password_change` (a demo on a production server), every demo
-    account still using the public demo password must choose its own at first sign-in."""
+    account still using the public demo password must choose its own at first sign-in.
+
+    With `history`, each contract also gets what happened from its start to now (or over its
+    last `months`): see contracts.demo.history. Without, the contracts alone, as the tests
+    use them."""
     seed_from_package()
     calendars = load_calendars()
     organizations = load_organizations()
@@ -237,6 +246,10 @@ def load_demo(*, require_password_change: bool = False) -> list[Contract]:
     from inspections.demo import load_inspections
 
     load_inspections(contracts, upsert)
+    if history:
+        from contracts.demo.history import build_history
+
+        build_history(contracts, months=months)
     if require_password_change:
         require_own_passwords(users.values())
     return contracts

@@ -28,7 +28,7 @@ def seeded_database(tmp_path_factory, worker_id) -> Path:
             partial = root / "seed.partial.sqlite3"
             env = django_env(root / "var", DATABASE_URL=f"sqlite:///{partial}")
             manage(env, "migrate", "--noinput", "-v0")
-            manage(env, "load_demo")
+            manage(env, "load_demo", "--no-history")
             partial.rename(database)
     return database
 

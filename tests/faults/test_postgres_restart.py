@@ -88,7 +88,7 @@ def cluster(tmp_path_factory):
             tmp_path_factory.mktemp("faults-pg") / "var", DATABASE_URL=server.url(DATABASE)
         )
         manage(env, "migrate", "--noinput", "-v0")
-        manage(env, "load_demo")
+        manage(env, "load_demo", "--no-history")
         server.token = run_django(env, SETUP)["token"]
         server.env = env
         yield server

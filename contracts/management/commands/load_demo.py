@@ -10,6 +10,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Load the contracts, people and plans only: no tickets, inspections done, "
+            "articles or reports (a clean slate).",
+        )
+        parser.add_argument(
+            "--months",
+            type=int,
+            default=None,
+            help="Write only each contract's last N months of history (quicker).",
+        )
+        parser.add_argument(
             "--on-production",
             action="store_true",
             help=(
@@ -18,7 +30,14 @@ class Command(BaseCommand):
             ),
         )
 
-    def handle(self, *args, on_production: bool = False, **options) -> None:
+    def handle(
+        self,
+        *args,
+        on_production: bool = False,
+        no_history: bool = False,
+        months: int | None = None,
+        **options,
+    ) -> None:
         if not settings.DEBUG and not on_production:
             # The demo's accounts, a superuser among them, share a password printed in the
             # README: on a real server that is an open door.
@@ -28,7 +47,9 @@ class Command(BaseCommand):
                 "to load it anyway; every demo account must then choose its own password at "
                 "first sign-in."
             )
-        contracts = load_demo(require_password_change=not settings.DEBUG)
+        contracts = load_demo(
+            require_password_change=not settings.DEBUG, history=not no_history, months=months
+        )
         for contract in contracts:
             self.stdout.write(
                 f"  {contract.code:<14} {contract.hospital.name} ← {contract.vendor.name}"

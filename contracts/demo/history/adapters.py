@@ -1,0 +1,263 @@
+"""The one door from the demo's history to OpsDesk's services: one small function per
+activity, each running the real service at the moment it happened.
+
+Services change (holds are becoming a consent the hospital grants, recurrences and outages
+get pages of their own, service years cap opening times): when one does, only its adapter
+here changes, and the history follows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from inspections import services as inspection_services
+from knowledge import services as knowledge_services
+from reports import services as report_services
+from tickets import services
+from tickets.models import Channel, Ticket
+from tickets.recurrence import mark_recurrence
+
+from .timeline import moment
+
+# --- tickets -------------------------------------------------------------------------------
+
+
+def _file(at: dt.datetime, *, contract, system, service_class, title, description, reporter):
+    with moment(at):
+        return services.report_ticket(
+            contract=contract,
+            system=system,
+            service_class=service_class,
+            title=title,
+            description=description,
+            reporter=reporter,
+            contact_phone=reporter.phone,
+            channel=Channel.PORTAL,
+        )
+
+
+def _file_for_caller(
+    at: dt.datetime,
+    *,
+    contract,
+    system,
+    service_class,
+    title,
+    description,
+    caller,
+    entered_by,
+    channel: str,
+    late_minutes: int,
+):
+    """A call or WeCom message the vendor's desk types in a few minutes after it came."""
+    with moment(at + dt.timedelta(minutes=late_minutes)):
+        return services.file_for_caller(
+            contract=contract,
+            system=system,
+            service_class=service_class,
+            title=title,
+            description=description,
+            caller=caller,
+            entered_by=entered_by,
+            channel=channel,
+            reported_at=at,
+        ).ticket
+
+
+def _acknowledge(at, ticket: Ticket, by, note: str = "") -> Ticket:
+    with moment(at):
+        return services.acknowledge(ticket=ticket, by=by, note=note, now=at)
+
+
+def _dispatch(at, ticket: Ticket, by, engineer, note: str = "") -> Ticket:
+    with moment(at):
+        return services.assign(ticket=ticket, by=by, engineer=engineer, note=note, now=at)
+
+
+def _arrive(at, ticket: Ticket, by) -> Ticket:
+    with moment(at):
+        return services.arrive(ticket=ticket, by=by, now=at)
+
+
+def _hold_with_consent(at, ticket: Ticket, by, *, reason: str, consent_by: str, note: str):
+    with moment(at):
+        return services.hold(
+            ticket=ticket, by=by, reason=reason, consent_by=consent_by, note=note, now=at
+        )
+
+
+def _resume(at, ticket: Ticket, by) -> Ticket:
+    with moment(at):
+        return services.resume(ticket=ticket, by=by, now=at)
+
+
+def _extend(at, ticket: Ticket, by, *, clock: str, minutes: int, reason: str, consent_by: str):
+    with moment(at):
+        return services.extend_clock(
+            ticket=ticket,
+            by=by,
+            clock=clock,
+            minutes=minutes,
+            reason=reason,
+            consent_by=consent_by,
+            now=at,
+        )
+
+
+def _change_level(at, ticket: Ticket, by, *, service_class, note: str) -> Ticket:
+    with moment(at):
+        return services.change_level(
+            ticket=ticket, by=by, service_class=service_class, note=note, now=at
+        )
+
+
+def _resolve(at, ticket: Ticket, by, *, note: str, cause: str) -> Ticket:
+    with moment(at):
+        return services.resolve(ticket=ticket, by=by, note=note, cause=cause, now=at)
+
+
+def _confirm(at, ticket: Ticket, by, *, satisfaction: int, comment: str) -> Ticket:
+    with moment(at):
+        return services.confirm(
+            ticket=ticket, by=by, satisfaction=satisfaction, comment=comment, now=at
+        )
+
+
+def _reopen(at, ticket: Ticket, by, *, note: str) -> Ticket:
+    with moment(at):
+        return services.reopen(ticket=ticket, by=by, note=note, now=at)
+
+
+def _explain_breach(at, ticket: Ticket, by, *, clock: str, reason: str) -> None:
+    with moment(at):
+        services.explain_breach(ticket=ticket, by=by, clock=clock, reason=reason, now=at)
+
+
+def _link_recurrence(at, ticket: Ticket, by, *, of: Ticket) -> Ticket:
+    with moment(at):
+        return mark_recurrence(ticket=ticket, by=by, of=of, now=at)
+
+
+def _record_outage(at, ticket: Ticket, by, *, started_at, ended_at) -> None:
+    with moment(at):
+        services.record_outage(
+            ticket=ticket, by=by, started_at=started_at, ended_at=ended_at, now=at
+        )
+
+
+def _log_work(at, ticket: Ticket, by, *, work_date, minutes, mode, description, quota=False):
+    with moment(at):
+        return services.log_work(
+            ticket=ticket,
+            by=by,
+            work_date=work_date,
+            minutes=minutes,
+            mode=mode,
+            description=description,
+            counts_against_quota=quota,
+            now=at,
+        )
+
+
+# --- changes (C4) --------------------------------------------------------------------------
+
+
+def _submit_plan(at, ticket: Ticket, by, *, upgrade_plan: str, rollback_plan: str) -> Ticket:
+    with moment(at):
+        return services.submit_plan(
+            ticket=ticket, by=by, upgrade_plan=upgrade_plan, rollback_plan=rollback_plan, now=at
+        )
+
+
+def _approve_plan(at, ticket: Ticket, by, *, note: str = "") -> Ticket:
+    with moment(at):
+        return services.approve_plan(ticket=ticket, by=by, note=note, now=at)
+
+
+def _reject_plan(at, ticket: Ticket, by, *, note: str) -> Ticket:
+    with moment(at):
+        return services.reject_plan(ticket=ticket, by=by, note=note, now=at)
+
+
+def _complete_change(at, ticket: Ticket, by, *, note: str) -> Ticket:
+    with moment(at):
+        return services.complete_change(ticket=ticket, by=by, note=note, now=at)
+
+
+def _roll_back(at, ticket: Ticket, by, *, note: str) -> Ticket:
+    with moment(at):
+        return services.roll_back(ticket=ticket, by=by, note=note, now=at)
+
+
+# --- inspections ---------------------------------------------------------------------------
+
+
+def _assign_inspection(at, inspection, by, *, engineer):
+    with moment(at):
+        return inspection_services.assign(inspection=inspection, engineer=engineer, by=by, now=at)
+
+
+def _start_inspection(at, inspection, by, *, mode: str):
+    with moment(at):
+        return inspection_services.start(inspection=inspection, by=by, mode=mode, now=at)
+
+
+def _record_results(at, inspection, by, *, answers):
+    with moment(at):
+        return inspection_services.record_results(
+            inspection=inspection, by=by, answers=answers, now=at
+        )
+
+
+def _open_finding_ticket(at, result, by, *, service_class) -> Ticket:
+    with moment(at):
+        return inspection_services.open_ticket(
+            result=result, by=by, service_class=service_class, now=at
+        )
+
+
+def _complete_inspection(at, inspection, by, *, findings: str, suggestions: str):
+    with moment(at):
+        return inspection_services.complete(
+            inspection=inspection, by=by, findings=findings, suggestions=suggestions, now=at
+        )
+
+
+def _sign_inspection(at, inspection, by):
+    with moment(at):
+        return inspection_services.sign_off(inspection=inspection, by=by, now=at)
+
+
+# --- knowledge -----------------------------------------------------------------------------
+
+
+def _draft_article(at, ticket: Ticket, by):
+    with moment(at):
+        article, _created = knowledge_services.draft_from_ticket(ticket, by)
+        return article
+
+
+def _publish_article(at, article, by):
+    with moment(at):
+        return knowledge_services.publish(article, by, now=at)
+
+
+# --- reports -------------------------------------------------------------------------------
+
+
+def _request_quarterly(at, contract, *, period):
+    """The summary OpsDesk makes itself a few days after the quarter (reports.tasks)."""
+    with moment(at):
+        return report_services.request_report(
+            contract=contract, kind="quarterly", period=period, notify_contacts=True, now=at
+        )
+
+
+def _finalise_report(at, report, by, *, improvements: str):
+    with moment(at):
+        report_services.save_improvements(report=report, by=by, text=improvements)
+        return report_services.make_final(report=report, by=by, now=at)
+
+
+def _accept_report(at, report, by, *, opinion: str):
+    with moment(at):
+        return report_services.accept_report(report=report, by=by, opinion=opinion, now=at)
