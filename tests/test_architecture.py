@@ -43,7 +43,7 @@ def api_imports(app: str) -> list[str]:
         for module in imported_modules(path):
             if module == "api" or module.startswith("api."):
                 found.append(f"{path.relative_to(ROOT)} imports {module}")
-    return found
+    return sorted(found)
 
 
 @pytest.mark.parametrize("app", DOMAIN_APPS)
