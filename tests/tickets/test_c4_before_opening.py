@@ -187,3 +187,29 @@ def test_an_around_the_clock_calendar_cannot_be_the_opening_to_be_due_by(demo):
     with pytest.raises(ValidationError) as error:
         target.full_clean()
     assert "due_by_opening_of" in error.value.message_dict
+
+
+def test_an_extension_agreed_with_the_hospital_adds_to_the_capped_deadline(demo):
+    # C1's level 3 (1 h remote, 2 h with consent) given the opening cap for the test: filed
+    # at 07:00 it is due at the 07:30 opening; the agreed hour counts from there.
+    contract = demo["cd-nutrition"]
+    target = ClockTarget.objects.get(
+        service_class__contract=contract, service_class__code="level-3", clock="resolve"
+    )
+    target.due_by_opening_of = ClockTarget.objects.get(
+        service_class__contract=demo["fd-internet"], service_class__code="level-1", clock="resolve"
+    ).due_by_opening_of
+    target.full_clean()
+    target.save()
+    ticket = file_ticket(contract, "level-3", "2026-11-03 07:00")
+    assert due(ticket)["resolve"] == "2026-11-03 07:30"
+    services.extend_clock(
+        ticket=ticket,
+        by=demo_user("rk-engineer"),
+        clock="resolve",
+        minutes=60,
+        reason="需院方提供数据库账号",
+        consent_by="刘建国（信息科）",
+        now=at("2026-11-03 07:20"),
+    )
+    assert due(ticket)["resolve"] == "2026-11-03 08:30"
