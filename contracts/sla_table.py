@@ -42,9 +42,9 @@ class TableRow:
 
 
 def table_rows(contract: Contract) -> list[TableRow]:
-    classes = contract.service_classes.prefetch_related("clocks__calendar__periods").order_by(
-        "position", "level", "code"
-    )
+    classes = contract.service_classes.prefetch_related(
+        "clocks__calendar__periods", "clocks__due_by_opening_of__periods"
+    ).order_by("position", "level", "code")
     return [
         TableRow(
             service_class=row,

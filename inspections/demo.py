@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from inspections.models import (
-    DEFAULT_MAJOR_HOLIDAYS,
+    MAJOR_HOLIDAYS_TO_BRING_FORWARD,
     Cadence,
     ChecklistItem,
     ChecklistSection,
@@ -168,13 +168,14 @@ GENERAL_QUARTERLY = {"purpose": Purpose.ROUTINE, "cadence": Cadence.QUARTERLY}
 
 RULES = {
     "cd-nutrition": [
-        {**GENERAL_QUARTERLY, "template": "nutrition-system"},
         {
-            "purpose": Purpose.PRE_HOLIDAY,
-            "cadence": Cadence.BEFORE_HOLIDAYS,
+            # "1年4次巡检服务（每季度进行定期巡检，重大节假日提前巡检）": the quarter's own
+            # inspection is brought forward to the day before Spring Festival or National Day.
+            **GENERAL_QUARTERLY,
             "template": "nutrition-system",
-            "holidays": DEFAULT_MAJOR_HOLIDAYS,
-            "instructions": "节前巡检：重大节假日前完成，确认应急值守安排。",
+            "holidays": MAJOR_HOLIDAYS_TO_BRING_FORWARD,
+            "bring_forward_days": 1,
+            "instructions": "每季度定期巡检；重大节假日（春节、国庆）前提前巡检，确认应急值守安排。",
         },
         {
             "purpose": Purpose.VISIT,
@@ -261,15 +262,22 @@ def load_inspections(contracts, upsert) -> None:
     """Checklists, each contract's rules, and the plan for its whole term."""
     templates = load_templates(upsert)
     for contract in contracts:
+        kept = []
         for spec in RULES.get(contract.code, []):
             values = {**spec, "template": templates[spec["template"]]}
-            upsert(
+            rule = upsert(
                 InspectionRule,
                 {
                     "contract": contract,
                     "purpose": values.pop("purpose"),
                     "cadence": values.pop("cadence"),
                 },
-                {"holidays": "", "instructions": "", **values},
+                {"holidays": "", "instructions": "", "bring_forward_days": 0, **values},
             )
+            kept.append(rule.pk)
+        # C1's former extra pre-holiday rule, replaced by bringing the quarter's inspection
+        # forward, stops planning in a database loaded before; its untouched plans go.
+        InspectionRule.objects.filter(
+            contract=contract, cadence=Cadence.BEFORE_HOLIDAYS, is_active=True
+        ).exclude(pk__in=kept).update(is_active=False)
         plan_contract(contract)

@@ -9,6 +9,12 @@ make-up days and the State Council's dates are the ones OpsDesk already counts w
 Planning is idempotent: a rule and a window start name one inspection, so the daily beat
 task may run it any number of times. A holiday year not yet published is reported, not
 guessed; its inspections appear once an administrator records the year.
+
+A periodic rule may be brought forward before named holidays (C1: four inspections a year,
+"重大节假日提前巡检"): the period's own inspection — not an extra one — is then due
+`bring_forward_days` before a named holiday that begins within the period, or less than
+that many days after its end. Its window start stays the period's first day, so the plan
+keeps its identity and publishing a holiday year only moves the due date.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -109,16 +116,41 @@ def _title(
         }
 
 
+def brought_forward(
+    rule: InspectionRule, first: dt.date, last: dt.date, holidays: list[tuple[dt.date, str]]
+) -> tuple[dt.date, tuple[dt.date, str] | None]:
+    """The due day of the period [first, last] of a periodic rule, and the holiday it was
+    brought forward for. A holiday that begins on the period's first day is not this
+    period's: the previous one, due the day before, already comes before it."""
+    days = rule.bring_forward_days
+    if days:
+        for holiday in holidays:
+            begins = holiday[0]
+            if first < begins <= last + dt.timedelta(days=days):
+                return max(first, begins - dt.timedelta(days=days)), holiday
+    return last, None
+
+
 def occurrences(rule: InspectionRule) -> list[Occurrence]:
     """The inspections one rule asks for over its contract's term."""
     contract = rule.contract
     if rule.cadence in CADENCE_MONTHS:
-        return [
-            Occurrence(rule, first, last, _title(rule, first, last))
-            for first, last in term_periods(
-                contract.starts_on, contract.ends_on, CADENCE_MONTHS[rule.cadence]
+        holidays = (
+            holiday_starts(
+                rule.holiday_names(),
+                contract.starts_on,
+                contract.ends_on + dt.timedelta(days=rule.bring_forward_days),
             )
-        ]
+            if rule.bring_forward_days
+            else []
+        )
+        found = []
+        for first, last in term_periods(
+            contract.starts_on, contract.ends_on, CADENCE_MONTHS[rule.cadence]
+        ):
+            due, holiday = brought_forward(rule, first, last, holidays)
+            found.append(Occurrence(rule, first, due, _title(rule, first, due, holiday=holiday)))
+        return found
     if rule.cadence == Cadence.BEFORE_HOLIDAYS:
         found = []
         # A holiday on the term's first day leaves no time before it: it is not planned.
@@ -138,7 +170,7 @@ def unpublished_holiday_years(contract: Contract) -> list[int]:
     """Years of the term whose holiday schedule OpsDesk does not hold yet, when a rule of the
     contract plans before holidays: their inspections cannot be planned until it is."""
     if not contract.inspection_rules.filter(
-        cadence=Cadence.BEFORE_HOLIDAYS, is_active=True
+        Q(cadence=Cadence.BEFORE_HOLIDAYS) | Q(bring_forward_days__gt=0), is_active=True
     ).exists():
         return []
     years = set(range(contract.starts_on.year, contract.ends_on.year + 1))

@@ -30,10 +30,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from contracts.models import Clock, ClockTarget, Contract, ServiceClass, TicketKind
+from contracts.periods import add_months, service_year
 from reports.formatting import duration_text
 from reports.periods import SHANGHAI, Period
 from sla.calendar import WorkingTime, overrun_minutes, working_time
 from sla.models import ServiceCalendar
+from sla.workdays import working_days
 from tickets.availability import downtime as availability_downtime
 from tickets.availability import merged_spans
 from tickets.models import (
@@ -651,22 +653,22 @@ def covered_days(contract: Contract, period: Period) -> list[dt.date]:
     return [overlap.start + dt.timedelta(days=n) for n in range(overlap.days)]
 
 
-def _days_in_year(year: int) -> int:
-    return (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
-
-
 def prorated(yearly, contract: Contract, period: Period) -> Decimal | None:
     """A yearly figure of the contract (an allowance, a minimum, a quota) pro-rated to the
     period by days: each day of the period that falls within the contract's term is worth
-    1/365 of it (1/366 in a leap year). A quarter of 92 days fully in force gets 92/365;
-    a whole year in force gets all of it; days outside the term get nothing. To 0.01.
+    its share of the contract's service year holding it (1/365, or 1/366 for a service year
+    with a 29 February; contracts.periods). A whole service year gets all of it, a quarter
+    of 92 days fully in force 92/365; days outside the term get nothing. To 0.01.
     None when the contract sets no such figure."""
     if yearly is None:
         return None
-    share = sum(
-        (Fraction(1, _days_in_year(day.year)) for day in covered_days(contract, period)),
-        Fraction(0),
-    )
+    share = Fraction(0)
+    days = covered_days(contract, period)
+    while days:
+        year = service_year(contract, days[0]).period
+        inside = [day for day in days if year.contains(day)]
+        share += Fraction(len(inside), year.days)
+        days = days[len(inside) :]
     return _round(Fraction(Decimal(yearly)) * share)
 
 
@@ -716,11 +718,13 @@ def onsite_dates_from_inspections(contract: Contract, period: Period) -> frozens
 
 @dataclass(frozen=True)
 class OnsiteDays:
-    dates: tuple[dt.date, ...]  # every distinct on-site date, in order
+    dates: tuple[dt.date, ...]  # every distinct on-site working day, in order
     from_worklogs: int
     from_inspections: int
     expected: Decimal | None  # the yearly minimum pro-rated to the period
     yearly_minimum: int | None
+    # On-site dates on a weekend or holiday: shown, but not counted toward the minimum.
+    off_days: tuple[dt.date, ...] = ()
 
     @property
     def days(self) -> int:
@@ -732,11 +736,14 @@ class OnsiteDays:
 
 
 def onsite_days(contract: Contract, period: Period) -> OnsiteDays:
-    """On-site days: the distinct dates in the period on which an engineer logged on-site
-    work (a Worklog of mode on_site, by its work date) on any of the contract's tickets,
-    together with the dates of on-site inspections (onsite_dates_from_inspections()); a
-    date counts once however many people or tickets. Measured against the contract's yearly
-    minimum (min_onsite_days) pro-rated to the period by days (see prorated())."""
+    """On-site days: the distinct working days in the period on which an engineer logged
+    on-site work (a Worklog of mode on_site, by its work date) on any of the contract's
+    tickets, together with the dates of on-site inspections (onsite_dates_from_inspections());
+    a date counts once however many people or tickets. C2 asks for "10 on-site working days"
+    (现场工作日): a date on a weekend or holiday (by the contract's calendar when it follows
+    Chinese working days, else Chinese working days; sla.workdays) is listed in `off_days`
+    and does not count. Measured against the contract's yearly minimum (min_onsite_days)
+    pro-rated to the period (see prorated())."""
     worklog_dates = set(
         Worklog.objects.filter(
             contract=contract,
@@ -751,12 +758,15 @@ def onsite_days(contract: Contract, period: Period) -> OnsiteDays:
     inspection_dates = {
         day for day in onsite_dates_from_inspections(contract, period) if period.contains(day)
     }
+    working = working_days(contract.calendar_id, period.start, period.end)
+    on_site = worklog_dates | inspection_dates
     return OnsiteDays(
-        dates=tuple(sorted(worklog_dates | inspection_dates)),
-        from_worklogs=len(worklog_dates),
-        from_inspections=len(inspection_dates),
+        dates=tuple(sorted(on_site & working)),
+        from_worklogs=len(worklog_dates & working),
+        from_inspections=len(inspection_dates & working),
         expected=prorated(contract.min_onsite_days, contract, period),
         yearly_minimum=contract.min_onsite_days,
+        off_days=tuple(sorted(on_site - working)),
     )
 
 
@@ -1248,14 +1258,25 @@ class QuarterLine:
     downtime_hours: Decimal
 
 
+def quarters_within(period: Period) -> list[Period]:
+    """The period cut into three-month quarters from its first day (the last one ends
+    with the period): a calendar year's are its calendar quarters."""
+    quarters, first = [], period.start
+    while first < period.end:
+        following = min(add_months(first, 3), period.end)
+        quarters.append(Period(first, following))
+        first = following
+    return quarters
+
+
 def quarter_by_quarter(
     contract: Contract, period: Period, now: dt.datetime
 ) -> tuple[QuarterLine, ...]:
-    """The quarters of the period (an annual report's year) that have begun by `now`."""
+    """The quarters of the period (an annual report's year: calendar quarters of a calendar
+    year, the service quarters of a service year) that have begun by `now`."""
     lines = []
-    for q in range(1, 5):
-        quarter = Period.quarter(period.start.year, q)
-        if quarter.bounds()[0] >= now or not period.contains(quarter.start):
+    for quarter in quarters_within(period):
+        if quarter.bounds()[0] >= now:
             continue
         at = min(now, quarter.bounds()[1])
         compliance = sla_compliance(contract, quarter, at).overall
@@ -1500,7 +1521,7 @@ def year_on_year(contract: Contract, period: Period, now: dt.datetime) -> YearCo
     """The period's tickets, SLA compliance, downtime and mean satisfaction against the
     same figures of the period before it (each as at its own end), where the contract ran
     then. A fixed number of queries."""
-    before = period.previous()
+    before = Period(add_months(period.start, -12), period.start)
     return YearComparison(
         current=_year_figures(contract, period, now),
         previous=(

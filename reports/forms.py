@@ -1,7 +1,7 @@
 """The reports page's forms: asking for a report of a quarter or a year, and the vendor
-manager's improvement measures. The periods offered are the contract's own (its quarters
-and years up to today), so a typed-in period outside the term is refused here already;
-the services still have the last word."""
+manager's improvement measures. The periods offered are the contract's own (its service
+years and quarters, contracts.periods, then the calendar's, up to today), so a typed-in
+period outside the term is refused here already; the services still have the last word."""
 
 from __future__ import annotations
 
@@ -10,18 +10,24 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from contracts import periods
 from contracts.models import Contract
 from reports.models import ReportKind
-from reports.periods import Period, quarters_of
+from reports.periods import Period
 from reports.services import ACCEPTANCE_OPINION_LIMIT
 
 IMPROVEMENTS_LIMIT = 20000
 
 
-def years_of(contract: Contract, today: dt.date) -> list[int]:
-    """The calendar years of the contract's term up to the current one, latest first."""
-    last = min(contract.ends_on, today).year
-    return list(range(last, contract.starts_on.year - 1, -1))
+def choices_of(contract: Contract, today: dt.date, *, years: bool) -> list:
+    """The periods a report can be asked for, grouped: the contract's service years (or
+    quarters) first where they differ from the calendar's, then the calendar's."""
+    groups = [
+        (label, [(choice.param, choice.label) for choice in choices])
+        for label, choices in periods.picker_groups(contract, today)
+        if any(choice.is_year == years for choice in choices)
+    ]
+    return [(label, choices) for label, choices in groups if choices]
 
 
 class RequestReportForm(forms.Form):
@@ -29,28 +35,37 @@ class RequestReportForm(forms.Form):
         label=_("Report"), choices=ReportKind.choices, widget=forms.RadioSelect
     )
     quarter = forms.ChoiceField(label=_("Quarter"), required=False)
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False)
+    year = forms.ChoiceField(label=_("Year"), required=False)
     include_bound_book = forms.BooleanField(
         label=_("Include the bound book (every ticket's record and every inspection report)"),
         required=False,
     )
 
     def __init__(self, *args, contract: Contract, today: dt.date, **kwargs) -> None:
-        self.quarters = quarters_of(contract, today) if contract.starts_on <= today else []
-        self.years = years_of(contract, today) if contract.starts_on <= today else []
-        kwargs.setdefault("initial", self._initial(today))
+        self.contract = contract
+        started = contract.starts_on <= today
+        self.quarters = choices_of(contract, today, years=False) if started else []
+        self.years = choices_of(contract, today, years=True) if started else []
+        self.finished = {
+            choice.param
+            for _label, choices in periods.picker_groups(contract, today)
+            for choice in choices
+            if choice.period.end <= today
+        }
+        kwargs.setdefault("initial", self._initial())
         super().__init__(*args, **kwargs)
-        self.fields["quarter"].choices = [(q.param, q.label) for q in self.quarters]
-        self.fields["year"].choices = [(year, str(year)) for year in self.years]
+        self.fields["quarter"].choices = self.quarters
+        self.fields["year"].choices = self.years
 
-    def _initial(self, today: dt.date) -> dict:
+    def _initial(self) -> dict:
         # The last finished quarter is the one people ask for (before the quarterly meeting).
-        finished = [q for q in self.quarters if q.end <= today]
-        quarter = (finished or self.quarters or [None])[0]
+        quarters = [value for _label, choices in self.quarters for value, _text in choices]
+        years = [value for _label, choices in self.years for value, _text in choices]
+        finished = [value for value in quarters if value in self.finished]
         return {
             "kind": ReportKind.QUARTERLY,
-            "quarter": quarter.param if quarter else "",
-            "year": self.years[0] if self.years else None,
+            "quarter": (finished or quarters or [""])[0],
+            "year": years[0] if years else None,
         }
 
     @property
@@ -73,9 +88,8 @@ class RequestReportForm(forms.Form):
 
     def period(self) -> Period:
         data = self.cleaned_data
-        if data["kind"] == ReportKind.ANNUAL:
-            return Period.year(data["year"])
-        return Period.parse_quarter(data["quarter"])
+        value = data["year"] if data["kind"] == ReportKind.ANNUAL else data["quarter"]
+        return periods.parse(self.contract, value).period
 
 
 class AcceptanceForm(forms.Form):

@@ -186,12 +186,14 @@ class ReportFile(models.Model):
     def filename(self) -> str:
         report = self.report
         kind = "年度服务报告" if report.kind == ReportKind.ANNUAL else "季度运行总结"
-        period = (
-            report.period_start.strftime("%Y")
-            if report.kind == ReportKind.ANNUAL
-            else (f"{report.period_start:%Y}Q{(report.period_start.month - 1) // 3 + 1}")
-        )
-        return f"{kind}-{report.contract.code}-{period}-v{self.version}.pdf"
+        period = report.period
+        if report.kind == ReportKind.ANNUAL and period.is_year:
+            name = f"{period.start:%Y}"
+        elif report.kind == ReportKind.QUARTERLY and period.is_quarter:
+            name = f"{period.start:%Y}Q{period.quarter_number}"
+        else:  # a service year or quarter (contracts.periods): its first and last days
+            name = f"{period.start:%Y%m%d}-{period.last_day:%Y%m%d}"
+        return f"{kind}-{report.contract.code}-{name}-v{self.version}.pdf"
 
     @property
     def is_unfinished(self) -> bool:

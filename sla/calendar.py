@@ -71,6 +71,10 @@ class _Year:
     before: list[int]  # working seconds before interval i; before[-1] is the year's total
     total: int
     unknown: bool  # counted as ordinary weeks for want of the year's holiday schedule
+    # Each open day's opening (its first hours start) and closing (its last hours end): the
+    # "next opening" a deadline may be capped by, and the day's span, lunch break included.
+    opens: list[int]
+    closes: list[int]
     stamp: object  # the calendar's updated_at when built
     built_at: float
 
@@ -93,6 +97,16 @@ class _Year:
     def is_open(self, t: int) -> bool:
         i = bisect_right(self.starts, t) - 1
         return i >= 0 and t < self.ends[i]
+
+    def within_opening_day(self, t: int) -> bool:
+        """Between an open day's opening and its closing (a lunch break counts as open)."""
+        i = bisect_right(self.opens, t) - 1
+        return i >= 0 and t < self.closes[i]
+
+    def opening_after(self, t: int) -> int | None:
+        """The first opening strictly after `t` in this year, if any."""
+        i = bisect_right(self.opens, t)
+        return self.opens[i] if i < len(self.opens) else None
 
 
 # The cache: (calendar id, year) -> _Year. `_generation` moves on every invalidation so a
@@ -198,10 +212,16 @@ def _build_year(calendar: ServiceCalendar, year: int) -> _Year:
             kinds = dict.fromkeys(statutory_days(year), HolidayKind.HOLIDAY)
         kinds.update(rows.values_list("date", "kind"))
     spans = []
+    day_opens: list[int] = []
+    day_closes: list[int] = []
     day = first
     while day < last:
-        for opens, closes in _hours_of_day(day, rule, usual, overrides.get(day), kinds.get(day)):
+        hours = _hours_of_day(day, rule, usual, overrides.get(day), kinds.get(day))
+        for opens, closes in hours:
             spans.append((_local_epoch(day, opens), _local_epoch(day, closes)))
+        if hours:
+            day_opens.append(_local_epoch(day, min(opens for opens, _ in hours)))
+            day_closes.append(max(_local_epoch(day, closes) for _, closes in hours))
         day += _ONE_DAY
     starts, ends = _merge(spans)
     before = [0]
@@ -218,6 +238,8 @@ def _build_year(calendar: ServiceCalendar, year: int) -> _Year:
         before=before,
         total=before[-1],
         unknown=unknown,
+        opens=day_opens,
+        closes=day_closes,
         stamp=getattr(calendar, "updated_at", None),
         built_at=time.monotonic(),
     )
@@ -322,6 +344,25 @@ class WorkingTime:
     def is_open(self, at: dt.datetime) -> bool:
         t = _epoch(at)
         return self._year_at(t).is_open(t)
+
+    def next_opening(self, at: dt.datetime) -> dt.datetime | None:
+        """When the calendar next opens after `at`, if `at` falls outside its open days'
+        hours (at night, on a weekend or a holiday); None while it is open. The opening of a
+        day is the start of its first service hours, so a make-up working day (调休) opens
+        and a holiday does not; a lunch break is not "closed"."""
+        t = _epoch(at)
+        year = self._year_at(t)
+        if year.within_opening_day(t):
+            return None
+        for _ in range(SEARCH_HORIZON_YEARS):
+            opening = year.opening_after(t)
+            if opening is not None:
+                return _local(opening)
+            year = self._year(year.year + 1)
+        raise NoServiceHours(
+            f"Calendar {self.calendar.code} does not open in {SEARCH_HORIZON_YEARS} years after "
+            f"{at:%Y-%m-%d}; check its hours and date overrides."
+        )
 
     def unknown_years_between(self, a: dt.datetime, b: dt.datetime) -> set[int]:
         """Years in [a, b) counted without a holiday schedule (the year of a if b <= a)."""

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Clock as ClockName
 from contracts.models import ClockStart, ServiceClass
-from sla.calendar import NoServiceHours, working_time
+from sla.calendar import NoServiceHours, WorkingTime, working_time
 from tickets.errors import TicketError
 from tickets.models import Pause, Ticket, TicketClock
 
@@ -61,12 +61,27 @@ def schedule(
     pauses: Iterable[Span],
     calendar=None,
     wt=None,
+    opening_wt=None,
+    extension_minutes: int = 0,
 ) -> Schedule:
-    """Deadline and warning time of a running clock; `wt` saves building one per call."""
+    """Deadline and warning time of a running clock; `wt` saves building one per call.
+
+    `opening_wt` (the working time of the calendar a target is "due by the next opening
+    of") caps the target: a clock started while that calendar is closed may run no longer
+    than until its next opening. The cap is a length of working time counted like the
+    target, so a hold with consent moves the capped deadline by the paused time like any
+    deadline, and an extension agreed with the hospital (`extension_minutes`, included in
+    `total_minutes`) adds to the capped target, not to the uncapped one.
+    """
     wt = wt or working_time(calendar)
     spans = sorted(pauses, key=lambda span: span[0])
     total = total_minutes * 60
+    capped_provisional = False
     try:
+        if opening_wt is not None:
+            total, capped_provisional = _capped_seconds(
+                started_at, total, extension_minutes * 60, wt, opening_wt
+            )
         due = _deadline(started_at, total, spans, wt)
         warn = _deadline(started_at, math.ceil(total * warn_percent / 100), spans, wt)
     except NoServiceHours as exc:
@@ -84,8 +99,24 @@ def schedule(
         due_at=due,
         warn_at=warn if due is not None else None,
         paused=paused,
-        provisional=bool(wt.unknown_years_between(started_at, end)),
+        provisional=capped_provisional or bool(wt.unknown_years_between(started_at, end)),
     )
+
+
+def _capped_seconds(
+    started_at: dt.datetime, total: int, extension: int, wt, opening_wt
+) -> tuple[int, bool]:
+    """The target capped by the opening calendar's next opening, and whether that opening
+    was found through a year whose holidays OpsDesk does not hold yet."""
+    opening = opening_wt.next_opening(started_at)
+    if opening is None:  # started while the calendar was open: no cap
+        return total, False
+    capped = min(total - extension, wt.seconds_between(started_at, opening)) + extension
+    return capped, bool(opening_wt.unknown_years_between(started_at, opening))
+
+
+def opening_time(calendar) -> WorkingTime | None:
+    return working_time(calendar) if calendar is not None else None
 
 
 def pause_spans(ticket: Ticket) -> list[Span]:
@@ -111,6 +142,8 @@ def reschedule_clock(
         warn_percent=ticket.contract.warning_threshold_percent,
         pauses=spans,
         calendar=clock.calendar,
+        opening_wt=opening_time(clock.due_by_opening_of),
+        extension_minutes=clock.extension_minutes,
     )
     clock.due_at, clock.warn_at = result.due_at, result.warn_at
     clock.is_paused, clock.provisional = result.paused, result.provisional
@@ -140,6 +173,7 @@ CLOCK_FIELDS = [
     "extension_minutes",
     "calendar",
     "starts_from",
+    "due_by_opening_of",
     "started_at",
     "due_at",
     "warn_at",
@@ -154,7 +188,7 @@ CLOCK_FIELDS = [
 
 def reschedule(ticket: Ticket, now: dt.datetime) -> list[TicketClock]:
     spans = pause_spans(ticket)
-    clocks = list(ticket.clocks.select_related("calendar"))
+    clocks = list(ticket.clocks.select_related("calendar", "due_by_opening_of"))
     for clock in clocks:
         reschedule_clock(clock, ticket, spans, now)
     TicketClock.objects.bulk_update(clocks, CLOCK_FIELDS)
@@ -167,7 +201,10 @@ def apply_service_class(ticket: Ticket, service_class: ServiceClass, now: dt.dat
     Met clocks keep their record. A running clock takes the new target and calendar and keeps
     its start; a clock the new row lacks stops applying; one it adds starts as the row says.
     """
-    targets = {target.clock: target for target in service_class.clocks.select_related("calendar")}
+    targets = {
+        target.clock: target
+        for target in service_class.clocks.select_related("calendar", "due_by_opening_of")
+    }
     existing = {clock.name: clock for clock in ticket.clocks.all()}
     for name in ClockName.values:
         target, clock = targets.get(name), existing.get(name)
@@ -182,6 +219,7 @@ def apply_service_class(ticket: Ticket, service_class: ServiceClass, now: dt.dat
             "target_minutes": target.target_minutes(),
             "calendar": target.calendar,
             "starts_from": target.starts_from,
+            "due_by_opening_of": target.due_by_opening_of,
             "started_at": clock_start_time(ticket, target.starts_from),
             "is_active": True,
         }

@@ -27,6 +27,7 @@ FIELDS = (
     "ticket_id",
     "name",
     "calendar_id",
+    "due_by_opening_of_id",
     "started_at",
     "target_minutes",
     "extension_minutes",
@@ -55,7 +56,10 @@ def recompute_open_deadlines(
         met_at__isnull=True, is_active=True, started_at__isnull=False
     )
     if calendar_ids is not None:
-        running = running.filter(calendar_id__in=calendar_ids)
+        # A clock due by another calendar's next opening moves when that calendar does.
+        running = running.filter(
+            Q(calendar_id__in=calendar_ids) | Q(due_by_opening_of_id__in=calendar_ids)
+        )
     if since is not None:
         # A deadline reached before the first changed date cannot move.
         first = dt.datetime.combine(since, dt.time.min, tzinfo=timezone.get_current_timezone())
@@ -82,6 +86,7 @@ def _recompute_batch(rows: list[tuple], clocks_of: dict, reason: str, now: dt.da
         ticket_id,
         name,
         calendar_id,
+        opening_calendar_id,
         started_at,
         target,
         extension,
@@ -99,6 +104,8 @@ def _recompute_batch(rows: list[tuple], clocks_of: dict, reason: str, now: dt.da
             warn_percent=warn_percent,
             pauses=spans[ticket_id],
             wt=clocks_of[calendar_id],
+            opening_wt=clocks_of[opening_calendar_id] if opening_calendar_id else None,
+            extension_minutes=extension,
         )
         warned, breached = still_recorded(
             result, warned_at=warned_at, breached_at=breached_at, now=now

@@ -28,6 +28,15 @@ class ClockTargetSerializer(serializers.ModelSerializer):
         read_only=True, help_text="The target in working minutes of its calendar."
     )
     max_extension_minutes = serializers.IntegerField(read_only=True, allow_null=True)
+    due_by_opening_of = serializers.SlugRelatedField(
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "Code of the calendar whose next opening caps the deadline of a ticket filed "
+            "while it is closed (C4: before the next morning's registration); null: no cap."
+        ),
+    )
 
     class Meta:
         model = ClockTarget
@@ -38,6 +47,7 @@ class ClockTargetSerializer(serializers.ModelSerializer):
             "target_minutes",
             "calendar",
             "starts_from",
+            "due_by_opening_of",
             "extendable_with_consent",
             "max_extension",
             "max_extension_minutes",

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from api.schema import inline_enum
 from api.serializers.tickets import PersonSerializer
+from contracts.periods import parse
 from reports.forms import IMPROVEMENTS_LIMIT
 from reports.models import RenderState, ReportFile, ReportKind, ServiceReport
 from reports.periods import Period
@@ -125,7 +126,10 @@ class ReportSerializer(serializers.ModelSerializer):
     contract = serializers.SlugRelatedField(slug_field="code", read_only=True)
     kind = ReportKindField(read_only=True)
     period = serializers.CharField(
-        source="period.label", read_only=True, help_text='"2026 Q3" or "2026".'
+        source="period.label",
+        read_only=True,
+        help_text='"2026 Q3" or "2026"; a service year or quarter as its first and last days, '
+        '"2026-03-01 – 2027-02-28".',
     )
     period_end = serializers.DateField(read_only=True, help_text="Excluded.")
     final_by = PersonSerializer(read_only=True, allow_null=True)
@@ -180,6 +184,16 @@ class ReportRequestSerializer(serializers.Serializer):
         default=False,
         help_text="Annual only: append every ticket's record and every inspection report.",
     )
+    basis = serializers.ChoiceField(
+        choices=[("calendar", "calendar"), ("service", "service")],
+        required=False,
+        default="calendar",
+        help_text=(
+            "calendar: `year` and `quarter` are the calendar's; service: the contract's "
+            "service year that begins in `year` (its term's anniversary, e.g. C2 March–"
+            "February) and, for a quarterly report, quarter 1–4 of that service year."
+        ),
+    )
 
     def validate(self, attrs: dict) -> dict:
         contract = self.context["contracts"].filter(code=attrs["contract"]).first()
@@ -193,13 +207,21 @@ class ReportRequestSerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {"quarter": [_("Choose the quarter of a quarterly report.")]}
                 )
-            attrs["period"] = Period.quarter(attrs["year"], quarter)
+            attrs["period"] = (
+                parse(contract, f"SY{attrs['year']}-Q{quarter}").period
+                if attrs["basis"] == "service"
+                else Period.quarter(attrs["year"], quarter)
+            )
         else:
             if quarter is not None:
                 raise serializers.ValidationError(
                     {"quarter": [_("An annual report covers the whole year: leave it out.")]}
                 )
-            attrs["period"] = Period.year(attrs["year"])
+            attrs["period"] = (
+                parse(contract, f"SY{attrs['year']}").period
+                if attrs["basis"] == "service"
+                else Period.year(attrs["year"])
+            )
         attrs["contract"] = contract
         return attrs
 

@@ -63,7 +63,7 @@ class ContractViewSet(viewsets.ReadOnlyModelViewSet):
                         Prefetch(
                             "clocks",
                             queryset=ClockTarget.objects.select_related(
-                                "calendar"
+                                "calendar", "due_by_opening_of"
                             ).prefetch_related("calendar__periods"),
                         )
                     ),

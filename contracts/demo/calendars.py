@@ -1,4 +1,4 @@
-"""The four service calendars of DOMAIN.md."""
+"""The service calendars of DOMAIN.md."""
 
 CALENDARS = [
     {
@@ -28,5 +28,16 @@ CALENDARS = [
         "day_rule": "every_day",
         "description": "Every day of the year, holidays included (C5's phone support).",
         "periods": [("08:00", "12:00"), ("14:00", "18:00")],
+    },
+    {
+        # C4's night and holiday rule: faults of levels 1–2 filed while the hospital is closed
+        # are due before its next morning's registration, 07:30 (reading); the outpatient
+        # hours until 17:30 are a reading too.
+        "code": "fd-registration",
+        "name": "复旦肿瘤医院门诊挂号（工作日 07:30–17:30）",
+        "day_rule": "cn_workdays",
+        "description": "The hospital's opening hours: registration opens 07:30 on working days "
+        "(C4's night and holiday rule).",
+        "periods": [("07:30", "17:30")],
     },
 ]

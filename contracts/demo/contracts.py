@@ -175,6 +175,7 @@ H24 = "24x7"
 WORK = "cn-work-0830-1730"
 HOSPITAL_HOURS = "cn-work-hospital"
 DAILY = "daily-7x8"
+FD_OPENING = "fd-registration"
 
 CONTRACTS = [
     {
@@ -340,14 +341,14 @@ CONTRACTS = [
                 "一级故障",
                 "严重故障，导致医院现场交易（扫码付、当面付）无法进行的故障。",
                 clock("respond", 60, "minutes", H24),
-                clock("resolve", 24, "hours", H24),
+                clock("resolve", 24, "hours", H24, due_by_opening_of=FD_OPENING),
             ),
             fault(
                 2,
                 "二级故障",
                 "重要故障，导致医院服务窗无法正常使用的故障。",
                 clock("respond", 60, "minutes", H24),
-                clock("resolve", 24, "hours", H24),
+                clock("resolve", 24, "hours", H24, due_by_opening_of=FD_OPENING),
             ),
             fault(
                 3,

@@ -201,6 +201,11 @@ def load_contract(spec, organizations, systems, calendars, users) -> Contract:
                     "starts_from": clock_spec.get("starts_from", "report"),
                     "extendable_with_consent": clock_spec.get("extendable_with_consent", False),
                     "max_extension": clock_spec.get("max_extension"),
+                    "due_by_opening_of": (
+                        calendars[clock_spec["due_by_opening_of"]]
+                        if clock_spec.get("due_by_opening_of")
+                        else None
+                    ),
                 },
             )
     for index, username in enumerate(CONTACTS.get(spec["code"], [])):

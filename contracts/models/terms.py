@@ -135,6 +135,20 @@ class ClockTarget(models.Model):
     starts_from = models.CharField(
         _("counts from"), max_length=10, choices=ClockStart.choices, default=ClockStart.REPORT
     )
+    # C4: "夜间或节假日 … 在次日挂号前完成" — a fault filed while the hospital is closed is due
+    # no later than its next opening (tickets.clocks.schedule caps the target by it).
+    due_by_opening_of = models.ForeignKey(
+        "sla.ServiceCalendar",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("due no later than the next opening of"),
+        help_text=_(
+            "For a ticket filed outside this calendar's hours (at night, on a weekend or a "
+            "holiday), the clock is due by the calendar's next opening if that comes first."
+        ),
+    )
     extendable_with_consent = models.BooleanField(
         _("extendable with the hospital's consent"), default=False
     )
@@ -178,6 +192,15 @@ class ClockTarget(models.Model):
         ):
             raise ValidationError(
                 {"calendar": _("This calendar has no service hours, so it has no working days.")}
+            )
+        if self.due_by_opening_of_id and self.due_by_opening_of.is_around_the_clock:
+            raise ValidationError(
+                {
+                    "due_by_opening_of": _(
+                        "A 7×24 calendar never closes, so it has no opening to be due by; "
+                        "choose the calendar of the hospital's opening hours."
+                    )
+                }
             )
         if self.max_extension and not self.extendable_with_consent:
             raise ValidationError(

@@ -14,6 +14,7 @@ from inspections.models.inspections import (
 from inspections.models.plans import (
     CADENCE_MONTHS,
     DEFAULT_MAJOR_HOLIDAYS,
+    MAJOR_HOLIDAYS_TO_BRING_FORWARD,
     Cadence,
     InspectionRule,
     Purpose,
@@ -23,6 +24,7 @@ __all__ = [
     "CADENCE_MONTHS",
     "DEFAULT_MAJOR_HOLIDAYS",
     "DONE_STATES",
+    "MAJOR_HOLIDAYS_TO_BRING_FORWARD",
     "OPEN_STATES",
     "Cadence",
     "ChecklistItem",

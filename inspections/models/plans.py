@@ -33,6 +33,8 @@ class Purpose(models.TextChoices):
 
 # The names the holiday table uses (chinesecalendar's) for the long holidays.
 DEFAULT_MAJOR_HOLIDAYS = "Spring Festival, Labour Day, National Day"
+# C1's "重大节假日": the two week-long breaks.
+MAJOR_HOLIDAYS_TO_BRING_FORWARD = "Spring Festival, National Day"
 
 
 class InspectionRule(models.Model):
@@ -70,6 +72,19 @@ class InspectionRule(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text=_("For “before holidays”: how many days before the holiday it may be done."),
     )
+    # C1: "1年4次巡检服务（每季度进行定期巡检，重大节假日提前巡检）" — four a year, the one
+    # near a major holiday brought forward to before it, not an extra one.
+    bring_forward_days = models.PositiveSmallIntegerField(
+        _("bring forward before holidays (days)"),
+        default=0,
+        validators=[MaxValueValidator(60)],
+        help_text=_(
+            "For a quarterly, half-yearly or yearly rule: when one of the named holidays "
+            "begins within its period, or less than this many days after it ends, that "
+            "period's inspection is due this many days before the holiday instead of at the "
+            "period's end. 0: never brought forward."
+        ),
+    )
     remind_days = models.PositiveSmallIntegerField(
         _("remind (days before due)"),
         default=7,
@@ -103,5 +118,34 @@ class InspectionRule(models.Model):
                     % {"example": DEFAULT_MAJOR_HOLIDAYS}
                 }
             )
-        if self.cadence != Cadence.BEFORE_HOLIDAYS and self.holidays.strip():
-            raise ValidationError({"holidays": _("Only “before holidays” names holidays.")})
+        if self.bring_forward_days and self.cadence == Cadence.BEFORE_HOLIDAYS:
+            raise ValidationError(
+                {
+                    "bring_forward_days": _(
+                        "A “before holidays” rule is already due before each holiday; bring "
+                        "forward a quarterly, half-yearly or yearly rule instead."
+                    )
+                }
+            )
+        if self.bring_forward_days and not self.holiday_names():
+            raise ValidationError(
+                {
+                    "holidays": _(
+                        "Name the holidays to bring the inspection forward for, e.g. %(example)s."
+                    )
+                    % {"example": MAJOR_HOLIDAYS_TO_BRING_FORWARD}
+                }
+            )
+        if (
+            self.cadence != Cadence.BEFORE_HOLIDAYS
+            and not self.bring_forward_days
+            and self.holidays.strip()
+        ):
+            raise ValidationError(
+                {
+                    "holidays": _(
+                        "Only “before holidays”, or a rule brought forward before holidays, "
+                        "names holidays."
+                    )
+                }
+            )

@@ -193,6 +193,8 @@ def test_demo_calendars_have_the_hours_domain_lists(demo):
         WORK: ("cn_workdays", "08:30–17:30"),
         HOSP: ("cn_workdays", "08:00–12:00, 14:00–17:30"),
         DAILY: ("every_day", "08:00–12:00, 14:00–18:00"),
+        # C4's opening hours: levels 1–2 filed while closed are due before registration.
+        "fd-registration": ("cn_workdays", "07:30–17:30"),
     }
 
 

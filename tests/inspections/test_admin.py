@@ -57,6 +57,7 @@ def test_saving_a_rule_in_the_admin_plans_the_contract(demo):
             "on_site": "on",
             "holidays": "",
             "lead_days": 14,
+            "bring_forward_days": 0,
             "remind_days": 7,
             "instructions": "",
             "is_active": "on",
@@ -66,6 +67,37 @@ def test_saving_a_rule_in_the_admin_plans_the_contract(demo):
     assert response.status_code == 200
     assert list(Inspection.objects.filter(contract=contract).values_list("due_on", flat=True)) == [
         at("2026-06-30 00:00").date(),
+        at("2026-12-31 00:00").date(),
+    ]
+
+
+def test_bringing_a_quarterly_inspection_forward_before_national_day_in_the_admin(demo):
+    # The plan option C1 uses ("重大节假日提前巡检"), set on another contract's rule: the
+    # quarter's own inspection moves, none is added.
+    contract = demo["yn-his"]
+    rule = contract.inspection_rules.get()
+    response = login("admin").post(
+        f"/admin/inspections/inspectionrule/{rule.pk}/change/",
+        {
+            "contract": contract.pk,
+            "purpose": "routine",
+            "cadence": "quarterly",
+            "template": rule.template.pk,
+            "on_site": "on",
+            "holidays": "National Day",
+            "lead_days": 14,
+            "bring_forward_days": 3,
+            "remind_days": 7,
+            "instructions": "",
+            "is_active": "on",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert list(Inspection.objects.filter(contract=contract).values_list("due_on", flat=True)) == [
+        at("2026-03-31 00:00").date(),
+        at("2026-06-30 00:00").date(),
+        at("2026-09-28 00:00").date(),  # National Day begins on 10-01, within 3 days
         at("2026-12-31 00:00").date(),
     ]
 

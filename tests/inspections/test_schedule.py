@@ -1,6 +1,6 @@
 """Plans for each demo contract's whole term (DOMAIN.md): C3–C5 quarterly; C1 quarterly,
-before each major holiday and a half-yearly on-site revisit; C2 quarterly on site plus a
-yearly follow-up visit."""
+the quarter's inspection brought forward before Spring Festival and National Day, and a
+half-yearly on-site revisit; C2 quarterly on site plus a yearly follow-up visit."""
 
 from __future__ import annotations
 
@@ -79,44 +79,64 @@ def test_c1_is_inspected_quarterly_and_revisited_on_site_every_half_year_for_thr
     contract = demo["cd-nutrition"]
     quarters = plan(contract, "routine")
     assert len(quarters) == 12
-    assert quarters[0] == ("2025-01-01", "2025-03-31")
+    assert quarters[0] == ("2025-01-01", "2025-01-27")  # brought forward: Spring Festival
     assert quarters[-1] == ("2027-10-01", "2027-12-31")
     visits = plan(contract, "visit")
     assert len(visits) == 6
     assert visits[1] == ("2025-07-01", "2025-12-31")
 
 
-def test_c1_is_inspected_before_each_major_holiday_in_the_years_whose_dates_are_published(demo):
+def test_c1_four_inspections_a_year_the_one_near_a_major_holiday_brought_forward_not_added(demo):
+    # "1年4次巡检服务（每季度进行定期巡检，重大节假日提前巡检）"
     contract = demo["cd-nutrition"]
-    rows = Inspection.objects.filter(contract=contract, purpose="pre_holiday").order_by("due_on")
-    assert [(row.due_on.isoformat(), row.window_starts_on.isoformat()) for row in rows] == [
-        ("2025-01-27", "2025-01-14"),  # Spring Festival 2025 starts on 01-28
-        ("2025-04-30", "2025-04-17"),  # Labour Day
-        ("2025-09-30", "2025-09-17"),  # National Day and Mid-autumn: one break, one inspection
-        ("2026-02-14", "2026-02-01"),  # Spring Festival 2026 starts on 02-15
-        ("2026-04-30", "2026-04-17"),
-        ("2026-09-30", "2026-09-17"),
+    assert not Inspection.objects.filter(contract=contract, purpose="pre_holiday").exists()
+    rows = Inspection.objects.filter(
+        contract=contract, purpose="routine", due_on__year__in=[2025, 2026]
+    ).order_by("due_on")
+    assert [(row.window_starts_on.isoformat(), row.due_on.isoformat()) for row in rows] == [
+        ("2025-01-01", "2025-01-27"),  # Spring Festival 2025 starts on 01-28
+        ("2025-04-01", "2025-06-30"),  # Labour Day is not a major holiday in C1's sense
+        ("2025-07-01", "2025-09-30"),  # already the day before National Day
+        ("2025-10-01", "2025-12-31"),  # National Day opens the quarter: not this one's
+        ("2026-01-01", "2026-02-14"),  # Spring Festival 2026 starts on 02-15
+        ("2026-04-01", "2026-06-30"),
+        ("2026-07-01", "2026-09-30"),
+        ("2026-10-01", "2026-12-31"),
     ]
-    assert "国庆节" in rows.last().title
+    assert "春节" in rows.first().title
+    assert "国庆节" in rows.get(due_on=D("2026-09-30")).title
 
 
-def test_a_holiday_year_published_later_adds_its_pre_holiday_inspections(demo):
+def test_c1_a_holiday_year_published_later_brings_its_quarter_forward(demo):
     contract = demo["cd-nutrition"]
     assert plan_contract(contract).unpublished_years == [2027]
     HolidayDate.objects.bulk_create(
         HolidayDate(
-            date=D("2027-10-01") + dt.timedelta(days=n),
+            date=D("2027-02-06") + dt.timedelta(days=n),
             kind=HolidayKind.HOLIDAY,
-            name="National Day",
+            name="Spring Festival",
         )
-        for n in range(7)
+        for n in range(8)
     )
     HolidayYear.objects.create(year=2027)
     result = plan_contract(contract)
     assert result.unpublished_years == []
-    assert [(row.due_on, row.title) for row in result.created] == [
-        (D("2027-09-30"), "节前巡检 · 2027 国庆节")
-    ]
+    assert (result.created, result.moved) == ([], 1)
+    moved = Inspection.objects.get(
+        contract=contract, purpose="routine", window_starts_on=D("2027-01-01")
+    )
+    assert moved.due_on == D("2027-02-05")
+    assert moved.title == "定期巡检 · 2027 春节"
+
+
+def test_bringing_forward_needs_named_holidays_and_a_periodic_rule(demo):
+    from django.core.exceptions import ValidationError
+
+    rule = InspectionRule.objects.get(contract=demo["cd-nutrition"], purpose="routine")
+    rule.holidays = ""
+    with pytest.raises(ValidationError) as error:
+        rule.full_clean()
+    assert "holidays" in error.value.message_dict
 
 
 def test_planning_again_changes_nothing(demo):

@@ -88,17 +88,18 @@ def test_the_dashboard_shows_the_figures_of_the_asked_quarter(yn_quarter):
     assert "510 min" in page and "90th percentile 780 min" in page
     assert "3.5 h" in page and "The contract sets no availability target." in page
     assert "0.88" in page and "3.50" in page
-    assert "from 4 ratings of tickets closed this quarter" in page
+    assert "from 4 ratings of tickets closed this period" in page
     # three charts, each an accessible SVG
     assert page.count("<svg") == 3 and page.count('role="img"') == 3
     assert "Noto Sans CJK SC" in page
 
 
 def test_the_quarter_picker_links_the_previous_and_next_quarters(demo):
+    # ?quarter= still works; the picker's links name the period (contracts.periods).
     page = content(get(login("ny-manager"), URL + "?quarter=2026-Q2"))
-    assert 'href="?quarter=2026-Q1"' in page and 'href="?quarter=2026-Q3"' in page
+    assert 'href="?period=2026-Q1"' in page and 'href="?period=2026-Q3"' in page
     current = content(get(login("ny-manager")))  # today is in 2026 Q3: no later quarter yet
-    assert 'href="?quarter=2026-Q2"' in current and "?quarter=2026-Q4" not in current
+    assert 'href="?period=2026-Q2"' in current and "?period=2026-Q4" not in current
     assert '<option value="2026-Q3" selected>' in current
     assert '<option value="2026-Q1">' in current  # the term's quarters to choose from
 
@@ -107,13 +108,13 @@ def test_a_malformed_quarter_shows_the_current_one_with_a_warning(demo):
     response = get(english("ny-manager"), URL + "?quarter=<script>")
     page = content(response)
     assert response.status_code == 200
-    assert "is not a quarter" in page and "&lt;script&gt;" in page and "<script>" not in page
+    assert "is not a period" in page and "&lt;script&gt;" in page and "<script>" not in page
     assert "2026 Q3" in page
 
 
 def test_a_quarter_outside_the_term_says_so(demo):
     page = content(get(english("ny-manager"), URL + "?quarter=2025-Q4"))
-    assert "The contract was not in force in this quarter" in page
+    assert "The contract was not in force in this period" in page
 
 
 def test_the_page_has_no_inline_script_and_no_event_handlers(yn_quarter):

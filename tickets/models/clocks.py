@@ -34,6 +34,16 @@ class TicketClock(ContractCopy):
     starts_from = models.CharField(
         max_length=10, choices=ClockStart.choices, default=ClockStart.REPORT
     )
+    # Copied from the SLA row's clock target: the deadline is no later than this calendar's
+    # next opening after the clock started, when it started while the calendar was closed.
+    due_by_opening_of = models.ForeignKey(
+        "sla.ServiceCalendar",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("due no later than the next opening of"),
+    )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     warn_at = models.DateTimeField(_("warn at"), null=True, blank=True)

@@ -326,7 +326,10 @@ def _clocks_to_start(
     """The new ticket's clocks, unsaved, deadlines counted: what clocks.apply_service_class()
     makes of a ticket that has no clocks and no holds yet, without its reads and writes
     back (tests/tickets/test_filing.py holds the two to the same result)."""
-    targets = {target.clock: target for target in service_class.clocks.select_related("calendar")}
+    targets = {
+        target.clock: target
+        for target in service_class.clocks.select_related("calendar", "due_by_opening_of")
+    }
     started = []
     for name in ClockName.values:
         target = targets.get(name)
@@ -338,6 +341,7 @@ def _clocks_to_start(
             target_minutes=target.target_minutes(),
             calendar=target.calendar,
             starts_from=target.starts_from,
+            due_by_opening_of=target.due_by_opening_of,
             started_at=clocks.clock_start_time(ticket, target.starts_from),
             is_active=True,
         )
