@@ -1,8 +1,10 @@
 """A vendor manager's overview of their contracts (the portfolio): one row per contract.
 
-Each figure is the dashboard's own (reports/figures.py), so the overview and a contract's
-dashboard always agree: compliance this quarter, open breaches now, and the year's on-site
-days and person-days against the contract's quotas where it sets them. Open tickets are
+Each figure is the dashboard's own (reports/figures.py) for the period the dashboard opens
+on (contracts/periods.py), so the overview and a contract's dashboard always agree:
+compliance this quarter (the contract's service quarter where its year does not start on
+1 January), open breaches now, and the service year's on-site days and person-days against
+the contract's quotas where it sets them. Open tickets are
 counted for every contract in one query; the rest costs a fixed number of queries per
 contract, however many tickets it has.
 """
@@ -15,22 +17,25 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet
 
+from contracts import periods
 from contracts.models import Contract, Membership, Role
 from contracts.selectors import contracts_for
 from reports.figures import OnsiteDays, PersonDays, onsite_days, open_breaches, person_days
 from reports.figures import sla_compliance as compliance_of
-from reports.periods import SHANGHAI, Period
+from reports.periods import SHANGHAI
 from tickets.models import Ticket
 
 
 @dataclass(frozen=True)
 class PortfolioRow:
     contract: Contract
+    quarter: periods.ContractPeriod  # the quarter the dashboard opens on
+    year: periods.ContractPeriod  # its service year: what the quotas count in
     compliance: Decimal | None  # on time, % of the clocks that fell due this quarter
     open_tickets: int
     open_breaches: int
-    onsite: OnsiteDays | None  # this year, for a contract with a minimum of on-site days
-    person_days: PersonDays | None  # this year, for a contract with a person-day quota
+    onsite: OnsiteDays | None  # for a contract with a minimum of on-site days
+    person_days: PersonDays | None  # for a contract with a person-day quota
 
     @property
     def meets_target(self) -> bool | None:
@@ -41,8 +46,7 @@ class PortfolioRow:
 
 @dataclass(frozen=True)
 class Portfolio:
-    quarter: Period
-    year: Period
+    today: dt.date
     rows: list[PortfolioRow]
 
 
@@ -60,7 +64,6 @@ def managed_contracts(user, today: dt.date) -> QuerySet[Contract]:
 
 def portfolio(user, now: dt.datetime) -> Portfolio:
     today = now.astimezone(SHANGHAI).date()
-    quarter, year = Period.current_quarter(today), Period.year(today.year)
     contracts = list(managed_contracts(user, today))
     open_counts = dict(
         Ticket.objects.filter(contract__in=contracts)
@@ -69,15 +72,22 @@ def portfolio(user, now: dt.datetime) -> Portfolio:
         .values_list("contract_id")
         .annotate(n=Count("id"))
     )
-    rows = [
-        PortfolioRow(
-            contract=contract,
-            compliance=compliance_of(contract, quarter, now).overall.percent,
-            open_tickets=open_counts.get(contract.pk, 0),
-            open_breaches=len(open_breaches(contract, now)),
-            onsite=onsite_days(contract, year) if contract.min_onsite_days else None,
-            person_days=person_days(contract, year) if contract.person_day_quota else None,
+    rows = []
+    for contract in contracts:
+        quarter = periods.period_at(contract, periods.default_kind(contract), today)
+        year = periods.service_year(contract, today)
+        rows.append(
+            PortfolioRow(
+                contract=contract,
+                quarter=quarter,
+                year=year,
+                compliance=compliance_of(contract, quarter.period, now).overall.percent,
+                open_tickets=open_counts.get(contract.pk, 0),
+                open_breaches=len(open_breaches(contract, now)),
+                onsite=onsite_days(contract, year.period) if contract.min_onsite_days else None,
+                person_days=person_days(contract, year.period)
+                if contract.person_day_quota
+                else None,
+            )
         )
-        for contract in contracts
-    ]
-    return Portfolio(quarter=quarter, year=year, rows=rows)
+    return Portfolio(today=today, rows=rows)
