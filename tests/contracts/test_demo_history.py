@@ -28,7 +28,7 @@ from reports.figures import quarter_summary
 from reports.models import RenderState, ServiceReport
 from reports.periods import Period
 from tests.session_demo import FAST_HASHERS, quiet_brokers
-from tickets.clocks import schedule
+from tickets.clocks import opening_time, schedule
 from tickets.models import Event, Outage, Ticket, TicketClock, Worklog
 from tickets.recurrence import occurrences
 
@@ -102,7 +102,7 @@ def _pauses_until(ticket_pauses, end: dt.datetime | None):
 def test_every_clocks_deadline_is_what_the_clock_engine_computes_for_its_facts(history, db):
     clocks = (
         TicketClock.objects.filter(is_active=True, started_at__isnull=False)
-        .select_related("ticket__contract", "calendar")
+        .select_related("ticket__contract", "calendar", "due_by_opening_of")
         .prefetch_related("ticket__pauses")
     )
     checked = 0
@@ -114,6 +114,9 @@ def test_every_clocks_deadline_is_what_the_clock_engine_computes_for_its_facts(h
             # A met clock stood still only for the holds before it was met.
             pauses=_pauses_until(clock.ticket.pauses.all(), clock.met_at),
             calendar=clock.calendar,
+            # C4's nights and holidays: due no later than the hospital's next opening.
+            opening_wt=opening_time(clock.due_by_opening_of),
+            extension_minutes=clock.extension_minutes,
         )
         assert clock.due_at == expected.due_at, (clock.ticket.number, clock.name)
         if clock.met_at is not None and clock.due_at is not None:
