@@ -18,12 +18,14 @@ from api.serializers.tickets import (
     TicketDetailSerializer,
     TicketListQuerySerializer,
     TicketPageSerializer,
+    TicketSearchPageSerializer,
+    TicketSearchQuerySerializer,
     TicketSerializer,
     TicketUpdateSerializer,
 )
 from api.views.contracts import visible_contracts
 from opsdesk.keyset import InvalidCursor, Ordering, paginate
-from tickets import selectors, services
+from tickets import search, selectors, services
 from tickets.models import Channel, Ticket
 from tickets.policy import is_vendor_staff, may_file_for
 
@@ -189,6 +191,44 @@ def _file_for_caller(request, data: dict) -> services.Filed:
         backdate_reason=data["backdate_reason"],
         entered_by=request.user,
     )
+
+
+MATCHED_IN = {
+    search.Where.NUMBER: "number",
+    search.Where.TITLE: "title",
+    search.Where.DESCRIPTION: "description",
+    search.Where.COMMENT: "comment",
+}
+
+
+class TicketSearchView(APIView):
+    @extend_schema(
+        summary="Search the tickets the caller may see: numbers, titles, descriptions, comments",
+        description=(
+            "The portal's search box as JSON. Each word of `q` must be found (as a substring, "
+            "case-insensitively) in a ticket's number, title, description or one of its "
+            "comments the caller may read. Best first: a match in the number, then the title, "
+            "the description, a comment; newest first within each."
+        ),
+        operation_id="tickets_search",
+        parameters=[TicketSearchQuerySerializer],
+        responses={200: TicketSearchPageSerializer},
+    )
+    def get(self, request):
+        query = TicketSearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        tickets = visible_tickets(request)
+        results = search.search(
+            selectors.with_list_relations(tickets),
+            search.visible_comments(tickets),
+            query.validated_data["q"],
+            limit=query.validated_data["limit"],
+        )
+        hits = [
+            {"ticket": hit.ticket, "matched_in": MATCHED_IN[hit.where], "excerpt": hit.excerpt}
+            for hit in results.hits
+        ]
+        return Response(TicketSearchPageSerializer({"count": results.count, "results": hits}).data)
 
 
 class TicketDetailView(APIView):

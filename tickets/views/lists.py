@@ -5,14 +5,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from opsdesk.keyset import InvalidCursor, Ordering, paginate
 from tickets import selectors
-from tickets.models import OPEN_STATES, Ticket
+from tickets.errors import TicketError
+from tickets.filters import TicketFilterSet, error_text, facets, is_filtered
+from tickets.models import OPEN_STATES, ListPage, Ticket
 from tickets.policy import sees_all_hospital_tickets
+from tickets.services import batch
 
 PAGE_SIZE = 50
 BY_NEXT_DEADLINE = Ordering("next_due_at", nullable=True)
@@ -44,6 +49,32 @@ def export_links(request, url_name: str) -> dict[str, str]:
 
 
 # The filters of each list, read from its query string; its export applies the same ones.
+
+
+def filtered(
+    request, tickets: QuerySet[Ticket], now=None
+) -> tuple[QuerySet[Ticket], TicketFilterSet]:
+    """The list narrowed by the filters of the query string (tickets.filters); a value
+    that is not valid is left out, and `filters.errors` says which."""
+    filters = TicketFilterSet(request.GET, queryset=tickets, request=request, now=now)
+    return filters.qs, filters
+
+
+def filter_context(request, filters: TicketFilterSet, tickets: QuerySet[Ticket], page: str) -> dict:
+    """What the filter panel shows: the form as typed, each filter's values with their
+    counts in the filtered list, and the person's saved views of this list."""
+    if filters.errors:
+        messages.warning(request, error_text(filters))
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return {
+        "filters": filters,
+        "facets": facets(tickets, request.GET),
+        "filtered": is_filtered(request.GET),
+        "filter_query": query.urlencode(),
+        "saved_views": selectors.saved_views(request.user, page),
+        "list_page": page,
+    }
 
 
 def queue_tickets(request) -> tuple[QuerySet[Ticket], bool]:
@@ -80,6 +111,7 @@ def queue(request):
     """Open tickets by nearest deadline; refreshes itself every 30 s (htmx) on the page."""
     now = timezone.now()
     tickets, mine = queue_tickets(request)
+    tickets, filters = filtered(request, tickets, now)
     page, next_url = _page(request, tickets, BY_NEXT_DEADLINE)
     context = {
         "rows": _rows(page, now),
@@ -87,18 +119,19 @@ def queue(request):
         "mine": mine,
         "now": now,
         "exports": export_links(request, "queue-export"),
+        "refresh_query": request.GET.urlencode(),
     }
-    template = (
-        "tickets/_queue_table.html" if request.headers.get("HX-Request") else "tickets/queue.html"
-    )
-    return render(request, template, context)
+    if request.headers.get("HX-Request"):  # the 30-second refresh: the table alone
+        return render(request, "tickets/_queue_table.html", context)
+    context.update(filter_context(request, filters, tickets, ListPage.QUEUE))
+    return render(request, "tickets/queue.html", context)
 
 
 @login_required
 def dispatch_board(request):
     """Unassigned and at-risk tickets, assignable in one step, and each engineer's load."""
     now = timezone.now()
-    tickets = dispatch_tickets(request, now)
+    tickets, filters = filtered(request, dispatch_tickets(request, now), now)
     unassigned = list(
         tickets.filter(assignee__isnull=True).order_by(*BY_NEXT_DEADLINE.order_by())[:100]
     )
@@ -112,6 +145,7 @@ def dispatch_board(request):
         "engineers": engineers,
         "now": now,
         "exports": export_links(request, "dispatch-export"),
+        **filter_context(request, filters, tickets, ListPage.DISPATCH),
     }
     return render(request, "tickets/dispatch.html", context)
 
@@ -121,6 +155,7 @@ def ticket_list(request):
     """A hospital's tickets: a reporter sees their own, hospital IT all of the hospital's."""
     now = timezone.now()
     tickets, show = hospital_list_tickets(request)
+    tickets, filters = filtered(request, tickets, now)
     is_it = sees_all_hospital_tickets(request.user)
     page, next_url = _page(request, tickets, NEWEST_FIRST)
     return render(
@@ -133,5 +168,53 @@ def ticket_list(request):
             "is_it": is_it,
             "now": now,
             "exports": export_links(request, "ticket-list-export"),
+            **filter_context(request, filters, tickets, ListPage.TICKETS),
         },
     )
+
+
+@login_required
+@require_POST
+def dispatch_selected(request):
+    """Assign or acknowledge the tickets ticked on the board, each through its service;
+    says which were done and, for each one that was not, why."""
+    numbers = request.POST.getlist("ticket")
+    back = request.POST.get("query", "")
+    back = f"{reverse('dispatch')}?{back}" if back else reverse("dispatch")
+    tickets = selectors.board_tickets(request.user, numbers)
+    if not numbers:
+        messages.warning(request, _("Tick the tickets first."))
+        return redirect(back)
+    try:
+        if request.POST.get("do") == "assign":
+            engineer = (
+                selectors.engineer_load(request.user)
+                .filter(pk=_int(request.POST.get("engineer")))
+                .first()
+            )
+            if engineer is None:
+                messages.error(request, _("Choose an engineer."))
+                return redirect(back)
+            outcomes = batch.assign_many(tickets=tickets, by=request.user, engineer=engineer)
+        else:
+            outcomes = batch.acknowledge_many(tickets=tickets, by=request.user)
+    except TicketError as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    found = {ticket.number for ticket in tickets}
+    done = [outcome.number for outcome in outcomes if outcome.done]
+    if done:
+        messages.success(request, _("Done: %(numbers)s.") % {"numbers": ", ".join(done)})
+    for outcome in outcomes:
+        if not outcome.done:
+            messages.error(request, f"{outcome.number}: {outcome.reason}")
+    for number in dict.fromkeys(n.strip().upper() for n in numbers if n.strip()):
+        if number not in found:
+            messages.error(
+                request, _("%(number)s: not an open ticket of yours.") % {"number": number}
+            )
+    return redirect(back)
+
+
+def _int(value) -> int:
+    return int(value) if value and str(value).isdigit() else 0
