@@ -60,21 +60,40 @@ def filtered(
     return filters.qs, filters
 
 
+PANEL = "panel"
+
+
 def filter_context(request, filters: TicketFilterSet, tickets: QuerySet[Ticket], page: str) -> dict:
-    """What the filter panel shows: the form as typed, each filter's values with their
-    counts in the filtered list, and the person's saved views of this list."""
+    """The filter panel: open and complete (each filter's values with their counts in the
+    filtered list, the person's saved views) when a filter is on or it was asked for;
+    otherwise folded, to be fetched when opened (`?panel=1`), so that an unfiltered list
+    costs no more than it did."""
     if filters.errors:
         messages.warning(request, error_text(filters))
     query = request.GET.copy()
     query.pop("cursor", None)
-    return {
+    query.pop(PANEL, None)
+    filter_query = query.urlencode()
+    context = {
         "filters": filters,
-        "facets": facets(tickets, request.GET),
         "filtered": is_filtered(request.GET),
-        "filter_query": query.urlencode(),
-        "saved_views": selectors.saved_views(request.user, page),
+        "filter_query": filter_query,
         "list_page": page,
+        "panel_query": f"{filter_query}&{PANEL}=1" if filter_query else f"{PANEL}=1",
+        "open_query": f"{filter_query}&{PANEL}=open" if filter_query else f"{PANEL}=open",
     }
+    context["panel_ready"] = context["filtered"] or request.GET.get(PANEL) in ("1", "open")
+    if context["panel_ready"]:
+        context["facets"] = facets(tickets, request.GET)
+        context["saved_views"] = list(selectors.saved_views(request.user, page))
+    return context
+
+
+def panel_response(request, context: dict):
+    """The panel's body alone, when the folded panel is opened (htmx, `?panel=1`)."""
+    if request.GET.get(PANEL) == "1" and request.headers.get("HX-Request"):
+        return render(request, "tickets/_filters_panel.html", context)
+    return None
 
 
 def queue_tickets(request) -> tuple[QuerySet[Ticket], bool]:
@@ -112,19 +131,21 @@ def queue(request):
     now = timezone.now()
     tickets, mine = queue_tickets(request)
     tickets, filters = filtered(request, tickets, now)
-    page, next_url = _page(request, tickets, BY_NEXT_DEADLINE)
+    refresh = request.headers.get("HX-Request") and request.GET.get(PANEL) != "1"
     context = {
-        "rows": _rows(page, now),
-        "next_url": next_url,
         "mine": mine,
         "now": now,
-        "exports": export_links(request, "queue-export"),
         "refresh_query": request.GET.urlencode(),
     }
-    if request.headers.get("HX-Request"):  # the 30-second refresh: the table alone
-        return render(request, "tickets/_queue_table.html", context)
-    context.update(filter_context(request, filters, tickets, ListPage.QUEUE))
-    return render(request, "tickets/queue.html", context)
+    if not refresh:  # the 30-second refresh is the table alone
+        context.update(filter_context(request, filters, tickets, ListPage.QUEUE))
+        context["exports"] = export_links(request, "queue-export")
+        if (panel := panel_response(request, context)) is not None:
+            return panel
+    page, next_url = _page(request, tickets, BY_NEXT_DEADLINE)
+    context.update(rows=_rows(page, now), next_url=next_url)
+    template = "tickets/_queue_table.html" if refresh else "tickets/queue.html"
+    return render(request, template, context)
 
 
 @login_required
@@ -132,21 +153,21 @@ def dispatch_board(request):
     """Unassigned and at-risk tickets, assignable in one step, and each engineer's load."""
     now = timezone.now()
     tickets, filters = filtered(request, dispatch_tickets(request, now), now)
-    unassigned = list(
-        tickets.filter(assignee__isnull=True).order_by(*BY_NEXT_DEADLINE.order_by())[:100]
-    )
-    at_risk = list(
-        tickets.filter(assignee__isnull=False).order_by(*BY_NEXT_DEADLINE.order_by())[:100]
-    )
-    engineers = selectors.engineer_load(request.user)
     context = {
-        "unassigned": _rows(unassigned, now),
-        "at_risk": _rows(at_risk, now),
-        "engineers": engineers,
         "now": now,
         "exports": export_links(request, "dispatch-export"),
         **filter_context(request, filters, tickets, ListPage.DISPATCH),
     }
+    if (panel := panel_response(request, context)) is not None:
+        return panel
+    by_deadline = BY_NEXT_DEADLINE.order_by()
+    unassigned = list(tickets.filter(assignee__isnull=True).order_by(*by_deadline)[:100])
+    at_risk = list(tickets.filter(assignee__isnull=False).order_by(*by_deadline)[:100])
+    context.update(
+        unassigned=_rows(unassigned, now),
+        at_risk=_rows(at_risk, now),
+        engineers=selectors.engineer_load(request.user),
+    )
     return render(request, "tickets/dispatch.html", context)
 
 
@@ -157,20 +178,18 @@ def ticket_list(request):
     tickets, show = hospital_list_tickets(request)
     tickets, filters = filtered(request, tickets, now)
     is_it = sees_all_hospital_tickets(request.user)
+    context = {
+        "show": show,
+        "is_it": is_it,
+        "now": now,
+        "exports": export_links(request, "ticket-list-export"),
+        **filter_context(request, filters, tickets, ListPage.TICKETS),
+    }
+    if (panel := panel_response(request, context)) is not None:
+        return panel
     page, next_url = _page(request, tickets, NEWEST_FIRST)
-    return render(
-        request,
-        "tickets/list.html",
-        {
-            "rows": _rows(page, now),
-            "next_url": next_url,
-            "show": show,
-            "is_it": is_it,
-            "now": now,
-            "exports": export_links(request, "ticket-list-export"),
-            **filter_context(request, filters, tickets, ListPage.TICKETS),
-        },
-    )
+    context.update(rows=_rows(page, now), next_url=next_url)
+    return render(request, "tickets/list.html", context)
 
 
 @login_required
