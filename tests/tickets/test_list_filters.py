@@ -42,7 +42,7 @@ def reported(
 def listed(username: str, url: str, **query) -> list[str]:
     response = login(username).get(url, query)
     assert response.status_code == 200
-    rows = response.context["rows"] if "rows" in response.context else []
+    rows = response.context.get("rows", [])
     if "unassigned" in response.context:
         rows = [*response.context["unassigned"], *response.context["at_risk"]]
     return sorted(ticket.number for ticket, _urgency in rows)
