@@ -419,5 +419,5 @@ class TicketHitSerializer(serializers.Serializer):
 
 
 class TicketSearchPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Matching tickets, counted up to 1 001.")
+    count = serializers.IntegerField(help_text="Matching tickets, counted up to 201 (more: 201).")
     results = TicketHitSerializer(many=True)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from contracts.models import Contract
 from tickets import search
-from tickets.models import Ticket
 
 
 @login_required
 def search_page(request):
     text = request.GET.get("q", "").strip()
-    tickets = Ticket.objects.visible_to(request.user)
+    tickets = search.tickets_of(Contract.objects.visible_to(request.user))
     context = {"q": text, "too_long": len(text) > search.MAX_QUERY}
     if text:
         ticket = search.ticket_by_number(tickets, text)
@@ -23,5 +23,5 @@ def search_page(request):
             search.visible_comments(tickets),
             text,
         )
-        context.update(results=results, Where=search.Where)
+        context.update(results=results, Where=search.Where, max_count=search.MAX_COUNT)
     return render(request, "tickets/search.html", context)
