@@ -16,7 +16,6 @@ from django.db.models import Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from contracts.models import Contract
 from tickets.models import Event, Ticket
 
 COMMENTED = "tickets.ticket.commented"
@@ -61,13 +60,6 @@ def terms_of(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(words))[:MAX_TERMS]
 
 
-def tickets_of(contracts: QuerySet[Contract]) -> QuerySet[Ticket]:
-    """The tickets of these contracts (those the person may see: Contract.visible_to),
-    named by id: each ranked query then filters on a list instead of joining the contracts
-    and the person's memberships again, which cost more than the search itself."""
-    return Ticket.objects.filter(contract_id__in=list(contracts.values_list("pk", flat=True)))
-
-
 def ticket_by_number(tickets: QuerySet[Ticket], text: str) -> Ticket | None:
     """The ticket whose number this is, in any case, if the person may see it.
 
@@ -109,9 +101,17 @@ def search(
             | Q(description__icontains=term)
             | Q(pk__in=sorted({ticket_id for ticket_id, _note in notes}))
         )
-    rows = _ranked(matched, terms[0], limit)
-    # Counted up to a bound: a word in a tenth of the tickets need not be counted to the last.
-    count = len(rows) if len(rows) < limit else matched[: MAX_COUNT + 1].count()
+    # Most searches match a few tickets: read them all, newest first, and rank them here in
+    # one query. A word found in more than MAX_COUNT is ranked by the database, rank by rank.
+    ids = list(matched.order_by("-created_at", "-pk").values_list("pk", flat=True)[: MAX_COUNT + 1])
+    count = len(ids)
+    if count <= MAX_COUNT:
+        by_id = matched.in_bulk(ids)
+        newest = [by_id[pk] for pk in ids]
+        rows = sorted(((_where(row, terms[0]), row) for row in newest), key=lambda r: r[0])
+        rows = rows[:limit]
+    else:
+        rows = _ranked(matched, terms[0], limit)
     hits = [
         Hit(
             ticket=row,
@@ -124,6 +124,19 @@ def search(
         for where, row in rows
     ]
     return Results(terms, hits, count)
+
+
+def _where(ticket: Ticket, first: str) -> int:
+    """Where the first word is found in the ticket, as the database's icontains finds it."""
+    needle = first.upper()
+    for where, text in (
+        (Where.NUMBER, ticket.number),
+        (Where.TITLE, ticket.title),
+        (Where.DESCRIPTION, ticket.description),
+    ):
+        if needle in text.upper():
+            return where
+    return Where.COMMENT
 
 
 def _ranked(matched: QuerySet[Ticket], first: str, limit: int) -> list[tuple[int, Ticket]]:

@@ -25,7 +25,6 @@ from api.serializers.tickets import (
     TicketUpdateSerializer,
 )
 from api.views.contracts import visible_contracts
-from contracts.models import Contract
 from opsdesk.keyset import InvalidCursor, Ordering, paginate
 from tickets import search, selectors, services
 from tickets.filters import TicketFilterSet
@@ -273,10 +272,7 @@ class TicketSearchView(APIView):
     def get(self, request):
         query = TicketSearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        contracts = within_token_organization(
-            Contract.objects.visible_to(request.user), request, ""
-        )
-        tickets = search.tickets_of(contracts)
+        tickets = visible_tickets(request)
         results = search.search(
             selectors.with_list_relations(tickets),
             search.visible_comments(tickets),
