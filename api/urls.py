@@ -26,7 +26,7 @@ from api.views.reports import (
     ReportFinalView,
     ReportListView,
 )
-from api.views.tickets import TicketDetailView, TicketListView
+from api.views.tickets import TicketDetailView, TicketListView, TicketSearchView
 from api.views.triage import (
     TriageCommentView,
     TriageDetailView,
@@ -45,6 +45,7 @@ v1 = [
     *router.urls,
     path("tickets/", TicketListView.as_view(), name="ticket-list"),
     path("tickets/export/", TicketExportView.as_view(), name="ticket-export"),
+    path("tickets/search/", TicketSearchView.as_view(), name="ticket-search"),
     path("tickets/<int:pk>/", TicketDetailView.as_view(), name="ticket-detail"),
     *(
         path(f"tickets/<int:pk>/{slug}/", view.as_view(), name=f"ticket-{slug}")

@@ -204,7 +204,7 @@ def deadline_per_call() -> dict:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--cases", default="queue,dashboard,sweep,deadline")
+    parser.add_argument("--cases", default="queue,dashboard,sweep,deadline,search")
     args = parser.parse_args(argv)
     cases = set(args.cases.split(","))
     _set_up_django()
@@ -253,6 +253,10 @@ def main(argv: list[str]) -> None:
         result["sweep"] = sweep_cases(reference, args.runs)
     if "deadline" in cases:
         result["deadline"] = deadline_per_call()
+    if "search" in cases:
+        from bench.search_bench import search_cases
+
+        result["search"] = search_cases(engineer, args.runs)
     result["machine_after"] = machine()
     json.dump(result, sys.stdout, default=str)
 

@@ -503,6 +503,8 @@ TICKET_COLUMNS = (
     "resolved_at",
     "closed_at",
     "updated_at",
+    # Not null, no database default (tickets 0006): the cause is chosen when resolving.
+    "resolution_cause",
 )
 CLOCK_COLUMNS = (
     "ticket_id",
@@ -653,6 +655,7 @@ def generate(count: int, now: dt.datetime = REFERENCE_TIME) -> dict:
                     life.resolved_at,
                     life.closed_at,
                     last,
+                    "",
                 )
             )
             clocks.extend(_clock_rows(ticket_id, spec.id, created, life, service_class, now))

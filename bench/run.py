@@ -1,13 +1,13 @@
 """`make bench`: every figure of the performance issue in one run, printed as one table.
 
-Fills (once; later runs reuse them) PostgreSQL databases with benchmark populations of 1 000,
-50 000, 100 000 and 1 000 000 tickets (bench.population), then measures each in a fresh
-process (bench.measure), drives ticket creation through gunicorn (bench.api_load), renders
-the annual report (bench.annual_report_bench) and measures django-helpdesk on the same
-PostgreSQL (bench.helpdesk). Each step's JSON lands in var/bench/; the table compares each
-figure with its target, and with a baseline measured in the same run where the machine's
-noise would otherwise hide the point (the login page, which queries nothing; the same case
-on a smaller population).
+Fills (once; later runs reuse them) PostgreSQL databases with benchmark populations of
+1 000, 50 000, 100 000 and 1 000 000 tickets (bench.population), then measures each in a fresh
+process (bench.measure; the search box: bench.search_bench), drives ticket creation through
+gunicorn (bench.api_load), renders the annual report (bench.annual_report_bench) and
+measures django-helpdesk on the same PostgreSQL (bench.helpdesk). Each step's JSON lands in
+var/bench/; the table compares each figure with its target, and with a baseline measured in
+the same run where the machine's noise would otherwise hide the point (the login page, which
+queries nothing; the same case on a smaller population).
 
 Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432), BENCH_TICKETS (the
 big population, default 1 000 000), BENCH_RUNS (requests per case, default 30),
@@ -224,6 +224,25 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 _verdict(case["median_ms"], limit) if limit else "",
             )
         )
+    if "search" in big:
+        search = big["search"]
+        for key, label in (
+            ("jump", "a number in lower case → its ticket"),
+            ("rare", "a phrase in 40 tickets (descriptions, comments)"),
+            ("rare_api", "the same, API"),
+            ("common", "a word in a tenth of the titles"),
+            ("absent", "a phrase found nowhere"),
+        ):
+            case = search[key]
+            out.append(
+                (
+                    f"search: {label}",
+                    f"median {case['median_ms']:.1f} ms, p95 {case['p95_ms']:.1f} ms, "
+                    f"{case['queries']} queries",
+                    "p95 ≤ 50 ms",
+                    _verdict(case["p95_ms"], 50),
+                )
+            )
     deadline = [row for row in big["deadline"].values() if row["kind"] == "call"]
     worst = max(deadline, key=lambda row: row["p99_us"])
     out.append(

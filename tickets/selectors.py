@@ -253,3 +253,19 @@ def awaiting_hospital(user, rules: list[AwaitingRule] | None = None) -> list[Awa
             )
         )
     return sections
+
+
+
+def saved_views(user, page: str) -> QuerySet:
+    """The person's saved filters of one list, by name."""
+    from tickets.models import SavedView
+
+    return SavedView.objects.filter(owner=user, page=page).order_by("name")
+
+
+def board_tickets(user, numbers: list[str]) -> list[Ticket]:
+    """The open tickets of the user's vendors with these numbers (in any case), in the
+    order given: what the dispatch board's "selected" means; others are left out."""
+    wanted = list(dict.fromkeys(number.strip().upper() for number in numbers if number.strip()))
+    found = {ticket.number: ticket for ticket in vendor_queue(user).filter(number__in=wanted)}
+    return [found[number] for number in wanted if number in found]

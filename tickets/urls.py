@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.views import detail, filing, home, lists
+from tickets.views import detail, filing, home, lists, saved_views, search
 from tickets.views.exports import dispatch_export, queue_export, ticket_list_export
 
 urlpatterns = [
@@ -15,6 +15,10 @@ urlpatterns = [
     path("queue/export/", queue_export, name="queue-export"),
     path("dispatch/", lists.dispatch_board, name="dispatch"),
     path("dispatch/export/", dispatch_export, name="dispatch-export"),
+    path("dispatch/selected/", lists.dispatch_selected, name="dispatch-selected"),
+    path("search/", search.search_page, name="search"),
+    path("saved-views/", saved_views.save, name="saved-view-save"),
+    path("saved-views/delete/", saved_views.delete, name="saved-view-delete"),
     path("tickets/<str:number>/", detail.ticket_detail, name="ticket-detail"),
     path("tickets/<str:number>/comment/", detail.ticket_comment, name="ticket-comment"),
     path("tickets/<str:number>/worklog/", detail.ticket_worklog, name="ticket-worklog"),

@@ -395,3 +395,29 @@ class TicketListQuerySerializer(serializers.Serializer):
 
 def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+class TicketSearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        max_length=100,
+        help_text="A ticket number (any case), or words: each must be found in the number, "
+        "title, description or a comment (substrings: Chinese needs no spaces).",
+    )
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=20)
+
+
+class TicketHitSerializer(serializers.Serializer):
+    ticket = TicketSerializer()
+    matched_in = serializers.ChoiceField(
+        choices=["number", "title", "description", "comment"],
+        help_text="Where the first word was found: the results are ordered by it "
+        "(number, title, description, comment), then newest first.",
+    )
+    excerpt = serializers.CharField(
+        help_text="The description or comment around the match; plain text (not marked up)."
+    )
+
+
+class TicketSearchPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Matching tickets, counted up to 201 (more: 201).")
+    results = TicketHitSerializer(many=True)

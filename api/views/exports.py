@@ -10,7 +10,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
 from api.serializers.tickets import TicketListQuerySerializer
-from api.views.tickets import ORDERINGS, visible_tickets
+from api.views.tickets import DESK_FILTER_PARAMETERS, ORDERINGS, desk_filtered, visible_tickets
 from audit.record import query_filters, record
 from tickets import exports, selectors
 
@@ -53,7 +53,7 @@ class TicketExportView(APIView):
             f"{exports.MAX_ROWS:,} tickets: a longer list is refused with `too_many_rows`."
         ),
         operation_id="tickets_export",
-        parameters=[TicketExportQuerySerializer],
+        parameters=[TicketExportQuerySerializer, *DESK_FILTER_PARAMETERS],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description=FILE),
             (200, exports.XLSX_CONTENT_TYPE): OpenApiResponse(
@@ -66,6 +66,7 @@ class TicketExportView(APIView):
         query.is_valid(raise_exception=True)
         tickets = visible_tickets(request)
         tickets = selectors.filtered(tickets, query.to_filter(request.user))
+        tickets = desk_filtered(request, tickets)
         tickets = tickets.order_by(*ORDERINGS[query.validated_data["ordering"]].order_by())
         # TicketError "too_many_rows" becomes a 400 through api.errors.
         fmt = query.validated_data["format"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -18,12 +19,15 @@ from api.serializers.tickets import (
     TicketDetailSerializer,
     TicketListQuerySerializer,
     TicketPageSerializer,
+    TicketSearchPageSerializer,
+    TicketSearchQuerySerializer,
     TicketSerializer,
     TicketUpdateSerializer,
 )
 from api.views.contracts import visible_contracts
 from opsdesk.keyset import InvalidCursor, Ordering, paginate
-from tickets import selectors, services
+from tickets import search, selectors, services
+from tickets.filters import TicketFilterSet
 from tickets.models import Channel, Ticket
 from tickets.policy import is_vendor_staff, may_file_for
 
@@ -37,6 +41,58 @@ ORDERINGS = {
 def visible_tickets(request):
     tickets = Ticket.objects.visible_to(request.user)
     return within_token_organization(tickets, request, "contract__")
+
+
+# The portal's list filters (tickets.filters) that the API list had no spelling of before:
+# one definition for the pages, their exports and the API. (state, assignee, contract,
+# system and due_before/due_after keep the API's own, older spelling.)
+DESK_FILTERS = (
+    "hospital",
+    "service_class",
+    "channel",
+    "overdue",
+    "at_risk",
+    "created_after",
+    "created_before",
+)
+DESK_FILTER_PARAMETERS = [
+    OpenApiParameter("hospital", str, description="The hospital's code (YN)."),
+    OpenApiParameter("service_class", int, description="A level or category (its id)."),
+    OpenApiParameter("channel", str, enum=list(Channel.values), description="How it came in."),
+    OpenApiParameter(
+        "overdue", bool, description="The next deadline has passed (true) or not (false)."
+    ),
+    OpenApiParameter(
+        "at_risk", bool, description="Past the warning time, before the deadline (or not)."
+    ),
+    OpenApiParameter(
+        "created_after", OpenApiTypes.DATE, description="Reported on or after (Beijing date)."
+    ),
+    OpenApiParameter(
+        "created_before", OpenApiTypes.DATE, description="Reported on or before (Beijing date)."
+    ),
+]
+
+
+def desk_filtered(request, tickets):
+    """`tickets` narrowed by the desk's filters of the query string; a bad value is a 400
+    naming the filter."""
+    data = {}
+    for name in DESK_FILTERS:
+        value = request.query_params.get(name)
+        if value is not None:
+            data[name] = {"true": "1", "false": "0"}.get(value, value)
+    if not data:
+        return tickets
+    filters = TicketFilterSet(data, queryset=tickets, request=request)
+    if filters.errors:
+        raise serializers.ValidationError(
+            {
+                "created_after" if name == "created" else name: errors
+                for name, errors in filters.errors.items()
+            }
+        )
+    return filters.qs
 
 
 def ticket_for(request, pk: int) -> Ticket:
@@ -68,7 +124,7 @@ class TicketListView(APIView):
     @extend_schema(
         summary="Tickets the caller may see, filtered, by nearest deadline first",
         operation_id="tickets_list",
-        parameters=[TicketListQuerySerializer],
+        parameters=[TicketListQuerySerializer, *DESK_FILTER_PARAMETERS],
         responses={200: TicketPageSerializer},
     )
     def get(self, request):
@@ -76,6 +132,7 @@ class TicketListView(APIView):
         query.is_valid(raise_exception=True)
         tickets = selectors.with_list_relations(visible_tickets(request))
         tickets = selectors.filtered(tickets, query.to_filter(request.user))
+        tickets = desk_filtered(request, tickets)
         try:
             rows, next_url = paginate(
                 request,
@@ -189,6 +246,44 @@ def _file_for_caller(request, data: dict) -> services.Filed:
         backdate_reason=data["backdate_reason"],
         entered_by=request.user,
     )
+
+
+MATCHED_IN = {
+    search.Where.NUMBER: "number",
+    search.Where.TITLE: "title",
+    search.Where.DESCRIPTION: "description",
+    search.Where.COMMENT: "comment",
+}
+
+
+class TicketSearchView(APIView):
+    @extend_schema(
+        summary="Search the tickets the caller may see: numbers, titles, descriptions, comments",
+        description=(
+            "The portal's search box as JSON. Each word of `q` must be found (as a substring, "
+            "case-insensitively) in a ticket's number, title, description or one of its "
+            "comments the caller may read. Best first: a match in the number, then the title, "
+            "the description, a comment; newest first within each."
+        ),
+        operation_id="tickets_search",
+        parameters=[TicketSearchQuerySerializer],
+        responses={200: TicketSearchPageSerializer},
+    )
+    def get(self, request):
+        query = TicketSearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        tickets = visible_tickets(request)
+        results = search.search(
+            selectors.with_list_relations(tickets),
+            search.visible_comments(tickets),
+            query.validated_data["q"],
+            limit=query.validated_data["limit"],
+        )
+        hits = [
+            {"ticket": hit.ticket, "matched_in": MATCHED_IN[hit.where], "excerpt": hit.excerpt}
+            for hit in results.hits
+        ]
+        return Response(TicketSearchPageSerializer({"count": results.count, "results": hits}).data)
 
 
 class TicketDetailView(APIView):

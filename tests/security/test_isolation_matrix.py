@@ -1020,6 +1020,41 @@ def test_a_partys_own_records_are_found_by_the_leak_detector(world, asking, labe
     assert answer.leaked == [ready.own.marker]
 
 
+@pytest.mark.parametrize(
+    ("label", "path"),
+    [
+        ("yn-reporter", "/search/"),
+        ("yn-it", "/search/"),
+        ("ny-engineer", "/search/"),
+        ("rk-dispatcher", "/search/"),
+        ("token:yn-it", "/api/v1/tickets/search/"),
+        ("token:ny-manager", "/api/v1/tickets/search/"),
+    ],
+)
+def test_the_search_finds_the_callers_own_patient_and_never_another_partys(
+    world, asking, label, path
+):
+    """Control for the search box: the patient's name of every tenant is written in a title,
+    a description and a comment; searching for it finds the caller's own ticket (its number
+    is on the answer), and searching for another party's finds nothing of theirs. (The
+    name searched for is in the URL, which the leak detector rightly does not count.)"""
+    ready = asking[label]
+    own = dataclasses.replace(ready, forbidden=[ready.own.ticket.number])
+    url = f"{path}?q={quote(ready.own.marker)}"
+    answer = ask(own, "GET", url, {}, api=path.startswith("/api/"), watch=ready.foreign)
+    assert answer.status == 200
+    assert answer.leaked == [ready.own.ticket.number]
+    foreign = ask(
+        ready,
+        "GET",
+        f"{path}?q={quote(ready.foreign.marker)}",
+        {},
+        api=path.startswith("/api/"),
+        watch=ready.foreign,
+    )
+    assert foreign.status == 200 and not foreign.leaked
+
+
 def test_the_admins_view_on_site_leads_only_to_records_its_admin_lists(world, asking):
     """opsdesk/urls.py: Django's own view-on-site redirect told any staff member where another
     hospital's record lives (/tickets/ZJ-2026-00001/); OpsDesk's answers a party only."""

@@ -1,4 +1,5 @@
 from tickets.models.clocks import Extension, Pause, PauseReason, TicketClock, next_deadline
+from tickets.models.saved_views import ListPage, SavedView
 from tickets.models.tickets import (
     DESCRIPTION_LIMIT,
     DESK_CHANNELS,
@@ -28,11 +29,13 @@ __all__ = [
     "Channel",
     "Event",
     "Extension",
+    "ListPage",
     "Outage",
     "Pause",
     "PauseReason",
     "ResolutionCause",
     "Satisfaction",
+    "SavedView",
     "State",
     "Ticket",
     "TicketClock",

@@ -80,6 +80,9 @@ def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
 
 @login_required
 def ticket_detail(request, number: str):
+    if number != number.upper():
+        # Numbers are stored in capitals: yn-2026-00001 is YN-2026-00001, at its one address.
+        return redirect("ticket-detail", number=number.upper())
     return _page(request, _ticket(request, number))
 
 

@@ -17,11 +17,25 @@ from audit.record import query_filters, record
 from opsdesk.page_policy import page_for
 from tickets import exports
 from tickets.errors import TicketError
+from tickets.filters import error_text
 from tickets.models import Ticket
 from tickets.views import lists
 
 
+def _back(request, list_url_name: str):
+    """Back to the list, its filters kept, where the message says why there is no file."""
+    query = request.GET.copy()
+    query.pop("format", None)
+    back = reverse(list_url_name)
+    return redirect(f"{back}?{query.urlencode()}" if query else back)
+
+
 def _download(request, tickets: QuerySet[Ticket], *, stem: str, list_url_name: str):
+    """The list's tickets narrowed by the same filters as the page (tickets.filters)."""
+    tickets, filters = lists.filtered(request, tickets)
+    if filters.errors:
+        messages.error(request, error_text(filters))
+        return _back(request, list_url_name)
     fmt = request.GET.get("format", "csv")
     if fmt not in exports.FORMATS:
         return HttpResponseBadRequest(
@@ -31,10 +45,7 @@ def _download(request, tickets: QuerySet[Ticket], *, stem: str, list_url_name: s
         response = exports.export_response(tickets, fmt=fmt, stem=stem)
     except TicketError as exc:  # too many rows: back to the list, filters kept
         messages.error(request, str(exc))
-        query = request.GET.copy()
-        query.pop("format", None)
-        back = reverse(list_url_name)
-        return redirect(f"{back}?{query.urlencode()}" if query else back)
+        return _back(request, list_url_name)
     record(
         "tickets.export",
         actor=request.user,

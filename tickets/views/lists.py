@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Q, QuerySet
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from opsdesk.keyset import InvalidCursor, Ordering, paginate
 from opsdesk.page_policy import page_for
 from tickets import selectors
-from tickets.models import OPEN_STATES, Ticket
+from tickets.errors import TicketError
+from tickets.filters import TicketFilterSet, error_text, facets, is_filtered
+from tickets.models import OPEN_STATES, ListPage, Ticket
 from tickets.policy import sees_all_hospital_tickets
+from tickets.services import batch
 
 PAGE_SIZE = 50
 BY_NEXT_DEADLINE = Ordering("next_due_at", nullable=True)
@@ -44,6 +49,51 @@ def export_links(request, url_name: str) -> dict[str, str]:
 
 
 # The filters of each list, read from its query string; its export applies the same ones.
+
+
+def filtered(
+    request, tickets: QuerySet[Ticket], now=None
+) -> tuple[QuerySet[Ticket], TicketFilterSet]:
+    """The list narrowed by the filters of the query string (tickets.filters); a value
+    that is not valid is left out, and `filters.errors` says which."""
+    filters = TicketFilterSet(request.GET, queryset=tickets, request=request, now=now)
+    return filters.qs, filters
+
+
+PANEL = "panel"
+
+
+def filter_context(request, filters: TicketFilterSet, tickets: QuerySet[Ticket], page: str) -> dict:
+    """The filter panel: open and complete (each filter's values with their counts in the
+    filtered list, the person's saved views) when a filter is on or it was asked for;
+    otherwise folded, to be fetched when opened (`?panel=1`), so that an unfiltered list
+    costs no more than it did."""
+    if filters.errors:
+        messages.warning(request, error_text(filters))
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    query.pop(PANEL, None)
+    filter_query = query.urlencode()
+    context = {
+        "filters": filters,
+        "filtered": is_filtered(request.GET),
+        "filter_query": filter_query,
+        "list_page": page,
+        "panel_query": f"{filter_query}&{PANEL}=1" if filter_query else f"{PANEL}=1",
+        "open_query": f"{filter_query}&{PANEL}=open" if filter_query else f"{PANEL}=open",
+    }
+    context["panel_ready"] = context["filtered"] or request.GET.get(PANEL) in ("1", "open")
+    if context["panel_ready"]:
+        context["facets"] = facets(tickets, request.GET)
+        context["saved_views"] = list(selectors.saved_views(request.user, page))
+    return context
+
+
+def panel_response(request, context: dict):
+    """The panel's body alone, when the folded panel is opened (htmx, `?panel=1`)."""
+    if request.GET.get(PANEL) == "1" and request.headers.get("HX-Request"):
+        return render(request, "tickets/_filters_panel.html", context)
+    return None
 
 
 def queue_tickets(request) -> tuple[QuerySet[Ticket], bool]:
@@ -80,17 +130,21 @@ def queue(request):
     """Open tickets by nearest deadline; refreshes itself every 30 s (htmx) on the page."""
     now = timezone.now()
     tickets, mine = queue_tickets(request)
-    page, next_url = _page(request, tickets, BY_NEXT_DEADLINE)
+    tickets, filters = filtered(request, tickets, now)
+    refresh = request.headers.get("HX-Request") and request.GET.get(PANEL) != "1"
     context = {
-        "rows": _rows(page, now),
-        "next_url": next_url,
         "mine": mine,
         "now": now,
-        "exports": export_links(request, "queue-export"),
+        "refresh_query": request.GET.urlencode(),
     }
-    template = (
-        "tickets/_queue_table.html" if request.headers.get("HX-Request") else "tickets/queue.html"
-    )
+    if not refresh:  # the 30-second refresh is the table alone
+        context.update(filter_context(request, filters, tickets, ListPage.QUEUE))
+        context["exports"] = export_links(request, "queue-export")
+        if (panel := panel_response(request, context)) is not None:
+            return panel
+    page, next_url = _page(request, tickets, BY_NEXT_DEADLINE)
+    context.update(rows=_rows(page, now), next_url=next_url)
+    template = "tickets/_queue_table.html" if refresh else "tickets/queue.html"
     return render(request, template, context)
 
 
@@ -98,21 +152,22 @@ def queue(request):
 def dispatch_board(request):
     """Unassigned and at-risk tickets, assignable in one step, and each engineer's load."""
     now = timezone.now()
-    tickets = dispatch_tickets(request, now)
-    unassigned = list(
-        tickets.filter(assignee__isnull=True).order_by(*BY_NEXT_DEADLINE.order_by())[:100]
-    )
-    at_risk = list(
-        tickets.filter(assignee__isnull=False).order_by(*BY_NEXT_DEADLINE.order_by())[:100]
-    )
-    engineers = selectors.engineer_load(request.user)
+    tickets, filters = filtered(request, dispatch_tickets(request, now), now)
     context = {
-        "unassigned": _rows(unassigned, now),
-        "at_risk": _rows(at_risk, now),
-        "engineers": engineers,
         "now": now,
         "exports": export_links(request, "dispatch-export"),
+        **filter_context(request, filters, tickets, ListPage.DISPATCH),
     }
+    if (panel := panel_response(request, context)) is not None:
+        return panel
+    by_deadline = BY_NEXT_DEADLINE.order_by()
+    unassigned = list(tickets.filter(assignee__isnull=True).order_by(*by_deadline)[:100])
+    at_risk = list(tickets.filter(assignee__isnull=False).order_by(*by_deadline)[:100])
+    context.update(
+        unassigned=_rows(unassigned, now),
+        at_risk=_rows(at_risk, now),
+        engineers=selectors.engineer_load(request.user),
+    )
     return render(request, "tickets/dispatch.html", context)
 
 
@@ -121,17 +176,64 @@ def ticket_list(request):
     """A hospital's tickets: a reporter sees their own, hospital IT all of the hospital's."""
     now = timezone.now()
     tickets, show = hospital_list_tickets(request)
+    tickets, filters = filtered(request, tickets, now)
     is_it = sees_all_hospital_tickets(request.user)
+    context = {
+        "show": show,
+        "is_it": is_it,
+        "now": now,
+        "exports": export_links(request, "ticket-list-export"),
+        **filter_context(request, filters, tickets, ListPage.TICKETS),
+    }
+    if (panel := panel_response(request, context)) is not None:
+        return panel
     page, next_url = _page(request, tickets, NEWEST_FIRST)
-    return render(
-        request,
-        "tickets/list.html",
-        {
-            "rows": _rows(page, now),
-            "next_url": next_url,
-            "show": show,
-            "is_it": is_it,
-            "now": now,
-            "exports": export_links(request, "ticket-list-export"),
-        },
-    )
+    context.update(rows=_rows(page, now), next_url=next_url)
+    return render(request, "tickets/list.html", context)
+
+
+@login_required
+@require_POST
+def dispatch_selected(request):
+    """Assign or acknowledge the tickets ticked on the board, each through its service;
+    says which were done and, for each one that was not, why."""
+    numbers = request.POST.getlist("ticket")
+    back = request.POST.get("query", "")
+    back = f"{reverse('dispatch')}?{back}" if back else reverse("dispatch")
+    tickets = selectors.board_tickets(request.user, numbers)
+    if not numbers:
+        messages.warning(request, _("Tick the tickets first."))
+        return redirect(back)
+    try:
+        if request.POST.get("do") == "assign":
+            engineer = (
+                selectors.engineer_load(request.user)
+                .filter(pk=_int(request.POST.get("engineer")))
+                .first()
+            )
+            if engineer is None:
+                messages.error(request, _("Choose an engineer."))
+                return redirect(back)
+            outcomes = batch.assign_many(tickets=tickets, by=request.user, engineer=engineer)
+        else:
+            outcomes = batch.acknowledge_many(tickets=tickets, by=request.user)
+    except TicketError as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    found = {ticket.number for ticket in tickets}
+    done = [outcome.number for outcome in outcomes if outcome.done]
+    if done:
+        messages.success(request, _("Done: %(numbers)s.") % {"numbers": ", ".join(done)})
+    for outcome in outcomes:
+        if not outcome.done:
+            messages.error(request, f"{outcome.number}: {outcome.reason}")
+    for number in dict.fromkeys(n.strip().upper() for n in numbers if n.strip()):
+        if number not in found:
+            messages.error(
+                request, _("%(number)s: not an open ticket of yours.") % {"number": number}
+            )
+    return redirect(back)
+
+
+def _int(value) -> int:
+    return int(value) if value and str(value).isdigit() else 0
