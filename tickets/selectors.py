@@ -255,7 +255,6 @@ def awaiting_hospital(user, rules: list[AwaitingRule] | None = None) -> list[Awa
     return sections
 
 
-
 def saved_views(user, page: str) -> QuerySet:
     """The person's saved filters of one list, by name."""
     from tickets.models import SavedView

@@ -192,7 +192,7 @@ def ticket_list(request):
     return render(request, "tickets/list.html", context)
 
 
-@login_required
+@page_for("dispatch")
 @require_POST
 def dispatch_selected(request):
     """Assign or acknowledge the tickets ticked on the board, each through its service;
