@@ -328,13 +328,14 @@ def _grant(
     consent.decided_by = deciding
     consent.decided_at, consent.channel = consent_at, channel
     agreed_by = str(deciding) if deciding is not None else consent.decided_by_name
+    # The timeline says who agreed before what the consent brought about.
+    action = "consent.recorded" if consent.recorded_by_id else "consent.granted"
+    _log(locked, action, by, at, data=_facts(consent))
     if consent.kind == ConsentKind.HOLD:
         consent.pause = _hold(locked, consent, by=by, at=at, since=consent_at, agreed_by=agreed_by)
     elif consent.kind == ConsentKind.EXTENSION:
         consent.extension = _extend(locked, consent, by=by, at=at, agreed_by=agreed_by)
     consent.save()
-    action = "consent.recorded" if consent.recorded_by_id else "consent.granted"
-    _log(locked, action, by, at, data=_facts(consent))
     if not consent.recorded_by_id and consent.requested_by_id != by.pk:
         notices_consent.decided(consent)
 
@@ -549,7 +550,7 @@ def _working_since(locked: Ticket) -> dt.datetime:
 def _pending(locked: Ticket, pk: int) -> ConsentRequest:
     consent = ConsentRequest.objects.select_for_update().get(pk=pk, ticket=locked)
     if not consent.is_pending:
-        raise TicketConflict(
+        raise TicketError(
             "consent_decided",
             _("This request was answered already (%(state)s). Reload the ticket."),
             state=consent.get_state_display(),

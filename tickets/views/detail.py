@@ -23,6 +23,7 @@ from tickets.errors import TicketError
 from tickets.models import (
     NOTE_LIMIT,
     ConsentKind,
+    ConsentRequest,
     PauseReason,
     ResolutionCause,
     Ticket,
@@ -55,6 +56,7 @@ def consent_context(user, ticket: Ticket, roles: set[str], now, actions: set[str
         "asked": [c for c in consents if c.is_pending]
         if may(user, "withdraw_consent", ticket, roles=roles)
         else [],
+        "decided_consents": [c for c in consents if not c.is_pending],
         "hold_requested": any(c.is_pending and c.kind == ConsentKind.HOLD for c in consents),
         "disputable": {
             c.pk
@@ -152,13 +154,25 @@ def ticket_action(request, number: str, slug: str):
             status=400,
         )
     try:
-        action.perform(ticket, request.user, form.cleaned_data)
+        done = action.perform(ticket, request.user, form.cleaned_data)
     except TicketError as exc:
+        if exc.field:
+            # Bad input the service found (a consent time to come): beside its field.
+            return _page(
+                request,
+                _ticket(request, number),
+                errors={action.policy_name: {exc.field: [str(exc)]}},
+                posted={action.policy_name: request.POST},
+                status=400,
+            )
         messages.error(request, str(exc))
         return _page(
             request, _ticket(request, number), posted={action.policy_name: request.POST}, status=409
         )
-    messages.success(request, _("Done: %(action)s.") % {"action": action.label})
+    if isinstance(done, ConsentRequest) and done.is_pending:
+        messages.success(request, _("The hospital is asked; the clocks change when it agrees."))
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": action.label})
     return redirect(_next(request, ticket))
 
 
