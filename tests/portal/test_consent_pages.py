@@ -174,3 +174,10 @@ def test_the_bound_book_shows_who_agreed_how_and_when(demo):
     )
     assert "2026-03-02 09:40" in html and "李明" in html and "电话（厂商记录）" in html
     assert "由 陈工 记录" in html
+
+
+def test_the_dispute_window_is_set_on_the_contracts_admin_page(demo):
+    contract = demo["yn-his"]
+    page = login("admin").get(f"/admin/contracts/contract/{contract.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="consent_dispute_hours"' in page.content.decode()
