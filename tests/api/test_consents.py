@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from tests.api.conftest import file_level1
+from tests.api.conftest import file_level1, file_via_api
 from tests.factories import demo_user
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +140,16 @@ def test_the_contract_shows_its_dispute_window(api):
     contract = api("yn-it").get("/api/v1/contracts/?code=yn-his").json()
     rows = contract["results"] if isinstance(contract, dict) else contract
     assert rows[0]["consent_dispute_hours"] == 48
+
+
+def test_c4_restart_only_with_the_hospitals_consent_is_asked_by_the_api(api):
+    ticket = file_via_api(api("fd-reporter"), "fd-internet", level=2)
+    engineer = api("sk-engineer")
+    post(engineer, f"tickets/{ticket['id']}/acknowledge/")
+    missing = post(engineer, f"tickets/{ticket['id']}/restart/", {}, expect=400)
+    assert "note" in missing["fields"]
+    ticket = post(engineer, f"tickets/{ticket['id']}/restart/", {"note": "今晚 22:00 重启支付网关"})
+    asked = ticket["consents"][0]
+    assert (asked["kind"], asked["state"]) == ("restart", "pending")
+    granted = post(api("fd-it"), f"tickets/{ticket['id']}/consents/{asked['id']}/grant/")
+    assert granted["state"] == "granted"

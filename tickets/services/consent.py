@@ -16,6 +16,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, can_proceed
 
@@ -225,7 +226,7 @@ def record(
                         "(%(asked)s): the clocks pause from the moment of consent, never before."
                     ),
                     field="consent_at",
-                    asked=f"{dt_local(asked_at):%Y-%m-%d %H:%M}",
+                    asked=f"{timezone.localtime(asked_at):%Y-%m-%d %H:%M}",
                 )
             _check_now_possible(locked, kind=kind, clock=clock, minutes=minutes, at=consent_at)
             if consent is not None:
@@ -585,9 +586,3 @@ def _facts(consent: ConsentRequest) -> dict:
         "channel": consent.channel,
         "decided_at": consent.decided_at.isoformat() if consent.decided_at else None,
     }
-
-
-def dt_local(moment: dt.datetime) -> dt.datetime:
-    from django.utils import timezone
-
-    return timezone.localtime(moment)
