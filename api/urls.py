@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from api.views.actions import ACTION_VIEWS
+from api.views.consents import DECISION_VIEWS, ConsentListView
 from api.views.contracts import ContractViewSet, SystemViewSet
 from api.views.docs import RedocView, SchemaView, SwaggerView
 from api.views.exports import TicketExportView
@@ -50,6 +51,15 @@ v1 = [
     *(
         path(f"tickets/<int:pk>/{slug}/", view.as_view(), name=f"ticket-{slug}")
         for slug, view in ACTION_VIEWS.items()
+    ),
+    path("tickets/<int:pk>/consents/", ConsentListView.as_view(), name="ticket-consents"),
+    *(
+        path(
+            f"tickets/<int:pk>/consents/<int:cid>/{slug}/",
+            view.as_view(),
+            name=f"ticket-consent-{slug}",
+        )
+        for slug, view in DECISION_VIEWS.items()
     ),
     path("tickets/<int:pk>/comments/", CommentsView.as_view(), name="ticket-comments"),
     path("tickets/<int:pk>/worklogs/", WorklogsView.as_view(), name="ticket-worklogs"),

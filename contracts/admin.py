@@ -134,6 +134,7 @@ class ContractAdmin(admin.ModelAdmin):
                     ("recurrence_count", "recurrence_window_days", "recurrence_raises_to_level"),
                     ("warning_threshold_percent", "reopen_window_days"),
                     "backdating_limit_hours",
+                    "consent_dispute_hours",
                 ]
             },
         ),

@@ -36,6 +36,7 @@ class NotificationEvent(models.TextChoices):
     INSPECTION_DUE = "inspection_due", _("Inspection due")
     INSPECTION_OVERDUE = "inspection_overdue", _("Inspection overdue")
     REPORT_READY = "report_ready", _("Report ready")
+    CONSENT = "consent", _("Hospital's consent asked, given or disputed")
 
 
 class ChannelKind(models.TextChoices):

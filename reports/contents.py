@@ -48,7 +48,7 @@ from reports.figures import (
     year_on_year,
 )
 from reports.models import ReportKind, ServiceReport
-from tickets.models import Event, Ticket, TicketClock, Worklog
+from tickets.models import ConsentRequest, ConsentState, Event, Ticket, TicketClock, Worklog
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,15 @@ def book_tickets(report: ServiceReport) -> QuerySet[Ticket]:
             Prefetch("events", queryset=Event.objects.select_related("actor").order_by("at", "id")),
             Prefetch("clocks", queryset=TicketClock.objects.filter(is_active=True)),
             Prefetch("worklogs", queryset=Worklog.objects.select_related("engineer")),
+            # Who at the hospital agreed to each hold and extension, how and when.
+            Prefetch(
+                "consents",
+                queryset=ConsentRequest.objects.exclude(
+                    state__in=(ConsentState.PENDING, ConsentState.WITHDRAWN)
+                )
+                .select_related("decided_by", "recorded_by", "disputed_by")
+                .order_by("requested_at", "id"),
+            ),
         )
         .order_by("number")
     )

@@ -15,13 +15,17 @@ from contracts.models import Clock, ServiceClass
 from tickets.models import (
     DESCRIPTION_LIMIT,
     NOTE_LIMIT,
+    RECORDED_CHANNELS,
+    ConsentChannel,
     PauseReason,
     ResolutionCause,
     Ticket,
     Worklog,
 )
+from tickets.models.consent import REFUSAL_LIMIT
 
 HOLD_REASONS = [c for c in PauseReason.choices if c[0] != PauseReason.AWAITING_CONFIRMATION]
+RECORDED_CHOICES = [(c.value, c.label) for c in RECORDED_CHANNELS]
 
 
 def note_field(*, required: bool = False) -> forms.CharField:
@@ -77,11 +81,50 @@ class AssignForm(ActionForm):
         return engineer
 
 
-class HoldForm(ActionForm):
-    reason = forms.ChoiceField(choices=HOLD_REASONS)
-    consent_by = forms.CharField(max_length=100)
+class ConsentForm(ActionForm):
+    """Asks the hospital's consent; with `consent_channel`, records a consent the hospital
+    gave by phone, on site or in the WeCom group, by a person of the hospital (an account,
+    or a name and phone) at `consent_at`."""
+
+    consent_channel = forms.ChoiceField(choices=[("", "—"), *RECORDED_CHOICES], required=False)
+    consent_person = forms.IntegerField(required=False, min_value=1)
+    consent_name = forms.CharField(max_length=100, required=False)
+    consent_phone = forms.CharField(max_length=20, required=False)
     consent_at = forms.DateTimeField(required=False)
+
+    def clean_consent_person(self):
+        pk = self.cleaned_data.get("consent_person")
+        if pk is None:
+            return None
+        person = active_user(pk)
+        if person is None:
+            raise forms.ValidationError(_("No active user has this id."))
+        return person
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["via"] = ConsentChannel.PORTAL
+        return cleaned
+
+
+class HoldForm(ConsentForm):
+    reason = forms.ChoiceField(choices=HOLD_REASONS)
     note = note_field()
+
+
+class RestartForm(ActionForm):
+    note = note_field(required=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["via"] = ConsentChannel.PORTAL
+        return cleaned
+
+
+class ConsentAnswerForm(forms.Form):
+    """The hospital's answer to a consent request; a refusal or a dispute says why."""
+
+    reason = forms.CharField(max_length=REFUSAL_LIMIT, required=False, strip=True)
 
 
 class ConfirmForm(ActionForm):
@@ -102,11 +145,10 @@ class ChangeLevelForm(ActionForm):
         return {"service_class": row, "note": cleaned["note"]}
 
 
-class ExtendForm(ActionForm):
+class ExtendForm(ConsentForm):
     clock = forms.ChoiceField(choices=Clock.choices)
     minutes = forms.IntegerField(min_value=1, max_value=525600)
     reason = forms.CharField(max_length=NOTE_LIMIT)
-    consent_by = forms.CharField(max_length=100)
 
 
 class BreachReasonForm(ActionForm):

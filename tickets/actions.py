@@ -16,6 +16,22 @@ from tickets import services
 from tickets.models import Ticket
 
 
+def consent_action(ticket: Ticket, by, data: dict, **terms):
+    """Ask the hospital, or (with `consent_channel`) record what it said outside OpsDesk."""
+    if data.get("consent_channel"):
+        return services.consent.record(
+            ticket=ticket,
+            by=by,
+            channel=data["consent_channel"],
+            consent_at=data.get("consent_at"),
+            person=data.get("consent_person"),
+            name=data.get("consent_name") or "",
+            phone=data.get("consent_phone") or "",
+            **terms,
+        )
+    return services.consent.ask(ticket=ticket, by=by, channel=data["via"], **terms)
+
+
 @dataclass(frozen=True)
 class Action:
     slug: str
@@ -54,16 +70,11 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "hold",
-        "Put on hold with the hospital's consent: the clocks stop",
+        "Ask the hospital's consent to a hold (the clocks pause from its consent); with "
+        "consent_channel, record a consent given by phone, on site or in the WeCom group; "
+        "hospital IT holds at once",
         forms.HoldForm,
-        lambda t, by, d: services.hold(
-            ticket=t,
-            by=by,
-            reason=d["reason"],
-            consent_by=d["consent_by"],
-            consent_at=d["consent_at"],
-            note=d["note"],
-        ),
+        lambda t, by, d: consent_action(t, by, d, kind="hold", reason=d["reason"], note=d["note"]),
     ),
     Action(
         "resume",
@@ -107,16 +118,18 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "extend",
-        "Give one running clock more time with the hospital's consent",
+        "Ask the hospital's consent to more time on a running clock; with consent_channel, "
+        "record a consent given by phone, on site or in the WeCom group",
         forms.ExtendForm,
-        lambda t, by, d: services.extend_clock(
-            ticket=t,
-            by=by,
-            clock=d["clock"],
-            minutes=d["minutes"],
-            reason=d["reason"],
-            consent_by=d["consent_by"],
+        lambda t, by, d: consent_action(
+            t, by, d, kind="extension", clock=d["clock"], minutes=d["minutes"], note=d["reason"]
         ),
+    ),
+    Action(
+        "restart",
+        "Ask the hospital's consent to restart or redeploy (C4: only with its consent)",
+        forms.RestartForm,
+        lambda t, by, d: consent_action(t, by, d, kind="restart", note=d["note"]),
     ),
     Action(
         "breach-reason",

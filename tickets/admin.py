@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from contracts.models import Contract
-from tickets.models import Event, Pause, Ticket, TicketClock, Worklog
+from tickets.models import ConsentRequest, Event, Pause, Ticket, TicketClock, Worklog
 
 
 class ClockInline(admin.TabularInline):
@@ -41,6 +41,26 @@ class PauseInline(admin.TabularInline):
     readonly_fields = fields
 
 
+class ConsentInline(admin.TabularInline):
+    model = ConsentRequest
+    extra = 0
+    can_delete = False
+    fields = [
+        "kind",
+        "state",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_by_name",
+        "decided_at",
+        "channel",
+        "recorded_by",
+        "disputed_by",
+        "disputed_at",
+    ]
+    readonly_fields = fields
+
+
 class WorklogInline(admin.TabularInline):
     model = Worklog
     extra = 0
@@ -67,7 +87,7 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ["number", "title"]
     list_select_related = ["contract", "service_class", "assignee"]
     date_hierarchy = "created_at"
-    inlines = [ClockInline, PauseInline, WorklogInline, EventInline]
+    inlines = [ClockInline, PauseInline, ConsentInline, WorklogInline, EventInline]
 
     def get_queryset(self, request):
         return (

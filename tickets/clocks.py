@@ -186,10 +186,32 @@ CLOCK_FIELDS = [
 ]
 
 
-def reschedule(ticket: Ticket, now: dt.datetime) -> list[TicketClock]:
+def recount_met_clock(clock: TicketClock, ticket: Ticket, spans: list[Span]) -> None:
+    """Count a met clock's deadline again from the facts (a pause the hospital disputed
+    was removed): met after the new deadline is a breach at that deadline."""
+    before = [(start, end) for start, end in spans if start < clock.met_at]
+    result = schedule(
+        started_at=clock.started_at,
+        total_minutes=clock.total_minutes,
+        warn_percent=ticket.contract.warning_threshold_percent,
+        pauses=before,
+        calendar=clock.calendar,
+    )
+    if result.due_at is None:
+        return
+    clock.due_at, clock.warn_at = result.due_at, result.warn_at
+    clock.breached_at = result.due_at if clock.met_at > result.due_at else None
+
+
+def reschedule(ticket: Ticket, now: dt.datetime, *, recount_met: bool = False) -> list[TicketClock]:
+    """Recompute the running clocks from the facts; with `recount_met`, the met ones too (a
+    fact they were counted with was taken back)."""
     spans = pause_spans(ticket)
     clocks = list(ticket.clocks.select_related("calendar", "due_by_opening_of"))
     for clock in clocks:
+        if recount_met and clock.is_active and clock.met_at and clock.started_at:
+            recount_met_clock(clock, ticket, spans)
+            continue
         reschedule_clock(clock, ticket, spans, now)
     TicketClock.objects.bulk_update(clocks, CLOCK_FIELDS)
     return clocks

@@ -16,6 +16,12 @@ ERROR_STATUS = {
     "not_extendable": HTTPStatus.CONFLICT,
     "extension_too_long": HTTPStatus.CONFLICT,
     "file_missing": HTTPStatus.NOT_FOUND,
+    # The hospital's consent: asked twice, answered already, past its window or deadline.
+    "consent_pending": HTTPStatus.CONFLICT,
+    "consent_decided": HTTPStatus.CONFLICT,
+    "not_disputable": HTTPStatus.CONFLICT,
+    "dispute_window_passed": HTTPStatus.CONFLICT,
+    "deadline_passed": HTTPStatus.CONFLICT,
 }
 
 

@@ -44,6 +44,16 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     # A report the hospital made by phone, WeCom or e-mail, typed in by the vendor's desk.
     "file_for": VENDOR_STAFF,
     "edit": HOSPITAL_STAFF,
+    # The hospital's consent (tickets.services.consent): the vendor asks, or records what the
+    # hospital said by phone; the ticket's reporter or hospital IT decides, and may dispute a
+    # consent the vendor recorded in their name.
+    "request_consent": VENDOR_STAFF,
+    # C4: restart or redeploy only with the hospital's consent, asked before.
+    "restart": VENDOR_STAFF,
+    "record_consent": VENDOR_STAFF,
+    "withdraw_consent": VENDOR_STAFF,
+    "decide_consent": HOSPITAL_STAFF,
+    "dispute_consent": HOSPITAL_STAFF,
 }
 
 OWN_TICKETS_ONLY = frozenset({Role.REPORTER})
@@ -92,6 +102,15 @@ def may(user, action: str, ticket: Ticket, roles: set[str] | None = None) -> boo
     return not is_colleagues_ticket(user, action, ticket, held)
 
 
+def may_decide_consent(user, ticket: Ticket, roles: set[str] | None = None) -> bool:
+    """The hospital's consent is given by the hospital: its IT, or the reporter of their own
+    ticket. No administrator or vendor account may give it in the hospital's name."""
+    held = roles if roles is not None else roles_on_contract(user, ticket.contract)
+    if Role.HOSPITAL_IT in held:
+        return True
+    return Role.REPORTER in held and ticket.reporter_id == user.pk
+
+
 def engineers_of(contract):
     """The active engineers of the contract's vendor: whom a ticket may be assigned to."""
     from django.contrib.auth import get_user_model
@@ -104,6 +123,23 @@ def engineers_of(contract):
             is_active=True,
         )
         .distinct()
+    )
+
+
+def hospital_people(contract):
+    """The active reporters and IT of the contract's hospital: who may be named as having
+    agreed for the hospital."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__organization_id=contract.hospital_id,
+            memberships__role__in=HOSPITAL_STAFF,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("full_name", "pk")
     )
 
 
@@ -169,6 +205,7 @@ TRANSITIONS: dict[str, str | None] = {
     "roll_back": "roll_back",
     "change_level": None,
     "extend": None,
+    "restart": None,
     "log_work": None,
     "comment": None,
 }

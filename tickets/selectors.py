@@ -15,7 +15,16 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Membership, Role
 from contracts.selectors import contracts_for, memberships_of
-from tickets.models import OPEN_STATES, Attachment, Event, State, Ticket, TicketClock
+from tickets.models import (
+    OPEN_STATES,
+    Attachment,
+    ConsentRequest,
+    ConsentState,
+    Event,
+    State,
+    Ticket,
+    TicketClock,
+)
 from tickets.policy import (
     ACTION_ROLES,
     HOSPITAL_STAFF,
@@ -71,7 +80,34 @@ def with_timeline(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return queryset.prefetch_related(
         Prefetch("events", queryset=Event.objects.select_related("actor").order_by("at", "id")),
         Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+        Prefetch("consents", queryset=CONSENTS),
     )
+
+
+# A ticket's consent requests with the people they name, as the page and the API show them.
+CONSENTS = ConsentRequest.objects.select_related(
+    "ticket__contract", "requested_by", "decided_by", "recorded_by", "disputed_by"
+).order_by("requested_at", "id")
+
+
+def consents_awaiting(user) -> QuerySet[ConsentRequest]:
+    """The pending consent requests this person may answer for the hospital: of every
+    ticket of their hospital for hospital IT, of the tickets they reported for a reporter
+    (tickets.policy.may_decide_consent), oldest first."""
+    if not user.is_authenticated:
+        return ConsentRequest.objects.none()
+    hospitals = Membership.objects.filter(user=user, role=Role.HOSPITAL_IT).values_list(
+        "organization_id", flat=True
+    )
+    reporter_at = Membership.objects.filter(user=user, role=Role.REPORTER).values_list(
+        "organization_id", flat=True
+    )
+    return CONSENTS.filter(
+        Q(ticket__contract__hospital_id__in=list(hospitals))
+        | Q(ticket__reporter=user, ticket__contract__hospital_id__in=list(reporter_at)),
+        state=ConsentState.PENDING,
+        ticket__state__in=OPEN_STATES,
+    ).select_related("ticket__system")
 
 
 @dataclass(frozen=True)
@@ -201,6 +237,16 @@ class AwaitingRule:
 # hospital owes (its consent to a hold, say) is one more rule here: the page, its count and
 # its test follow.
 AWAITING_HOSPITAL: list[AwaitingRule] = [
+    AwaitingRule(
+        "consent",
+        _("Holds and extensions waiting for your consent"),
+        "decide_consent",
+        # A subquery, not a join: a ticket with two pending requests is listed once.
+        Q(
+            pk__in=ConsentRequest.objects.filter(state=ConsentState.PENDING).values("ticket_id"),
+            state__in=OPEN_STATES,
+        ),
+    ),
     AwaitingRule(
         "confirm",
         _("Resolved, waiting for your confirmation"),

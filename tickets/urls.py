@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.views import detail, filing, home, lists, saved_views, search
+from tickets.views import consent, detail, filing, home, lists, saved_views, search
 from tickets.views.exports import dispatch_export, queue_export, ticket_list_export
 
 urlpatterns = [
@@ -28,5 +28,14 @@ urlpatterns = [
         detail.attachment_download,
         name="ticket-attachment",
     ),
+    *(
+        path(
+            f"tickets/<str:number>/consents/<int:cid>/{decision}/",
+            getattr(consent, decision),
+            name=f"ticket-consent-{decision}",
+        )
+        for decision in consent.DECISIONS
+    ),
+    path("consent/<str:token>/", consent.from_link, name="consent-link"),
     path("tickets/<str:number>/<slug:slug>/", detail.ticket_action, name="ticket-action"),
 ]

@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api.serializers.tickets import AwareDateTimeField
 from contracts.models import Clock
-from tickets.action_forms import HOLD_REASONS, active_user, level_row
-from tickets.models import DESCRIPTION_LIMIT, NOTE_LIMIT, ResolutionCause
+from tickets.action_forms import HOLD_REASONS, RECORDED_CHOICES, active_user, level_row
+from tickets.models import DESCRIPTION_LIMIT, NOTE_LIMIT, ConsentChannel, ResolutionCause
 
 
 def note_field(required: bool = False, help_text: str = ""):
@@ -54,13 +55,61 @@ class AssignSerializer(serializers.Serializer):
         return engineer
 
 
-class HoldSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=HOLD_REASONS)
-    consent_by = serializers.CharField(
-        max_length=100, help_text="Who at the hospital agreed that the clocks stop."
+class RecordedConsentSerializer(serializers.Serializer):
+    """Without `consent_channel` the hospital is asked and answers through
+    /tickets/{id}/consents/{cid}/grant|refuse/; with it, the vendor records a consent given
+    outside OpsDesk by a named person of the hospital, which the hospital may dispute."""
+
+    consent_channel = serializers.ChoiceField(
+        choices=RECORDED_CHOICES,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="How the hospital agreed, when the vendor records a consent given outside "
+        "OpsDesk: phone, on_site or wecom_group. Leave out to ask the hospital.",
     )
-    consent_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    consent_person = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="User id of the hospital's person who agreed.",
+    )
+    consent_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Name of the person who agreed, when they have no account (with consent_phone).",
+    )
+    consent_phone = serializers.CharField(
+        max_length=20, required=False, default="", allow_blank=True
+    )
+    consent_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the hospital agreed (default now); not in the future, not before the "
+        "request it answers.",
+    )
+    via = serializers.HiddenField(default=ConsentChannel.API)
+
+    def validate_consent_person(self, value):
+        if value is None:
+            return None
+        person = active_user(value)
+        if person is None:
+            raise serializers.ValidationError(_("No active user has this id."))
+        return person
+
+
+class HoldSerializer(RecordedConsentSerializer):
+    reason = serializers.ChoiceField(choices=HOLD_REASONS)
     note = note_field()
+
+
+class RestartSerializer(serializers.Serializer):
+    note = note_field(required=True, help_text="What is to be restarted or redeployed, and when.")
+    via = serializers.HiddenField(default=ConsentChannel.API)
 
 
 class ConfirmSerializer(serializers.Serializer):
@@ -85,11 +134,10 @@ class ChangeLevelSerializer(serializers.Serializer):
         return {"service_class": row, "note": attrs["note"]}
 
 
-class ExtendSerializer(serializers.Serializer):
+class ExtendSerializer(RecordedConsentSerializer):
     clock = serializers.ChoiceField(choices=Clock.choices)
     minutes = serializers.IntegerField(min_value=1, max_value=525600)
     reason = serializers.CharField(max_length=NOTE_LIMIT)
-    consent_by = serializers.CharField(max_length=100)
 
 
 class BreachReasonSerializer(serializers.Serializer):
@@ -115,6 +163,7 @@ BODIES: dict[str, type[serializers.Serializer]] = {
     "cancel": NoteSerializer,
     "change-level": ChangeLevelSerializer,
     "extend": ExtendSerializer,
+    "restart": RestartSerializer,
     "breach-reason": BreachReasonSerializer,
     "submit-plan": SubmitPlanSerializer,
     "approve-plan": NoteSerializer,

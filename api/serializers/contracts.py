@@ -89,6 +89,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "warning_threshold_percent",
             "reopen_window_days",
             "backdating_limit_hours",
+            "consent_dispute_hours",
             "sla",
             "systems",
         ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth import get_user_model
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,7 @@ from tickets.models import (
     TITLE_LIMIT,
     Attachment,
     Channel,
+    ConsentRequest,
     Event,
     State,
     Ticket,
@@ -181,6 +184,62 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
+class ConsentSerializer(serializers.ModelSerializer):
+    """A consent request: what the vendor asked, and who at the hospital agreed (or refused),
+    how and when; a consent the vendor recorded may be disputed until `dispute_until`."""
+
+    requested_by = PersonSerializer(read_only=True)
+    decided_by = PersonSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The hospital's person who answered; null for a person without an account "
+        "(see agreed_by) or while pending.",
+    )
+    agreed_by = serializers.CharField(
+        read_only=True, help_text="Who at the hospital answered, by name."
+    )
+    agreed_by_phone = serializers.CharField(source="decided_by_phone", read_only=True)
+    recorded_by = PersonSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The vendor's person who recorded a consent given by phone, on site or in "
+        "the WeCom group; null when the hospital answered in OpsDesk.",
+    )
+    disputed_by = PersonSerializer(read_only=True, allow_null=True)
+    dispute_until = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ConsentRequest
+        fields = [
+            "id",
+            "kind",
+            "state",
+            "reason",
+            "clock",
+            "minutes",
+            "note",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "agreed_by",
+            "agreed_by_phone",
+            "decided_at",
+            "channel",
+            "recorded_by",
+            "recorded_at",
+            "refusal_reason",
+            "dispute_until",
+            "disputed_by",
+            "disputed_at",
+            "dispute_reason",
+        ]
+        read_only_fields = fields
+
+    def get_dispute_until(self, consent: ConsentRequest) -> dt.datetime | None:
+        until = consent.dispute_until(consent.ticket.contract.consent_dispute_hours)
+        return serializers.DateTimeField().to_representation(until) if until else None
+
+
 class TicketPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="The next page; null on the last.")
     results = TicketSerializer(many=True)
@@ -189,9 +248,10 @@ class TicketPageSerializer(serializers.Serializer):
 class TicketDetailSerializer(TicketSerializer):
     timeline = EventSerializer(source="events", many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    consents = ConsentSerializer(many=True, read_only=True)
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "timeline", "attachments"]
+        fields = [*TicketSerializer.Meta.fields, "timeline", "attachments", "consents"]
         read_only_fields = fields
 
 

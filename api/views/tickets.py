@@ -116,6 +116,7 @@ def filed_detail(request, filed: services.Filed) -> dict:
         "clocks": sorted(filed.clocks, key=lambda clock: clock.pk),
         "events": [filed.event],
         "attachments": [],
+        "consents": [],
     }
     return TicketDetailSerializer(ticket, context={"request": request}).data
 

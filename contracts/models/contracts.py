@@ -141,6 +141,16 @@ class Contract(models.Model):
             "this many hours before it is entered, no earlier."
         ),
     )
+    consent_dispute_hours = models.PositiveSmallIntegerField(
+        _("consent recorded by the vendor: dispute window (hours)"),
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+        help_text=_(
+            "A consent the vendor records as given by phone, on site or in the WeCom group may "
+            "be disputed by the hospital for this many hours; a disputed hold or extension is "
+            "undone."
+        ),
+    )
     notes = models.TextField(_("notes"), blank=True)
     systems = models.ManyToManyField(
         CoveredSystem,

@@ -204,7 +204,7 @@ def test_an_extension_agreed_by_the_hospital_moves_the_deadline_a_clock_is_judge
         clock="resolve",
         minutes=30,
         reason="需要院方导出数据",
-        consent_by="信息科 王晓燕",
+        consent_person=demo_user("cd-it"),
         now=at("2026-07-06 10:50"),
     )
     services.resolve(ticket=extended, by=engineer, note="已修复", now=at("2026-07-06 11:20"))

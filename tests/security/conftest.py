@@ -187,6 +187,21 @@ def build_tenant(contract: Contract) -> Tenant:
         upload=SimpleUploadedFile(f"{marker}检查报告.png", PNG, content_type="image/png"),
     )
 
+    # A second ticket being worked, whose hold the vendor asked the hospital to agree to.
+    waiting = tickets.report_ticket(
+        contract=contract,
+        system=system,
+        service_class=level,
+        title=f"{marker}的检验结果无法回传",
+        description=f"{marker}的检验结果无法回传到住院医生站。",
+        reporter=reporter,
+        contact_phone="13800000000",
+    )
+    tickets.acknowledge(ticket=waiting, by=engineer)
+    consent = tickets.consent.ask(
+        ticket=waiting, by=engineer, kind="hold", reason="hospital", note=f"{marker}家属要求暂缓"
+    )
+
     delivery = Delivery.objects.filter(subscription=hospital_webhook).order_by("id").first()
     assert delivery is not None and marker in delivery.body, "filing queues a delivery"
     Delivery.objects.filter(pk=delivery.pk).update(
@@ -285,6 +300,7 @@ def build_tenant(contract: Contract) -> Tenant:
                 "notification": Notification.objects.filter(ticket=ticket).first(),
                 "service_class": level,
                 "reporter": reporter,
+                "consent": consent,
                 "wecom_app": WeComApp.objects.filter(organization=contract.hospital).first()
                 or WeComApp.objects.create(
                     organization=contract.hospital,

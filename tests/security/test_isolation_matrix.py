@@ -57,6 +57,7 @@ from knowledge.models import Article
 from notifications.models import Channel
 from reports.models import ReportFile, ServiceReport
 from tests.security.conftest import Tenant, World, add_member, found_in, shared_world
+from tickets import consent_links
 from tickets.actions import ACTIONS_BY_SLUG
 from tickets.models import Attachment, Event, Ticket, Worklog
 from webhooks.models import Delivery, Subscription
@@ -199,6 +200,7 @@ ADMIN_SHARED = {
 # Object routes: which record each parameter names, by the route's pattern (first match wins,
 # and a rule applies only when it names every parameter of the route).
 OBJECT_RULES: list[tuple[str, dict[str, str]]] = [
+    (r"^api/v1/tickets/<int:pk>/consents/<int:cid>/", {"pk": "consent_ticket", "cid": "consent"}),
     (r"^api/v1/tickets/<int:pk>/", {"pk": "ticket", "attachment_pk": "attachment"}),
     (r"^api/v1/inspections/<int:pk>/", {"pk": "inspection", "result_id": "result"}),
     (r"^api/v1/reports/files/<int:pk>/", {"pk": "report_file"}),
@@ -212,7 +214,9 @@ OBJECT_RULES: list[tuple[str, dict[str, str]]] = [
     (r"^contracts/<slug:code>/reports/<int:pk>/", {"code": "contract", "pk": "report"}),
     (r"^contracts/<slug:code>/", {"code": "contract"}),
     (r"^tickets/<str:number>/attachments/", {"number": "ticket_number", "pk": "attachment"}),
+    (r"^tickets/<str:number>/consents/", {"number": "consent_ticket_number", "cid": "consent"}),
     (r"^tickets/<str:number>/", {"number": "ticket_number", "slug": "action"}),
+    (r"^consent/<str:token>/", {"token": "consent_token"}),
     (r"^knowledge/draft-from/", {"ticket_number": "ticket_number"}),
     (r"^knowledge/<int:pk>/", {"pk": "article"}),
     (r"^inspections/<int:pk>/", {"pk": "inspection"}),
@@ -221,7 +225,7 @@ OBJECT_RULES: list[tuple[str, dict[str, str]]] = [
     (r"^admin/\w+/\w+/<path:object_id>/", {"object_id": "admin_object"}),
 ]
 # A child record is asked for under the caller's own parent too.
-CHILD_KINDS = {"attachment", "result", "delivery", "report", "report_file"}
+CHILD_KINDS = {"attachment", "result", "delivery", "report", "report_file", "consent"}
 
 # Each admin model's record of a tenant.
 ADMIN_OBJECTS: dict[str, Callable[[Tenant], object]] = {
@@ -663,6 +667,10 @@ def _value(kind: str, tenant: Tenant, caller: Caller, *, own: bool, route: Route
         "delivery": lambda: tenant.delivery.pk,
         "article": lambda: tenant.article.pk,
         "triage": lambda: tenant.extra["triage"].pk,
+        "consent": lambda: tenant.extra["consent"].pk,
+        "consent_ticket": lambda: tenant.extra["consent"].ticket_id,
+        "consent_ticket_number": lambda: tenant.extra["consent"].ticket.number,
+        "consent_token": lambda: consent_links.token_for(tenant.extra["consent"]),
     }[kind]()
 
 

@@ -51,7 +51,7 @@ def test_hold_with_consent_across_a_weekend_moves_the_arrival_deadline(demo):
         ticket=ticket,
         by=engineer,
         reason="hospital",
-        consent_by="李明（信息科）",
+        consent_person=demo_user("yn-it"),
         note="等待院方停机窗口",
         now=at("2026-03-06 09:00"),
     )
@@ -109,7 +109,7 @@ def test_c1_resolve_clock_starts_at_arrival_and_extends_with_consent(demo):
         clock="resolve",
         minutes=60,
         reason="需更换数据库服务器硬盘",
-        consent_by="刘建国（信息科）",
+        consent_person=demo_user("cd-it"),
         now=at("2026-11-03 18:00"),
     )
     assert due(ticket)["resolve"] == "2026-11-03 20:00"

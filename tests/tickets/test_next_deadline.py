@@ -48,7 +48,7 @@ def test_a_held_ticket_has_no_next_deadline_until_it_resumes(demo):
         ticket=ticket,
         by=engineer,
         reason="hospital",
-        consent_by="李明（信息科）",
+        consent_person=demo_user("yn-it"),
         now=at("2026-03-06 09:00"),
     )
     assert _stored(ticket) == (None, None)

@@ -1,4 +1,11 @@
 from tickets.models.clocks import Extension, Pause, PauseReason, TicketClock, next_deadline
+from tickets.models.consent import (
+    RECORDED_CHANNELS,
+    ConsentChannel,
+    ConsentKind,
+    ConsentRequest,
+    ConsentState,
+)
 from tickets.models.saved_views import ListPage, SavedView
 from tickets.models.tickets import (
     DESCRIPTION_LIMIT,
@@ -23,10 +30,15 @@ __all__ = [
     "FINISHED_STATES",
     "NOTE_LIMIT",
     "OPEN_STATES",
+    "RECORDED_CHANNELS",
     "TITLE_LIMIT",
     "WORKING_STATES",
     "Attachment",
     "Channel",
+    "ConsentChannel",
+    "ConsentKind",
+    "ConsentRequest",
+    "ConsentState",
     "Event",
     "Extension",
     "ListPage",

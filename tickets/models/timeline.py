@@ -25,6 +25,12 @@ EVENT_LABELS = {
     "tickets.ticket.outage_recorded": _("recorded an outage"),
     "tickets.clock.extended": _("extended a clock with the hospital's consent"),
     "tickets.clock.breach_explained": _("gave the reason for a missed deadline"),
+    "tickets.consent.requested": _("asked the hospital's consent"),
+    "tickets.consent.granted": _("agreed for the hospital"),
+    "tickets.consent.refused": _("refused for the hospital"),
+    "tickets.consent.recorded": _("recorded a consent the hospital gave outside OpsDesk"),
+    "tickets.consent.withdrawn": _("withdrew a consent request"),
+    "tickets.consent.disputed": _("disputed a consent recorded in the hospital's name"),
 }
 
 
@@ -78,7 +84,10 @@ class Event(models.Model):
     @property
     def entry_note(self) -> str:
         """For a report entered after the hospital made it: when it was entered, how late,
-        and why, from the facts filing stored."""
+        and why, from the facts filing stored; for the hospital's consent, what was asked
+        and who agreed, how and when."""
+        if self.action.startswith("tickets.consent.") or "consent_by" in self.data:
+            return consent_note(self)
         if self.action != "tickets.ticket.reported" or "entered_at" not in self.data:
             return ""
         entered = timezone.localtime(dt.datetime.fromisoformat(self.data["entered_at"]))
@@ -89,6 +98,33 @@ class Event(models.Model):
         if self.data.get("reason"):
             note += " " + gettext("Why: %(reason)s") % {"reason": self.data["reason"]}
         return note
+
+
+def consent_note(event: Event) -> str:
+    """Who agreed, how and when, from the facts a consent's timeline line stored."""
+    from tickets.models.consent import ConsentChannel, terms_text
+
+    data = event.data
+    if "kind" not in data:
+        # The hold or extension a consent brought about (or one recorded before requests).
+        if data.get("disputed"):
+            return gettext("The hospital disputed the consent to this hold.")
+        return gettext("With the consent of %(who)s.") % {"who": data.get("consent_by", "")}
+    note = terms_text(
+        data["kind"], data.get("reason", ""), data.get("clock", ""), data.get("minutes")
+    )
+    if event.action in ("tickets.consent.granted", "tickets.consent.recorded"):
+        decided = data.get("decided_at")
+        at = timezone.localtime(dt.datetime.fromisoformat(decided)) if decided else event.at
+        channel = data.get("channel", "")
+        note += " " + gettext("Agreed by %(who)s (%(how)s) at %(at)s.") % {
+            "who": data.get("agreed_by", ""),
+            "how": ConsentChannel(channel).label if channel in ConsentChannel.values else "—",
+            "at": f"{timezone.localtime(at):%Y-%m-%d %H:%M}",
+        }
+    if event.action == "tickets.consent.disputed":
+        note += " " + gettext("The pause or extension is undone; the clocks count without it.")
+    return note
 
 
 class WorkMode(models.TextChoices):

@@ -1,6 +1,7 @@
 """Everything that changes a ticket. Each service guards (role, state), locks the row,
 changes state and clocks, appends to the timeline, and queues notifications after commit."""
 
+from tickets.services import consent
 from tickets.services._common import ACTION_LABELS
 from tickets.services.changes import (
     approve_plan,
@@ -54,6 +55,7 @@ __all__ = [
     "check_upload",
     "complete_change",
     "confirm",
+    "consent",
     "edit_ticket",
     "explain_breach",
     "extend_clock",

@@ -42,6 +42,12 @@ ACTION_LABELS = {
     "extend": _("extend a clock of"),
     "breach_reason": _("give the reason for a missed deadline of"),
     "record_outage": _("record an outage on"),
+    "request_consent": _("ask the hospital's consent on"),
+    "record_consent": _("record the hospital's consent on"),
+    "withdraw_consent": _("withdraw a consent request on"),
+    "decide_consent": _("answer a consent request on"),
+    "dispute_consent": _("dispute a consent on"),
+    "restart": _("ask the hospital's consent to restart, on"),
 }
 
 

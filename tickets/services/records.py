@@ -14,13 +14,16 @@ from tickets.errors import TicketError
 from tickets.models import (
     NOTE_LIMIT,
     Attachment,
+    ConsentChannel,
+    ConsentKind,
     Event,
-    Extension,
     Outage,
     Ticket,
     TicketClock,
     Worklog,
 )
+from tickets.policy import may_decide_consent
+from tickets.services import consent
 from tickets.services._common import _locked, _log, _now, _require
 
 
@@ -71,57 +74,32 @@ def extend_clock(
     clock: str,
     minutes: int,
     reason: str,
-    consent_by: str,
+    consent_by: str = "",
+    consent_person=None,
+    consent_phone: str = "",
+    consent_channel: str = ConsentChannel.PHONE,
+    consent_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> TicketClock:
-    """Give one clock more time with the hospital's consent (C1: 经用户同意后可适当延长)."""
-    at = _now(now)
-    _require(by, "extend", ticket)
-    if minutes <= 0:
-        raise TicketError("invalid", _("An extension is a positive number of minutes."))
-    if not consent_by.strip() or not reason.strip():
-        raise TicketError(
-            "consent_required",
-            _("An extension needs a reason and the name of whoever at the hospital agreed."),
+    """Give one clock more time with the hospital's consent (C1: 经用户同意后可适当延长), at
+    once: hospital IT agrees itself; the vendor records who at the hospital agreed and how
+    (tickets.services.consent.record), which the hospital may dispute."""
+    terms = {"kind": ConsentKind.EXTENSION, "clock": clock, "minutes": minutes, "note": reason}
+    if may_decide_consent(by, ticket) and not (consent_person or consent_by.strip()):
+        consent.ask(ticket=ticket, by=by, now=now, **terms)
+    else:
+        consent.record(
+            ticket=ticket,
+            by=by,
+            channel=consent_channel,
+            consent_at=consent_at,
+            person=consent_person,
+            name=consent_by,
+            phone=consent_phone,
+            now=now,
+            **terms,
         )
-    with transaction.atomic():
-        locked = _locked(ticket)
-        row = locked.clocks.filter(name=clock, is_active=True, met_at__isnull=True).first()
-        if row is None:
-            raise TicketError("invalid", _("Only a running clock can be extended."))
-        target = locked.service_class.clock_target(clock)
-        if target is None or not target.extendable_with_consent:
-            raise TicketError(
-                "not_extendable", _("The contract does not allow extending this clock.")
-            )
-        limit = target.max_extension_minutes()
-        if limit is not None and row.extension_minutes + minutes > limit:
-            raise TicketError(
-                "extension_too_long",
-                _("The contract allows at most %(limit)s more minutes on this clock."),
-                limit=limit,
-            )
-        Extension.objects.create(
-            clock=row,
-            minutes=minutes,
-            reason=reason.strip(),
-            consent_by=consent_by.strip(),
-            consent_at=at,
-            recorded_by=by,
-        )
-        row.extension_minutes += minutes
-        row.save(update_fields=["extension_minutes"])
-        clocks.reschedule(locked, at)
-        _log(
-            locked,
-            "clock.extended",
-            by,
-            at,
-            note=reason,
-            data={"clock": clock, "minutes": minutes, "consent_by": consent_by.strip()},
-        )
-    row.refresh_from_db()
-    return row
+    return ticket.clocks.get(name=clock)
 
 
 BREACH_REASON_LIMIT = TicketClock._meta.get_field("breach_reason").max_length

@@ -10,6 +10,8 @@ from contracts.models import Clock as ClockName
 from tickets import clocks, notices
 from tickets.errors import TicketError
 from tickets.models import (
+    ConsentChannel,
+    ConsentKind,
     Outage,
     Pause,
     PauseReason,
@@ -17,7 +19,8 @@ from tickets.models import (
     Ticket,
     TicketClock,
 )
-from tickets.policy import engineers_of, may
+from tickets.policy import engineers_of, may, may_decide_consent
+from tickets.services import consent
 from tickets.services._common import _now, _transition
 
 
@@ -90,42 +93,36 @@ def hold(
     ticket: Ticket,
     by,
     reason: str,
-    consent_by: str,
+    consent_by: str = "",
+    consent_person=None,
+    consent_phone: str = "",
+    consent_channel: str = ConsentChannel.PHONE,
     consent_at: dt.datetime | None = None,
     note: str = "",
     now: dt.datetime | None = None,
 ) -> Ticket:
-    """Put on hold (挂起). Clocks stop only with the hospital's recorded consent."""
-    if reason not in PauseReason.values or reason == PauseReason.AWAITING_CONFIRMATION:
-        raise TicketError("invalid", _("Choose why the ticket waits."))
-    if not consent_by.strip():
-        raise TicketError(
-            "consent_required",
-            _("Clocks stop only with the hospital's consent: say who at the hospital agreed."),
-        )
-
-    def after(t: Ticket, at: dt.datetime) -> None:
-        Pause.objects.create(
-            ticket=t,
+    """Put on hold (挂起) at once. Clocks stop only with the hospital's consent: hospital IT
+    gives its own; the vendor records the named person of the hospital who agreed by phone,
+    on site or in the WeCom group (tickets.services.consent.record), who may dispute it. The
+    hospital-side grant of a request (consent.ask, then consent.grant) is the usual path."""
+    if may_decide_consent(by, ticket) and not (consent_person or consent_by.strip()):
+        consent.ask(ticket=ticket, by=by, kind=ConsentKind.HOLD, reason=reason, note=note, now=now)
+    else:
+        consent.record(
+            ticket=ticket,
+            by=by,
+            kind=ConsentKind.HOLD,
             reason=reason,
             note=note,
-            started_at=at,
-            consent_by=consent_by.strip(),
-            consent_at=consent_at or at,
-            recorded_by=by,
+            channel=consent_channel,
+            consent_at=consent_at,
+            person=consent_person,
+            name=consent_by,
+            phone=consent_phone,
+            now=now,
         )
-        clocks.reschedule(t, at)
-
-    return _transition(
-        ticket,
-        by=by,
-        action="hold",
-        method="hold",
-        note=note,
-        now=now,
-        after=after,
-        data={"reason": reason, "consent_by": consent_by.strip()},
-    )
+    ticket.refresh_from_db()
+    return ticket
 
 
 def resume(*, ticket: Ticket, by, note: str = "", now: dt.datetime | None = None) -> Ticket:

@@ -16,12 +16,57 @@ from audit.record import record
 from knowledge.selectors import article_from_ticket
 from knowledge.services import may_draft
 from tickets import selectors, services
-from tickets.action_forms import WorklogForm
+from tickets.action_forms import RECORDED_CHOICES, WorklogForm
 from tickets.actions import ACTIONS_BY_SLUG
 from tickets.downloads import attachment_response
 from tickets.errors import TicketError
-from tickets.models import NOTE_LIMIT, PauseReason, ResolutionCause, Ticket, Worklog, WorkMode
-from tickets.policy import VENDOR_STAFF, available_actions, engineers_of, may, roles_on_contract
+from tickets.models import (
+    NOTE_LIMIT,
+    ConsentKind,
+    ConsentRequest,
+    PauseReason,
+    ResolutionCause,
+    Ticket,
+    Worklog,
+    WorkMode,
+)
+from tickets.policy import (
+    VENDOR_STAFF,
+    available_actions,
+    engineers_of,
+    hospital_people,
+    may,
+    may_decide_consent,
+    roles_on_contract,
+)
+
+
+def consent_context(user, ticket: Ticket, roles: set[str], now, actions: set[str]) -> dict:
+    """The consent requests as the page shows them: those the person may answer now first,
+    the vendor's open questions, and the record of who agreed, how and when."""
+    consents = list(ticket.consents.all())
+    deciding = may_decide_consent(user, ticket, roles=roles)
+    hours = ticket.contract.consent_dispute_hours
+    records_consent = bool({"hold", "extend"} & actions) and may(
+        user, "record_consent", ticket, roles=roles
+    )
+    return {
+        "consents": consents,
+        "awaiting": [c for c in consents if c.is_pending] if deciding else [],
+        "asked": [c for c in consents if c.is_pending]
+        if may(user, "withdraw_consent", ticket, roles=roles)
+        else [],
+        "decided_consents": [c for c in consents if not c.is_pending],
+        "hold_requested": any(c.is_pending and c.kind == ConsentKind.HOLD for c in consents),
+        "disputable": {
+            c.pk
+            for c in consents
+            if deciding and (until := c.dispute_until(hours)) is not None and now <= until
+        },
+        "records_consent": records_consent,
+        "hospital_people": list(hospital_people(ticket.contract)) if records_consent else [],
+        "recorded_channels": RECORDED_CHOICES,
+    }
 
 
 def _ticket(request, number: str) -> Ticket:
@@ -36,6 +81,7 @@ def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
     now = timezone.now()
     actions = available_actions(request.user, ticket, roles=roles)
     context = {
+        **consent_context(request.user, ticket, roles, now, actions),
         "ticket": ticket,
         "clocks": [clock for clock in ticket.clocks.all() if clock.is_active],
         "actions": actions,
@@ -111,13 +157,25 @@ def ticket_action(request, number: str, slug: str):
             status=400,
         )
     try:
-        action.perform(ticket, request.user, form.cleaned_data)
+        done = action.perform(ticket, request.user, form.cleaned_data)
     except TicketError as exc:
+        if exc.field:
+            # Bad input the service found (a consent time to come): beside its field.
+            return _page(
+                request,
+                _ticket(request, number),
+                errors={action.policy_name: {exc.field: [str(exc)]}},
+                posted={action.policy_name: request.POST},
+                status=400,
+            )
         messages.error(request, str(exc))
         return _page(
             request, _ticket(request, number), posted={action.policy_name: request.POST}, status=409
         )
-    messages.success(request, _("Done: %(action)s.") % {"action": action.label})
+    if isinstance(done, ConsentRequest) and done.is_pending:
+        messages.success(request, _("The hospital is asked; the clocks change when it agrees."))
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": action.label})
     return redirect(_next(request, ticket))
 
 
