@@ -8,6 +8,7 @@ module in a transaction rolled back at its end; each test runs in a savepoint in
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
@@ -29,7 +30,19 @@ from reports.models import RenderState, ServiceReport
 from reports.periods import Period
 from tests.session_demo import FAST_HASHERS, quiet_brokers
 from tickets.clocks import opening_time, schedule
-from tickets.models import Event, Outage, Ticket, TicketClock, Worklog
+from tickets.models import (
+    ConsentChannel,
+    ConsentRequest,
+    ConsentState,
+    Event,
+    Extension,
+    Outage,
+    Pause,
+    PauseReason,
+    Ticket,
+    TicketClock,
+    Worklog,
+)
 from tickets.recurrence import occurrences
 
 MONTHS = 3
@@ -126,6 +139,25 @@ def test_every_clocks_deadline_is_what_the_clock_engine_computes_for_its_facts(h
             )
         checked += 1
     assert checked > 100
+
+
+def test_every_hold_and_extension_rests_on_a_consent_given_by_the_hospitals_own_person(history, db):
+    pauses = Pause.objects.exclude(reason=PauseReason.AWAITING_CONFIRMATION)
+    extensions = Extension.objects.all()
+    assert pauses.exists() and extensions.exists()
+    for granted in [*pauses, *extensions]:
+        consent = granted.consent  # the request it came from (tickets.services.consent)
+        hospital = consent.ticket.contract.hospital
+        assert consent.state == ConsentState.GRANTED
+        assert consent.decided_by.memberships.filter(organization=hospital).exists()
+        # The clocks stood still (or gained time) from the hospital's answer, never before.
+        assert consent.decided_at >= consent.requested_at
+        if isinstance(granted, Pause):
+            assert granted.started_at == consent.decided_at
+    assert ConsentRequest.objects.filter(channel=ConsentChannel.PHONE).exists(), (
+        collections.Counter(ConsentRequest.objects.values_list("kind", "channel"))
+    )
+    assert ConsentRequest.objects.filter(channel=ConsentChannel.PORTAL).exists()
 
 
 def test_a_few_deadlines_were_missed_and_most_explained(history, db):

@@ -13,8 +13,9 @@ from inspections import services as inspection_services
 from knowledge import services as knowledge_services
 from reports import services as report_services
 from tickets import services
-from tickets.models import Channel, Ticket
+from tickets.models import Channel, ConsentChannel, ConsentKind, Ticket
 from tickets.recurrence import mark_recurrence
+from tickets.services import consent
 
 from .timeline import moment
 
@@ -78,11 +79,41 @@ def _arrive(at, ticket: Ticket, by) -> Ticket:
         return services.arrive(ticket=ticket, by=by, now=at)
 
 
-def _hold_with_consent(at, ticket: Ticket, by, *, reason: str, consent_by: str, note: str):
-    with moment(at):
-        return services.hold(
-            ticket=ticket, by=by, reason=reason, consent_by=consent_by, note=note, now=at
-        )
+def _consent(asked_at, granted_at, ticket: Ticket, by, hospital, *, by_phone: bool, **terms):
+    """The vendor asks; the hospital's person agrees on the ticket page a few minutes later,
+    or agreed on the phone and the vendor records it (the hospital is told and may dispute)."""
+    if by_phone:
+        with moment(granted_at):
+            return consent.record(
+                ticket=ticket,
+                by=by,
+                channel=ConsentChannel.PHONE,
+                consent_at=granted_at,
+                person=hospital,
+                now=granted_at,
+                **terms,
+            )
+    with moment(asked_at):
+        request = consent.ask(ticket=ticket, by=by, now=asked_at, **terms)
+    with moment(granted_at):
+        return consent.grant(consent=request, by=hospital, now=granted_at)
+
+
+def _hold_with_consent(
+    asked_at, granted_at, ticket: Ticket, by, *, hospital, reason: str, note: str, by_phone: bool
+) -> Ticket:
+    _consent(
+        asked_at,
+        granted_at,
+        ticket,
+        by,
+        hospital,
+        by_phone=by_phone,
+        kind=ConsentKind.HOLD,
+        reason=reason,
+        note=note,
+    )
+    return Ticket.objects.get(pk=ticket.pk)
 
 
 def _resume(at, ticket: Ticket, by) -> Ticket:
@@ -90,17 +121,21 @@ def _resume(at, ticket: Ticket, by) -> Ticket:
         return services.resume(ticket=ticket, by=by, now=at)
 
 
-def _extend(at, ticket: Ticket, by, *, clock: str, minutes: int, reason: str, consent_by: str):
-    with moment(at):
-        return services.extend_clock(
-            ticket=ticket,
-            by=by,
-            clock=clock,
-            minutes=minutes,
-            reason=reason,
-            consent_by=consent_by,
-            now=at,
-        )
+def _extend(
+    asked_at, granted_at, ticket: Ticket, by, *, hospital, clock: str, minutes: int, note: str
+):
+    _consent(
+        asked_at,
+        granted_at,
+        ticket,
+        by,
+        hospital,
+        by_phone=False,
+        kind=ConsentKind.EXTENSION,
+        clock=clock,
+        minutes=minutes,
+        note=note,
+    )
 
 
 def _change_level(at, ticket: Ticket, by, *, service_class, note: str) -> Ticket:

@@ -198,15 +198,18 @@ def work(w: World, ticket: Ticket, problem: Problem, how: Work | None = None) ->
     _stop_at(how, "on_site")
 
     if how.stop == "on_hold" or (not how.plain and rng.random() < p.hold_share):
-        t = w.step(t + minutes(rng.uniform(20, 90)))
+        asked = w.step(t + minutes(rng.uniform(20, 90)))
+        t = w.step(asked + minutes(rng.uniform(3, 25)))  # the hospital agrees
         reason = rng.choice(list(HOLD_REASONS))
         ticket = do._hold_with_consent(
+            asked,
             t,
             ticket,
             engineer,
+            hospital=w.person(p.hospital_it),
             reason=reason,
-            consent_by=w.person(p.hospital_it).full_name,
             note=HOLD_REASONS[reason],
+            by_phone=rng.random() < 0.4,  # agreed on the phone, recorded by the vendor
         )
         _stop_at(how, "on_hold")
         waited = rng.uniform(3, 30) if rng.random() < 0.85 else rng.uniform(72, 150)
@@ -218,17 +221,23 @@ def work(w: World, ticket: Ticket, problem: Problem, how: Work | None = None) ->
 
     if p.extend_share and not how.plain and rng.random() < p.extend_share:
         target = ticket.service_class.clock_target("resolve")
-        if target and target.extendable_with_consent and due(ticket, "resolve"):
-            t = w.step(t + minutes(rng.uniform(10, 40)))
-            do._extend(
-                t,
-                ticket,
-                engineer,
-                clock="resolve",
-                minutes=60,
-                reason="需院方配合核对数据后再验证，申请延长处理时间。",
-                consent_by=w.person(p.hospital_it).full_name,
-            )
+        resolve_due = due(ticket, "resolve")
+        if target and target.extendable_with_consent and resolve_due:
+            asked = w.step(t + minutes(rng.uniform(10, 40)))
+            agreed = w.step(asked + minutes(rng.uniform(5, 20)))  # the hospital agrees
+            # An extension is agreed before the deadline it moves, or not at all.
+            if agreed < resolve_due:
+                t = agreed
+                do._extend(
+                    asked,
+                    t,
+                    ticket,
+                    engineer,
+                    hospital=w.person(p.hospital_it),
+                    clock="resolve",
+                    minutes=60,
+                    note="需院方配合核对数据后再验证，申请延长处理时间。",
+                )
 
     ticket = resolve(w, ticket, problem, t, engineer, how, late=late_clock == "resolve")
     _stop_at(how, "resolved")
