@@ -8,7 +8,6 @@ module in a transaction rolled back at its end; each test runs in a savepoint in
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
