@@ -36,6 +36,8 @@ class NotificationEvent(models.TextChoices):
     INSPECTION_DUE = "inspection_due", _("Inspection due")
     INSPECTION_OVERDUE = "inspection_overdue", _("Inspection overdue")
     REPORT_READY = "report_ready", _("Report ready")
+    AGREEMENT_REQUESTED = "agreement_requested", _("Time proposed for agreement")
+    QUOTA_WARNED = "quota_warned", _("Person-day quota running out")
 
 
 class ChannelKind(models.TextChoices):

@@ -13,7 +13,15 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from contracts.models import Membership, Role
 from contracts.selectors import contracts_for, memberships_of
-from tickets.models import OPEN_STATES, Attachment, Event, Ticket, TicketClock
+from tickets.models import (
+    OPEN_STATES,
+    Appointment,
+    Attachment,
+    ChangeWindow,
+    Event,
+    Ticket,
+    TicketClock,
+)
 from tickets.policy import (
     HOSPITAL_STAFF,
     VENDOR_STAFF,
@@ -67,6 +75,13 @@ def with_timeline(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return queryset.prefetch_related(
         Prefetch("events", queryset=Event.objects.select_related("actor").order_by("at", "id")),
         Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+        Prefetch(
+            "change_windows",
+            queryset=ChangeWindow.objects.select_related("proposed_by", "agreed_by"),
+        ),
+        Prefetch(
+            "appointments", queryset=Appointment.objects.select_related("proposed_by", "agreed_by")
+        ),
     )
 
 

@@ -49,7 +49,17 @@ class ServiceClassSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ServiceClass
-        fields = ["code", "kind", "level", "name", "definition", "is_inbound_default", "clocks"]
+        fields = [
+            "code",
+            "kind",
+            "level",
+            "name",
+            "definition",
+            "is_inbound_default",
+            "arrival_by_appointment",
+            "counts_against_quota",
+            "clocks",
+        ]
 
 
 class ContractSerializer(serializers.ModelSerializer):
@@ -79,6 +89,29 @@ class ContractSerializer(serializers.ModelSerializer):
             "warning_threshold_percent",
             "reopen_window_days",
             "backdating_limit_hours",
+            "response_needs_plan",
             "sla",
             "systems",
         ]
+
+
+class QuotaMonthSerializer(serializers.Serializer):
+    starts_on = serializers.DateField()
+    used = serializers.DecimalField(max_digits=7, decimal_places=2, help_text="Cumulative.")
+    remaining = serializers.DecimalField(max_digits=7, decimal_places=2)
+
+
+class QuotaSerializer(serializers.Serializer):
+    """The adaptive-work quota of the quota year holding today, burned down by month."""
+
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(help_text="Exclusive.")
+    quota = serializers.IntegerField(help_text="Person-days a year (at most).")
+    used = serializers.DecimalField(max_digits=7, decimal_places=2)
+    remaining = serializers.DecimalField(max_digits=7, decimal_places=2)
+    percent = serializers.IntegerField()
+    running_low = serializers.BooleanField(help_text="80 % or more of the quota is used.")
+    warned_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the vendor's manager and hospital IT were warned."
+    )
+    months = QuotaMonthSerializer(many=True)

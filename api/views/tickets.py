@@ -60,6 +60,8 @@ def filed_detail(request, filed: services.Filed) -> dict:
         "clocks": sorted(filed.clocks, key=lambda clock: clock.pk),
         "events": [filed.event],
         "attachments": [],
+        "change_windows": [],
+        "appointments": [],
     }
     return TicketDetailSerializer(ticket, context={"request": request}).data
 

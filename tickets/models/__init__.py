@@ -1,4 +1,12 @@
+from tickets.models.agreements import (
+    RECORDED_CHANNELS,
+    AgreementChannel,
+    Appointment,
+    ChangeWindow,
+    Side,
+)
 from tickets.models.clocks import Extension, Pause, PauseReason, TicketClock, next_deadline
+from tickets.models.quota import QuotaWarning
 from tickets.models.tickets import (
     DESCRIPTION_LIMIT,
     DESK_CHANNELS,
@@ -22,17 +30,23 @@ __all__ = [
     "FINISHED_STATES",
     "NOTE_LIMIT",
     "OPEN_STATES",
+    "RECORDED_CHANNELS",
     "TITLE_LIMIT",
     "WORKING_STATES",
+    "AgreementChannel",
+    "Appointment",
     "Attachment",
+    "ChangeWindow",
     "Channel",
     "Event",
     "Extension",
     "Outage",
     "Pause",
     "PauseReason",
+    "QuotaWarning",
     "ResolutionCause",
     "Satisfaction",
+    "Side",
     "State",
     "Ticket",
     "TicketClock",

@@ -20,8 +20,23 @@ from tickets.action_forms import WorklogForm
 from tickets.actions import ACTIONS_BY_SLUG
 from tickets.downloads import attachment_response
 from tickets.errors import TicketError
-from tickets.models import NOTE_LIMIT, PauseReason, ResolutionCause, Ticket, Worklog, WorkMode
-from tickets.policy import VENDOR_STAFF, available_actions, engineers_of, may, roles_on_contract
+from tickets.models import (
+    NOTE_LIMIT,
+    RECORDED_CHANNELS,
+    PauseReason,
+    ResolutionCause,
+    Ticket,
+    Worklog,
+    WorkMode,
+)
+from tickets.policy import (
+    HOSPITAL_STAFF,
+    VENDOR_STAFF,
+    available_actions,
+    engineers_of,
+    may,
+    roles_on_contract,
+)
 
 
 def _ticket(request, number: str) -> Ticket:
@@ -67,6 +82,13 @@ def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
         }
         if may(request.user, "breach_reason", ticket, roles=roles)
         else set(),
+        # Proposals and agreements, newest last; the current one is the last not superseded.
+        "windows": list(ticket.change_windows.all()),
+        "window": next((w for w in ticket.change_windows.all() if w.is_current), None),
+        "appointments": list(ticket.appointments.all()),
+        "appointment": next((a for a in ticket.appointments.all() if a.is_current), None),
+        "my_side": "hospital" if roles & HOSPITAL_STAFF else "vendor",
+        "recorded_channels": RECORDED_CHANNELS,
         "article": article_from_ticket(request.user, ticket),
         "may_draft_article": may_draft(request.user, ticket, roles=roles),
         "note_limit": NOTE_LIMIT,
@@ -110,6 +132,15 @@ def ticket_action(request, number: str, slug: str):
     try:
         action.perform(ticket, request.user, form.cleaned_data)
     except TicketError as exc:
+        if exc.field in form.fields:
+            # A rule about one field (a plan the contract requires, a window): said beside it.
+            return _page(
+                request,
+                _ticket(request, number),
+                errors={action.policy_name: {exc.field: [str(exc)]}},
+                posted={action.policy_name: request.POST},
+                status=exc.status,
+            )
         messages.error(request, str(exc))
         return _page(
             request, _ticket(request, number), posted={action.policy_name: request.POST}, status=409
