@@ -163,7 +163,10 @@ def test_hospital_it_approves_a_change_plan_on_the_ticket_page(portal):
     )
     url = response["Location"]
     engineer, hospital_it = login("sk-engineer"), login("fd-it")
-    assert engineer.post(f"{url}acknowledge/", {}).status_code == 302
+    assert (
+        engineer.post(f"{url}acknowledge/", {"note": "已联系院方，承诺处理方案。"}).status_code
+        == 302
+    )
     plans = {
         "upgrade_plan": "周日凌晨升级",
         "rollback_plan": "还原备份",
