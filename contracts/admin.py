@@ -90,6 +90,8 @@ class ServiceClassInline(admin.TabularInline):
         "name",
         "definition",
         "is_inbound_default",
+        "arrival_by_appointment",
+        "counts_against_quota",
         "clock_summary",
     ]
     readonly_fields = ["clock_summary"]
@@ -134,6 +136,7 @@ class ContractAdmin(admin.ModelAdmin):
                     ("recurrence_count", "recurrence_window_days", "recurrence_raises_to_level"),
                     ("warning_threshold_percent", "reopen_window_days"),
                     "backdating_limit_hours",
+                    "response_needs_plan",
                 ]
             },
         ),

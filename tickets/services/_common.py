@@ -163,7 +163,9 @@ def _transition(
             if after:
                 after(locked, at)
             _log(locked, f"ticket.{action}", by, at, note=note, from_state=from_state, data=data)
-            notices.state_changed(locked, by=by, from_state=from_state)
+            if locked.state != from_state:
+                # (A response with C3's plan after dispatch keeps the state: nothing to tell.)
+                notices.state_changed(locked, by=by, from_state=from_state)
     except ConcurrentTransition as exc:
         raise TicketConflict(
             "conflict",
