@@ -33,7 +33,9 @@ def contract_detail(request, code: str):
             "rows": table_rows(contract),
             "tree": system_tree(contract),
             "inspection_plan": plan,
-            "quota": burn_down(contract, timezone.localdate()),
+            "quota": burn_down(contract, timezone.localdate())
+            if contract.person_day_quota
+            else None,
             "may_open_change": may_propose_change(request.user, contract)
             and contract.change_rows().exists(),
         },

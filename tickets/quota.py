@@ -51,33 +51,33 @@ def _person_days(minutes: int) -> Decimal:
 class Month:
     starts_on: dt.date
     used: Decimal  # person-days used by the end of this month
-    remaining: Decimal
+    remaining: Decimal | None  # None: the contract sets no quota
 
 
 @dataclass(frozen=True)
 class BurnDown:
     starts_on: dt.date
     ends_on: dt.date  # exclusive
-    quota: int
+    quota: int | None
     used: Decimal
     months: tuple[Month, ...]
     warned_at: dt.datetime | None
 
     @property
-    def remaining(self) -> Decimal:
-        return Decimal(self.quota) - self.used
+    def remaining(self) -> Decimal | None:
+        return None if self.quota is None else Decimal(self.quota) - self.used
 
     @property
-    def percent(self) -> int:
-        return int(self.used * 100 / self.quota) if self.quota else 0
+    def percent(self) -> int | None:
+        return int(self.used * 100 / self.quota) if self.quota else None
 
     @property
     def running_low(self) -> bool:
-        return self.percent >= WARN_AT_PERCENT
+        return self.percent is not None and self.percent >= WARN_AT_PERCENT
 
     @property
     def bar_percent(self) -> int:
-        return min(self.percent, 100)
+        return min(self.percent or 0, 100)
 
 
 def _used_minutes(contract: Contract, start: dt.date, end: dt.date) -> int:
@@ -92,11 +92,10 @@ def _used_minutes(contract: Contract, start: dt.date, end: dt.date) -> int:
     )
 
 
-def burn_down(contract: Contract, today: dt.date) -> BurnDown | None:
-    """The quota year holding `today`, month by month up to today's month; None for a
-    contract without a quota."""
-    if not contract.person_day_quota:
-        return None
+def burn_down(contract: Contract, today: dt.date) -> BurnDown:
+    """The quota year holding `today`, month by month up to today's month (for a contract
+    without a quota: the adaptive work logged, with nothing to burn down)."""
+    quota = contract.person_day_quota
     start, end = quota_year(contract, today)
     by_month: dict[dt.date, int] = {}
     for work_date, minutes in (
@@ -114,7 +113,11 @@ def burn_down(contract: Contract, today: dt.date) -> BurnDown | None:
         total += by_month.get(month, 0)
         used = _person_days(total)
         months.append(
-            Month(starts_on=month, used=used, remaining=Decimal(contract.person_day_quota) - used)
+            Month(
+                starts_on=month,
+                used=used,
+                remaining=None if quota is None else Decimal(quota) - used,
+            )
         )
         month = (month + dt.timedelta(days=32)).replace(day=1)
     warning = (
@@ -127,7 +130,7 @@ def burn_down(contract: Contract, today: dt.date) -> BurnDown | None:
     return BurnDown(
         starts_on=start,
         ends_on=end,
-        quota=contract.person_day_quota,
+        quota=quota,
         used=_person_days(sum(by_month.values())),
         months=tuple(months),
         warned_at=warning,

@@ -98,7 +98,7 @@ class ContractSerializer(serializers.ModelSerializer):
 class QuotaMonthSerializer(serializers.Serializer):
     starts_on = serializers.DateField()
     used = serializers.DecimalField(max_digits=7, decimal_places=2, help_text="Cumulative.")
-    remaining = serializers.DecimalField(max_digits=7, decimal_places=2)
+    remaining = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
 
 
 class QuotaSerializer(serializers.Serializer):
@@ -106,10 +106,12 @@ class QuotaSerializer(serializers.Serializer):
 
     starts_on = serializers.DateField()
     ends_on = serializers.DateField(help_text="Exclusive.")
-    quota = serializers.IntegerField(help_text="Person-days a year (at most).")
+    quota = serializers.IntegerField(
+        allow_null=True, help_text="Person-days a year (at most); null: the contract sets none."
+    )
     used = serializers.DecimalField(max_digits=7, decimal_places=2)
-    remaining = serializers.DecimalField(max_digits=7, decimal_places=2)
-    percent = serializers.IntegerField()
+    remaining = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    percent = serializers.IntegerField(allow_null=True)
     running_low = serializers.BooleanField(help_text="80 % or more of the quota is used.")
     warned_at = serializers.DateTimeField(
         allow_null=True, help_text="When the vendor's manager and hospital IT were warned."

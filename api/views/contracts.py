@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from api.authentication import token_of
@@ -88,8 +86,6 @@ class ContractViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def quota(self, request, code: str):
         figures = burn_down(self.get_object(), timezone.localdate())
-        if figures is None:
-            raise NotFound(_("This contract has no person-day quota."))
         return Response(QuotaSerializer(figures).data)
 
 

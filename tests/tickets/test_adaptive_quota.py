@@ -65,5 +65,6 @@ def test_c5_the_burn_down_shows_the_quota_used_month_by_month(demo):
     assert (figures.used, figures.percent, figures.running_low) == (Decimal("4.50"), 30, False)
 
 
-def test_a_contract_without_a_quota_has_no_burn_down(demo):
-    assert burn_down(demo["yn-his"], dt.date(2026, 5, 20)) is None
+def test_a_contract_without_a_quota_has_nothing_to_burn_down(demo):
+    figures = burn_down(demo["yn-his"], dt.date(2026, 5, 20))
+    assert (figures.quota, figures.remaining, figures.running_low) == (None, None, False)
