@@ -47,6 +47,7 @@ def test_c4_the_vendor_opens_a_change_with_both_plans_and_a_proposed_window(demo
         None,
     )
     labels = [event.label for event in change.events.all()]
+    assert labels[0] == "发起了变更"  # not "reported the fault": the vendor opened it
     assert "提出变更时间窗 2026-09-19 22:00 – 2026-09-20 02:00" in labels
 
 

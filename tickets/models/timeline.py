@@ -81,6 +81,8 @@ class Event(models.Model):
                 "caller": self.data.get("caller", ""),
                 "channel": Channel(self.data.get("channel", Channel.PHONE)).label,
             }
+        if self.action == "tickets.ticket.reported" and self.data.get("change"):
+            return gettext("opened the change")
         if self.action == "tickets.ticket.reported" and self.data.get("inspection_title"):
             # Found and filed by the actor (often the vendor's engineer), not the hospital.
             return gettext("found it during the inspection “%(inspection)s” and filed it") % {

@@ -181,6 +181,7 @@ def file_ticket(
             data={
                 "level": service_class.level,
                 **({"from_inspection": True} if from_inspection else {}),
+                **({"change": True} if service_class.kind == TicketKind.CHANGE else {}),
                 **(
                     {"inspection": found_in.pk, "inspection_title": found_in.title}
                     if found_in is not None

@@ -54,7 +54,18 @@ def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
         "ticket": ticket,
         "clocks": [clock for clock in ticket.clocks.all() if clock.is_active],
         "actions": actions,
-        "state_actions": actions - {"comment", "log_work"},
+        # The actions of the agreements' own cards (tickets/_change_window.html, _appointment.html)
+        # are offered there, not in "What you can do".
+        "state_actions": actions
+        - {
+            "comment",
+            "log_work",
+            "propose_window",
+            "agree_window",
+            "propose_appointment",
+            "confirm_appointment",
+            "record_appointment",
+        },
         "is_vendor": bool(roles & VENDOR_STAFF),
         "engineers": list(engineers_of(ticket.contract)) if "assign" in actions else [],
         "levels": ticket.contract.service_classes.filter(kind=ticket.kind).exclude(
