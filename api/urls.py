@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from api.views.actions import ACTION_VIEWS
+from api.views.changes import ChangeListView
 from api.views.consents import DECISION_VIEWS, ConsentListView
 from api.views.contracts import ContractViewSet, SystemViewSet
 from api.views.docs import RedocView, SchemaView, SwaggerView
@@ -48,6 +49,7 @@ v1 = [
     path("tickets/export/", TicketExportView.as_view(), name="ticket-export"),
     path("tickets/search/", TicketSearchView.as_view(), name="ticket-search"),
     path("tickets/<int:pk>/", TicketDetailView.as_view(), name="ticket-detail"),
+    path("changes/", ChangeListView.as_view(), name="change-list"),
     *(
         path(f"tickets/<int:pk>/{slug}/", view.as_view(), name=f"ticket-{slug}")
         for slug, view in ACTION_VIEWS.items()

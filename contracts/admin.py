@@ -90,6 +90,8 @@ class ServiceClassInline(admin.TabularInline):
         "name",
         "definition",
         "is_inbound_default",
+        "arrival_by_appointment",
+        "counts_against_quota",
         "clock_summary",
     ]
     readonly_fields = ["clock_summary"]
@@ -135,6 +137,7 @@ class ContractAdmin(admin.ModelAdmin):
                     ("warning_threshold_percent", "reopen_window_days"),
                     "backdating_limit_hours",
                     "consent_dispute_hours",
+                    "response_needs_plan",
                 ]
             },
         ),

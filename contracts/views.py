@@ -6,6 +6,8 @@ from contracts.selectors import contract_for, contracts_for, system_tree
 from contracts.sla_table import table_rows
 from inspections import policy as inspection_policy
 from inspections.selectors import plan_status
+from tickets.policy import may_propose_change
+from tickets.quota import burn_down
 
 
 @login_required
@@ -31,5 +33,10 @@ def contract_detail(request, code: str):
             "rows": table_rows(contract),
             "tree": system_tree(contract),
             "inspection_plan": plan,
+            "quota": burn_down(contract, timezone.localdate())
+            if contract.person_day_quota
+            else None,
+            "may_open_change": may_propose_change(request.user, contract)
+            and contract.change_rows().exists(),
         },
     )

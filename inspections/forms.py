@@ -73,11 +73,20 @@ class OpenTicketForm(forms.Form):
     service_class = ServiceClassChoiceField(
         label=_("Fault level"), queryset=ServiceClass.objects.none(), empty_label=None
     )
+    system = forms.TypedChoiceField(label=_("System"), coerce=int, required=False)
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
 
-    def __init__(self, *args, levels, **kwargs) -> None:
+    def __init__(self, *args, levels, systems=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["service_class"].queryset = levels
+        # Offered from the inspection's scope (inspections.services.finding_systems).
+        self.systems = {system.pk: system for system in systems}
+        self.fields["system"].choices = [("", "—")] + [
+            (system.pk, system.path()) for system in systems
+        ]
+
+    def chosen_system(self):
+        return self.systems.get(self.cleaned_data.get("system"))
 
 
 def ticket_prefix(result_id: int) -> str:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from audit.record import record
-from contracts.models import Contract, Role, ServiceClass
+from contracts.models import Contract, CoveredSystem, Role, ServiceClass
 from inspections import policy
 from inspections.errors import InspectionConflict, InspectionError
 from inspections.models import (
@@ -412,16 +412,50 @@ def cancel(
 # --- a failed item becomes a ticket ----------------------------------------------------------
 
 
+def finding_systems(inspection: Inspection) -> list[CoveredSystem]:
+    """The systems a finding of this inspection may be filed under: the inspected system and
+    its parts, or, for an inspection of every covered system, all of them (the tree order
+    the report form uses)."""
+    contract = inspection.contract
+    covered = contract.covered_system_ids()
+    if inspection.system_id:
+        scope = {inspection.system_id}
+        # The parts of the inspected system: its subsystems and modules, level by level.
+        frontier = {inspection.system_id}
+        while frontier:
+            frontier = set(
+                CoveredSystem.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
+            scope |= frontier
+        covered &= scope
+    return list(CoveredSystem.objects.filter(pk__in=covered).order_by("code"))
+
+
+def proposed_system(inspection: Inspection, systems: list[CoveredSystem]) -> CoveredSystem | None:
+    """The system a finding is proposed under: the one the inspection covered, else the
+    contract's first covered system (its main one: C2's e-invoice system before the GDCA
+    server). The checklists name no system per item, so whoever files it sees the proposal
+    and may choose another of the inspection's systems."""
+    if inspection.system_id:
+        return inspection.system
+    first = inspection.contract.contract_systems.select_related("system").order_by("pk").first()
+    return first.system if first else (systems[0] if systems else None)
+
+
 def open_ticket(
     *,
     result: InspectionResult,
     by,
     service_class: ServiceClass,
+    system: CoveredSystem | None = None,
     title: str = "",
     description: str = "",
     now: dt.datetime | None = None,
 ):
-    """File a ticket for an abnormal item in one step, linked both ways."""
+    """File a ticket for an abnormal item in one step, linked both ways.
+
+    Filed under `system` (one the inspection covered), else the proposed one; on the
+    inspection channel, in the name of the person who found it (see tickets.notices)."""
     from tickets.models import Channel
     from tickets.services import report_ticket
 
@@ -437,11 +471,19 @@ def open_ticket(
             _("Ticket %(number)s is already open for this item."),
             number=result.ticket.number,
         )
-    covered = contract.contract_systems.select_related("system").first()
-    system = inspection.system or (covered.system if covered else None)
+    systems = finding_systems(inspection)
     if system is None:
+        system = proposed_system(inspection, systems)
+        if system is None:
+            raise InspectionError(
+                "invalid", _("The contract covers no system to file the ticket under.")
+            )
+    elif system.pk not in {candidate.pk for candidate in systems}:
         raise InspectionError(
-            "invalid", _("The contract covers no system to file the ticket under.")
+            "invalid",
+            _("%(system)s was not part of this inspection: choose one of its systems."),
+            field="system",
+            system=system.path(),
         )
     with transaction.atomic():
         locked = _locked(inspection)
@@ -455,6 +497,7 @@ def open_ticket(
             contact_phone=_contact_phone(by, contract),
             now=at,
             from_inspection=True,
+            found_in=locked,
             channel=Channel.INSPECTION,
         )
         claimed = InspectionResult.objects.filter(pk=result.pk, ticket__isnull=True).update(

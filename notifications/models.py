@@ -37,6 +37,8 @@ class NotificationEvent(models.TextChoices):
     INSPECTION_OVERDUE = "inspection_overdue", _("Inspection overdue")
     REPORT_READY = "report_ready", _("Report ready")
     CONSENT = "consent", _("Hospital's consent asked, given or disputed")
+    AGREEMENT_REQUESTED = "agreement_requested", _("Time proposed for agreement")
+    QUOTA_WARNED = "quota_warned", _("Person-day quota running out")
 
 
 class ChannelKind(models.TextChoices):

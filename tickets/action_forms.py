@@ -15,6 +15,7 @@ from contracts.models import Clock, ServiceClass
 from tickets.models import (
     DESCRIPTION_LIMIT,
     NOTE_LIMIT,
+    RECORDED_AGREEMENT_CHANNELS,
     RECORDED_CHANNELS,
     ConsentChannel,
     PauseReason,
@@ -156,9 +157,51 @@ class BreachReasonForm(ActionForm):
     reason = forms.CharField(max_length=500)
 
 
+def moment_field(*, required: bool = True) -> forms.DateTimeField:
+    """A time as a phone's or desktop's date-time picker sends it (2026-09-20T22:00)."""
+    return forms.DateTimeField(
+        required=required,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class WindowForm(ActionForm):
+    """A change's implementation window (C4); the service checks its order and length."""
+
+    window_starts_at = moment_field()
+    window_ends_at = moment_field()
+    note = note_field()
+
+
 class SubmitPlanForm(ActionForm):
     upgrade_plan = forms.CharField(max_length=DESCRIPTION_LIMIT)
     rollback_plan = forms.CharField(max_length=DESCRIPTION_LIMIT)
+    window_starts_at = moment_field()
+    window_ends_at = moment_field()
+
+
+class ApprovePlanForm(ActionForm):
+    """Approve the plans and the proposed window, or the plans with another window."""
+
+    note = note_field()
+    window_starts_at = moment_field(required=False)
+    window_ends_at = moment_field(required=False)
+
+
+class FinishChangeForm(ActionForm):
+    note = note_field(required=True)
+    outside_window_reason = forms.CharField(required=False, max_length=500, strip=True)
+
+
+class ProposeAppointmentForm(ActionForm):
+    at = moment_field()
+    note = note_field()
+
+
+class RecordAppointmentForm(ActionForm):
+    confirmed_by = forms.CharField(max_length=100)
+    channel = forms.ChoiceField(choices=RECORDED_AGREEMENT_CHANNELS)
+    confirmed_at = moment_field()
 
 
 class WorklogForm(forms.ModelForm):

@@ -141,17 +141,29 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "submit-plan",
-        "Submit a change's upgrade and rollback plans for approval",
+        "Submit a change's upgrade and rollback plans and a proposed implementation window",
         forms.SubmitPlanForm,
         lambda t, by, d: services.submit_plan(
-            ticket=t, by=by, upgrade_plan=d["upgrade_plan"], rollback_plan=d["rollback_plan"]
+            ticket=t,
+            by=by,
+            upgrade_plan=d["upgrade_plan"],
+            rollback_plan=d["rollback_plan"],
+            window_starts_at=d["window_starts_at"],
+            window_ends_at=d["window_ends_at"],
         ),
     ),
     Action(
         "approve-plan",
-        "Approve a change plan (hospital IT)",
-        forms.NoteForm,
-        lambda t, by, d: services.approve_plan(ticket=t, by=by, note=d["note"]),
+        "Approve a change plan and its proposed window, or the plan with another window "
+        "for the vendor to accept (hospital IT)",
+        forms.ApprovePlanForm,
+        lambda t, by, d: services.approve_plan(
+            ticket=t,
+            by=by,
+            note=d["note"],
+            window_starts_at=d.get("window_starts_at"),
+            window_ends_at=d.get("window_ends_at"),
+        ),
     ),
     Action(
         "reject-plan",
@@ -160,16 +172,64 @@ ACTIONS: tuple[Action, ...] = (
         lambda t, by, d: services.reject_plan(ticket=t, by=by, note=d["note"]),
     ),
     Action(
+        "propose-window",
+        "Propose another implementation window for a change; the other party agrees to it",
+        forms.WindowForm,
+        lambda t, by, d: services.propose_window(
+            ticket=t,
+            by=by,
+            window_starts_at=d["window_starts_at"],
+            window_ends_at=d["window_ends_at"],
+            note=d["note"],
+        ),
+    ),
+    Action(
+        "agree-window",
+        "Agree to the change window the other party proposed",
+        forms.NoteForm,
+        lambda t, by, d: services.agree_window(ticket=t, by=by, note=d["note"]),
+    ),
+    Action(
         "complete-change",
-        "Record a change as done",
-        forms.RequiredNoteForm,
-        lambda t, by, d: services.complete_change(ticket=t, by=by, note=d["note"]),
+        "Record a change as done (outside the agreed window only with the reason)",
+        forms.FinishChangeForm,
+        lambda t, by, d: services.complete_change(
+            ticket=t, by=by, note=d["note"], outside_window_reason=d["outside_window_reason"]
+        ),
     ),
     Action(
         "roll-back",
-        "Record a change as rolled back",
-        forms.RequiredNoteForm,
-        lambda t, by, d: services.roll_back(ticket=t, by=by, note=d["note"]),
+        "Record a change as rolled back (outside the agreed window only with the reason)",
+        forms.FinishChangeForm,
+        lambda t, by, d: services.roll_back(
+            ticket=t, by=by, note=d["note"], outside_window_reason=d["outside_window_reason"]
+        ),
+    ),
+    Action(
+        "propose-appointment",
+        "Propose when the engineer will be on site, for the hospital to confirm (C3 levels 3-4)",
+        forms.ProposeAppointmentForm,
+        lambda t, by, d: services.propose_appointment(ticket=t, by=by, at=d["at"], note=d["note"]),
+    ),
+    Action(
+        "confirm-appointment",
+        "Confirm the proposed on-site time (the reporter or hospital IT): the arrive clock "
+        "falls due then",
+        forms.NoteForm,
+        lambda t, by, d: services.confirm_appointment(ticket=t, by=by, note=d["note"]),
+    ),
+    Action(
+        "record-appointment",
+        "Record that the hospital confirmed the on-site time by phone, WeCom, e-mail or in "
+        "person, naming who and when; the hospital is told",
+        forms.RecordAppointmentForm,
+        lambda t, by, d: services.record_appointment_confirmation(
+            ticket=t,
+            by=by,
+            confirmed_by=d["confirmed_by"],
+            channel=d["channel"],
+            confirmed_at=d["confirmed_at"],
+        ),
     ),
 )
 

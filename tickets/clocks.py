@@ -136,20 +136,34 @@ def reschedule_clock(
         clock.warn_at = clock.warn_at if clock.met_at else None
         clock.is_paused = False
         return
-    result = schedule(
-        started_at=clock.started_at,
-        total_minutes=clock.total_minutes,
-        warn_percent=ticket.contract.warning_threshold_percent,
-        pauses=spans,
-        calendar=clock.calendar,
-        opening_wt=opening_time(clock.due_by_opening_of),
-        extension_minutes=clock.extension_minutes,
-    )
+    if clock.agreed_due_at is not None:
+        # An appointment the hospital confirmed: the arrive clock is due then (C3).
+        result = agreed_schedule(clock, ticket.contract.warning_threshold_percent)
+    else:
+        result = schedule(
+            started_at=clock.started_at,
+            total_minutes=clock.total_minutes,
+            warn_percent=ticket.contract.warning_threshold_percent,
+            pauses=spans,
+            calendar=clock.calendar,
+            opening_wt=opening_time(clock.due_by_opening_of),
+            extension_minutes=clock.extension_minutes,
+        )
     clock.due_at, clock.warn_at = result.due_at, result.warn_at
     clock.is_paused, clock.provisional = result.paused, result.provisional
     clock.warned_at, clock.breached_at = still_recorded(
         result, warned_at=clock.warned_at, breached_at=clock.breached_at, now=now
     )
+
+
+def agreed_schedule(clock: TicketClock, warn_percent: int) -> Schedule:
+    """A clock due at a time agreed with the hospital: due then, whatever the calendar and
+    holds say (the hospital agreed to that very time); warned when the same share of the
+    time from the clock's start to it has passed as for any clock."""
+    due = clock.agreed_due_at
+    span = max(due - clock.started_at, dt.timedelta(0))
+    warn = clock.started_at + span * warn_percent / 100
+    return Schedule(due_at=due, warn_at=warn, paused=False, provisional=False)
 
 
 def still_recorded(
@@ -170,6 +184,7 @@ def still_recorded(
 
 CLOCK_FIELDS = [
     "target_minutes",
+    "agreed_due_at",
     "extension_minutes",
     "calendar",
     "starts_from",
@@ -232,7 +247,18 @@ def apply_service_class(ticket: Ticket, service_class: ServiceClass, now: dt.dat
         target, clock = targets.get(name), existing.get(name)
         if clock is not None and clock.met_at is not None:
             continue
+        keeps_agreement = (
+            clock is not None
+            and clock.agreed_due_at is not None
+            and service_class.arrival_by_appointment
+        )
+        if clock is not None and clock.agreed_due_at is not None and not keeps_agreement:
+            # The new level is not "at the time agreed": its own target counts again.
+            clock.agreed_due_at = None
+            clock.save(update_fields=["agreed_due_at"])
         if target is None:
+            if keeps_agreement:
+                continue
             if clock is not None:
                 clock.is_active = False
                 clock.save(update_fields=["is_active"])
@@ -281,6 +307,29 @@ def start_on_arrival(ticket: Ticket, now: dt.datetime) -> None:
         starts_from=ClockStart.ARRIVAL, started_at__isnull=True, is_active=True
     ).update(started_at=ticket.arrived_at)
     reschedule(ticket, now)
+
+
+def agree_arrival(ticket: Ticket, at: dt.datetime, now: dt.datetime) -> TicketClock:
+    """The hospital confirmed the engineer will be on site at `at`: the arrive clock falls
+    due then. A level without an arrive target (the contract leaves it to the agreement)
+    gets an arrive clock from the report, due at the agreed time."""
+    clock = ticket.clocks.filter(name=ClockName.ARRIVE).first()
+    if clock is not None and clock.met_at is not None:
+        raise TicketError("invalid", _("The engineer has already arrived."))
+    if clock is None:
+        clock = TicketClock(
+            ticket=ticket,
+            name=ClockName.ARRIVE,
+            # No target of its own: the wall-clock minutes to the agreed time, for the record.
+            target_minutes=max(int((at - ticket.created_at).total_seconds() // 60), 0),
+            calendar=ticket.contract.calendar,
+            started_at=ticket.created_at,
+        )
+    clock.agreed_due_at, clock.is_active = at, True
+    clock.save()
+    reschedule(ticket, now)
+    clock.refresh_from_db()
+    return clock
 
 
 def open_pause(ticket: Ticket) -> Pause | None:

@@ -52,8 +52,9 @@ def recompute_open_deadlines(
     returns how many deadlines moved."""
     now = now or timezone.now()
     invalidate()
+    # A deadline agreed with the hospital (an appointment) does not move with a calendar.
     running = TicketClock.objects.filter(
-        met_at__isnull=True, is_active=True, started_at__isnull=False
+        met_at__isnull=True, is_active=True, started_at__isnull=False, agreed_due_at__isnull=True
     )
     if calendar_ids is not None:
         # A clock due by another calendar's next opening moves when that calendar does.

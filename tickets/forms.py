@@ -200,3 +200,39 @@ class FileForCallerForm(ReportForm):
     def caller_given(self) -> Caller:
         data = self.cleaned_data
         return Caller(person=data["caller"], name=data["caller_name"], phone=data["caller_phone"])
+
+
+class OpenChangeForm(forms.Form):
+    """The vendor opens a change (C4): what it changes, both plans, and the proposed window."""
+
+    system = forms.TypedChoiceField(label=_("System"), coerce=int)
+    service_class = ServiceClassChoiceField(
+        label=_("Kind of change"), queryset=ServiceClass.objects.none(), empty_label=None
+    )
+    title = forms.CharField(label=_("Title"), max_length=TITLE_LIMIT)
+    description = forms.CharField(
+        label=_("What changes and why"),
+        max_length=DESCRIPTION_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    upgrade_plan = forms.CharField(
+        label=_("Upgrade plan"), max_length=DESCRIPTION_LIMIT, widget=forms.Textarea({"rows": 5})
+    )
+    rollback_plan = forms.CharField(
+        label=_("Rollback plan"), max_length=DESCRIPTION_LIMIT, widget=forms.Textarea({"rows": 4})
+    )
+    window_starts_at = forms.DateTimeField(
+        label=_("Proposed window: starts"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    window_ends_at = forms.DateTimeField(
+        label=_("Proposed window: ends"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Hospital IT approves the plans and this window, or proposes another."),
+    )
+
+    def __init__(self, *args, contract: Contract, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+        self.fields["system"].choices = [("", "—"), *_indented_systems(contract)]
+        self.fields["service_class"].queryset = contract.change_rows()

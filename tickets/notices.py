@@ -77,11 +77,25 @@ def _prefix(ticket: Ticket) -> str:
     return f"[{ticket.number}] "
 
 
-def ticket_created(ticket: Ticket) -> None:
+def ticket_created(ticket: Ticket, *, found_in=None) -> None:
+    """`found_in`: the inspection in which the vendor's engineer (or hospital IT) found the
+    problem and filed it; the message says so, not that the hospital reported it."""
+
     def subject() -> str:
         return _prefix(ticket) + _("New ticket: %(title)s") % {"title": ticket.title}
 
     def body() -> str:
+        if found_in is not None:
+            return _(
+                "%(person)s found %(level)s on %(system)s during the inspection “%(inspection)s” "
+                "and filed it.\n\n%(description)s"
+            ) % {
+                "person": ticket.reporter,
+                "level": ticket.service_class.name,
+                "system": ticket.system.path(),
+                "inspection": found_in.title,
+                "description": ticket.description,
+            }
         return _("%(hospital)s reported %(level)s on %(system)s.\n\n%(description)s") % {
             "hospital": ticket.contract.hospital.name,
             "level": ticket.service_class.name,
@@ -111,6 +125,89 @@ def ticket_created(ticket: Ticket) -> None:
         dedupe=f"ticket:{ticket.pk}:created",
     )
     _tell_systems(WebhookEvent.TICKET_CREATED, ticket, dedupe=f"ticket:{ticket.pk}:created")
+
+
+def _when(moment) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
+def agreement_requested(ticket: Ticket, *, by, ask_hospital: bool, what) -> None:
+    """One side proposed a time (a change window, an on-site appointment): the other side is
+    asked to agree. The hospital's side is its IT department, and for an appointment also
+    the person who reported the fault; the vendor's side is the engineer and the manager."""
+    from tickets.models import Appointment
+
+    is_appointment = isinstance(what, Appointment)
+    if ask_hospital:
+        recipients = staff(ticket, Role.HOSPITAL_IT)
+        if is_appointment:
+            recipients += list(people(ticket, Role.REPORTER))
+    else:
+        recipients = [*people(ticket, Role.ENGINEER), *staff(ticket, Role.VENDOR_MANAGER)]
+
+    def subject() -> str:
+        if is_appointment:
+            return _prefix(ticket) + _("Please confirm: engineer on site at %(at)s") % {
+                "at": _when(what.at)
+            }
+        return _prefix(ticket) + _("Please agree: change window %(start)s – %(end)s") % {
+            "start": _when(what.starts_at),
+            "end": _when(what.ends_at),
+        }
+
+    def body() -> str:
+        return _(
+            "%(person)s proposed this time for “%(title)s”. Agree to it on the ticket: %(url)s"
+        ) % {
+            "person": by,
+            "title": ticket.title,
+            "url": ticket_url(ticket),
+        }
+
+    notify_people(
+        event=NotificationEvent.AGREEMENT_REQUESTED,
+        ticket=ticket,
+        recipients=[person for person in recipients if person.pk != by.pk],
+        subject=subject,
+        body=body,
+        dedupe=f"ticket:{ticket.pk}:{type(what).__name__.lower()}:{what.pk}:proposed",
+    )
+
+
+def appointment_recorded(ticket: Ticket, *, by, appointment) -> None:
+    """The vendor recorded that the hospital confirmed an on-site time by phone (or WeCom,
+    e-mail, in person): the hospital hears at once who is said to have agreed, so that it
+    can object on the ticket if that is not so."""
+    recipients = [*staff(ticket, Role.HOSPITAL_IT), *people(ticket, Role.REPORTER)]
+
+    def subject() -> str:
+        return _prefix(ticket) + _("On-site time recorded as agreed: %(at)s") % {
+            "at": _when(appointment.at)
+        }
+
+    def body() -> str:
+        return _(
+            "%(recorder)s recorded that %(person)s agreed by %(channel)s at %(agreed)s that the "
+            "engineer comes on site at %(at)s for “%(title)s”. If that is not so, say it on the "
+            "ticket: %(url)s"
+        ) % {
+            "recorder": by,
+            "person": appointment.agreed_name,
+            "channel": appointment.get_agreed_channel_display(),
+            "agreed": _when(appointment.agreed_at),
+            "at": _when(appointment.at),
+            "title": ticket.title,
+            "url": ticket_url(ticket),
+        }
+
+    notify_people(
+        event=NotificationEvent.AGREEMENT_REQUESTED,
+        ticket=ticket,
+        recipients=recipients,
+        subject=subject,
+        body=body,
+        dedupe=f"ticket:{ticket.pk}:appointment:{appointment.pk}:recorded",
+    )
 
 
 def filed_for_hospital(ticket: Ticket) -> None:

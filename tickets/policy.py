@@ -7,10 +7,12 @@ the tickets they filed; hospital IT acts on all of their hospital's tickets.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django_fsm import can_proceed
 
 from contracts.models import Membership, Role
-from tickets.models import Ticket
+from tickets.models import State, Ticket
 
 VENDOR_STAFF = frozenset({Role.ENGINEER, Role.DISPATCHER, Role.VENDOR_MANAGER})
 HOSPITAL_STAFF = frozenset({Role.REPORTER, Role.HOSPITAL_IT})
@@ -35,6 +37,14 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "submit_plan": frozenset({Role.ENGINEER, Role.VENDOR_MANAGER}),
     "approve_plan": frozenset({Role.HOSPITAL_IT}),
     "reject_plan": frozenset({Role.HOSPITAL_IT}),
+    # C4: hospital IT (信息中心) and the vendor agree when a change runs; either proposes.
+    "propose_window": frozenset({Role.ENGINEER, Role.VENDOR_MANAGER, Role.HOSPITAL_IT}),
+    "agree_window": frozenset({Role.ENGINEER, Role.VENDOR_MANAGER, Role.HOSPITAL_IT}),
+    # C3 levels 3–4: the engineer proposes when to be on site; the hospital confirms, or the
+    # vendor records a confirmation the hospital gave by phone.
+    "propose_appointment": frozenset({Role.ENGINEER, Role.DISPATCHER, Role.VENDOR_MANAGER}),
+    "confirm_appointment": frozenset({Role.REPORTER, Role.HOSPITAL_IT}),
+    "record_appointment": frozenset({Role.ENGINEER, Role.DISPATCHER, Role.VENDOR_MANAGER}),
     "complete_change": frozenset({Role.ENGINEER}),
     "roll_back": frozenset({Role.ENGINEER}),
     "comment": VENDOR_STAFF | HOSPITAL_STAFF,
@@ -162,6 +172,19 @@ def may_report(user, contract) -> bool:
     return user.is_superuser or bool(ACTION_ROLES["report"] & roles_on_contract(user, contract))
 
 
+def may_open_change(user, contract) -> bool:
+    """A change is asked for by the hospital, or opened by the vendor with its plans (C4)."""
+    roles = ACTION_ROLES["report"] | ACTION_ROLES["submit_plan"]
+    return user.is_superuser or bool(roles & roles_on_contract(user, contract))
+
+
+def may_propose_change(user, contract) -> bool:
+    """The vendor's side of a change: it opens one with its plans (the page and the API)."""
+    return user.is_superuser or bool(
+        ACTION_ROLES["submit_plan"] & roles_on_contract(user, contract)
+    )
+
+
 def may_file_for(user, contract) -> bool:
     """The vendor's desk files a report the hospital made by phone, e-mail or WeCom."""
     return user.is_superuser or bool(ACTION_ROLES["file_for"] & roles_on_contract(user, contract))
@@ -203,11 +226,39 @@ TRANSITIONS: dict[str, str | None] = {
     "reject_plan": "reject_plan",
     "complete_change": "complete_change",
     "roll_back": "roll_back",
+    "propose_window": None,
+    "agree_window": None,
+    "propose_appointment": None,
+    "confirm_appointment": None,
+    "record_appointment": None,
     "change_level": None,
     "extend": None,
     "restart": None,
     "log_work": None,
     "comment": None,
+}
+
+
+def _window_may_change(ticket: Ticket) -> bool:
+    return ticket.state in (State.AWAITING_APPROVAL, State.APPROVED)
+
+
+def _awaits_arrival(ticket: Ticket) -> bool:
+    return (
+        ticket.service_class.arrival_by_appointment
+        and ticket.arrived_at is None
+        and ticket.state in (State.NEW, State.ACKNOWLEDGED, State.DISPATCHED)
+    )
+
+
+# Actions without a transition that apply only in some states (others: while open).
+# The buttons; the services check the finer rules (which side agrees, a pending proposal).
+APPLIES: dict[str, Callable[[Ticket], bool]] = {
+    "propose_window": _window_may_change,
+    "agree_window": _window_may_change,
+    "propose_appointment": _awaits_arrival,
+    "confirm_appointment": _awaits_arrival,
+    "record_appointment": _awaits_arrival,
 }
 
 
@@ -220,7 +271,11 @@ def available_actions(user, ticket: Ticket, roles: set[str] | None = None) -> se
         if not may(user, action, ticket, roles=held):
             continue
         if transition is None:
-            if ticket.is_open or action == "comment":
+            applies = APPLIES.get(action)
+            if applies is not None:
+                if applies(ticket):
+                    available.add(action)
+            elif ticket.is_open or action == "comment":
                 available.add(action)
         elif can_proceed(getattr(ticket, transition)):
             available.add(action)

@@ -17,7 +17,9 @@ from contracts.models import Membership, Role
 from contracts.selectors import contracts_for, memberships_of
 from tickets.models import (
     OPEN_STATES,
+    Appointment,
     Attachment,
+    ChangeWindow,
     ConsentRequest,
     ConsentState,
     Event,
@@ -81,6 +83,13 @@ def with_timeline(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         Prefetch("events", queryset=Event.objects.select_related("actor").order_by("at", "id")),
         Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
         Prefetch("consents", queryset=CONSENTS),
+        Prefetch(
+            "change_windows",
+            queryset=ChangeWindow.objects.select_related("proposed_by", "agreed_by"),
+        ),
+        Prefetch(
+            "appointments", queryset=Appointment.objects.select_related("proposed_by", "agreed_by")
+        ),
     )
 
 

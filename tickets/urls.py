@@ -11,6 +11,7 @@ urlpatterns = [
     path("tickets/file-for-caller/", filing.choose_file_for_contract, name="ticket-file-for-new"),
     path("contracts/<slug:code>/file-for-caller/", filing.file_for, name="ticket-file-for"),
     path("hospital/", home.hospital_desk, name="hospital-desk"),
+    path("contracts/<slug:code>/change/", filing.open_change, name="ticket-open-change"),
     path("queue/", lists.queue, name="queue"),
     path("queue/export/", queue_export, name="queue-export"),
     path("dispatch/", lists.dispatch_board, name="dispatch"),

@@ -11,7 +11,13 @@ from rest_framework import serializers
 from api.serializers.tickets import AwareDateTimeField
 from contracts.models import Clock
 from tickets.action_forms import HOLD_REASONS, RECORDED_CHOICES, active_user, level_row
-from tickets.models import DESCRIPTION_LIMIT, NOTE_LIMIT, ConsentChannel, ResolutionCause
+from tickets.models import (
+    DESCRIPTION_LIMIT,
+    NOTE_LIMIT,
+    RECORDED_AGREEMENT_CHANNELS,
+    ConsentChannel,
+    ResolutionCause,
+)
 
 
 def note_field(required: bool = False, help_text: str = ""):
@@ -145,9 +151,61 @@ class BreachReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
+def moment(*, required: bool = True, help_text: str = ""):
+    return AwareDateTimeField(
+        required=required,
+        allow_null=not required,
+        default=None if not required else serializers.empty,
+        help_text=help_text,
+    )
+
+
 class SubmitPlanSerializer(serializers.Serializer):
     upgrade_plan = serializers.CharField(max_length=DESCRIPTION_LIMIT)
     rollback_plan = serializers.CharField(max_length=DESCRIPTION_LIMIT)
+    window_starts_at = moment(help_text="Proposed implementation window: start.")
+    window_ends_at = moment(help_text="Proposed implementation window: end (at most 7 days on).")
+
+
+class ApprovePlanSerializer(serializers.Serializer):
+    note = note_field()
+    window_starts_at = moment(
+        required=False,
+        help_text="Another window than the vendor proposed (the vendor then accepts it); "
+        "leave out to approve the proposed window with the plan.",
+    )
+    window_ends_at = moment(required=False)
+
+
+class WindowSerializer(serializers.Serializer):
+    window_starts_at = moment()
+    window_ends_at = moment()
+    note = note_field()
+
+
+class FinishChangeSerializer(serializers.Serializer):
+    note = note_field(required=True, help_text="What was done.")
+    outside_window_reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when now is outside the implementation window agreed with the "
+        "hospital (or none was agreed): why the change finishes outside it.",
+    )
+
+
+class ProposeAppointmentSerializer(serializers.Serializer):
+    at = moment(help_text="When the engineer will be on site.")
+    note = note_field()
+
+
+class RecordAppointmentSerializer(serializers.Serializer):
+    confirmed_by = serializers.CharField(
+        max_length=100, help_text="The hospital's person who confirmed the time."
+    )
+    channel = serializers.ChoiceField(choices=RECORDED_AGREEMENT_CHANNELS)
+    confirmed_at = moment(help_text="When they confirmed it; not in the future.")
 
 
 # The body of each action the API offers (tickets/actions.py), by its slug.
@@ -166,8 +224,13 @@ BODIES: dict[str, type[serializers.Serializer]] = {
     "restart": RestartSerializer,
     "breach-reason": BreachReasonSerializer,
     "submit-plan": SubmitPlanSerializer,
-    "approve-plan": NoteSerializer,
+    "approve-plan": ApprovePlanSerializer,
     "reject-plan": RequiredNoteSerializer,
-    "complete-change": RequiredNoteSerializer,
-    "roll-back": RequiredNoteSerializer,
+    "propose-window": WindowSerializer,
+    "agree-window": NoteSerializer,
+    "complete-change": FinishChangeSerializer,
+    "roll-back": FinishChangeSerializer,
+    "propose-appointment": ProposeAppointmentSerializer,
+    "confirm-appointment": NoteSerializer,
+    "record-appointment": RecordAppointmentSerializer,
 }

@@ -59,7 +59,17 @@ class ServiceClassSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ServiceClass
-        fields = ["code", "kind", "level", "name", "definition", "is_inbound_default", "clocks"]
+        fields = [
+            "code",
+            "kind",
+            "level",
+            "name",
+            "definition",
+            "is_inbound_default",
+            "arrival_by_appointment",
+            "counts_against_quota",
+            "clocks",
+        ]
 
 
 class ContractSerializer(serializers.ModelSerializer):
@@ -90,6 +100,31 @@ class ContractSerializer(serializers.ModelSerializer):
             "reopen_window_days",
             "backdating_limit_hours",
             "consent_dispute_hours",
+            "response_needs_plan",
             "sla",
             "systems",
         ]
+
+
+class QuotaMonthSerializer(serializers.Serializer):
+    starts_on = serializers.DateField()
+    used = serializers.DecimalField(max_digits=7, decimal_places=2, help_text="Cumulative.")
+    remaining = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+
+
+class QuotaSerializer(serializers.Serializer):
+    """The adaptive-work quota of the quota year holding today, burned down by month."""
+
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(help_text="Exclusive.")
+    quota = serializers.IntegerField(
+        allow_null=True, help_text="Person-days a year (at most); null: the contract sets none."
+    )
+    used = serializers.DecimalField(max_digits=7, decimal_places=2)
+    remaining = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    percent = serializers.IntegerField(allow_null=True)
+    running_low = serializers.BooleanField(help_text="80 % or more of the quota is used.")
+    warned_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the vendor's manager and hospital IT were warned."
+    )
+    months = QuotaMonthSerializer(many=True)

@@ -404,10 +404,30 @@ class OpenTicketSerializer(serializers.Serializer):
     service_class = serializers.SlugField(
         max_length=40, help_text="Code of an SLA row of the contract, e.g. level-3."
     )
+    system = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "Id of the system the finding concerns, one the inspection covered. Defaults to the "
+            "inspected system, or for an inspection of every covered system to the contract's "
+            "first (main) one."
+        ),
+    )
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     description = serializers.CharField(
         max_length=TEXT_LIMIT, required=False, allow_blank=True, default=""
     )
+
+    def validate_system(self, value: int | None):
+        if value is None:
+            return None
+        system = CoveredSystem.objects.filter(
+            pk=value, hospital_id=self.context["contract"].hospital_id
+        ).first()
+        if system is None:
+            raise serializers.ValidationError(_("The hospital has no system with this id."))
+        return system
 
     def validate_service_class(self, value: str):
         row = self.context["contract"].sla_row(code=value)

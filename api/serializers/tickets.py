@@ -66,6 +66,7 @@ class ClockSerializer(serializers.ModelSerializer):
             "warned_at",
             "breached_at",
             "breach_reason",
+            "agreed_due_at",
             "provisional",
             "calendar",
         ]
@@ -245,13 +246,59 @@ class TicketPageSerializer(serializers.Serializer):
     results = TicketSerializer(many=True)
 
 
+class AgreedTimeSerializer(serializers.Serializer):
+    """Who proposed a time and who agreed to it, how and when (a newer proposal supersedes)."""
+
+    proposed_by = PersonSerializer(read_only=True)
+    proposed_side = serializers.CharField(read_only=True)
+    proposed_at = serializers.DateTimeField(read_only=True)
+    agreed_by = PersonSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Who confirmed it in OpsDesk, or the vendor's person who recorded a "
+        "confirmation given by phone (then agreed_name names the hospital's person).",
+    )
+    agreed_name = serializers.CharField(read_only=True)
+    agreed_channel = serializers.CharField(read_only=True)
+    agreed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    superseded_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class ChangeWindowSerializer(AgreedTimeSerializer):
+    id = serializers.IntegerField(read_only=True)
+    starts_at = serializers.DateTimeField(read_only=True)
+    ends_at = serializers.DateTimeField(read_only=True)
+
+
+class AppointmentSerializer(AgreedTimeSerializer):
+    id = serializers.IntegerField(read_only=True)
+    at = serializers.DateTimeField(read_only=True, help_text="When the engineer will be on site.")
+
+
 class TicketDetailSerializer(TicketSerializer):
     timeline = EventSerializer(source="events", many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
     consents = ConsentSerializer(many=True, read_only=True)
+    change_windows = ChangeWindowSerializer(
+        many=True,
+        read_only=True,
+        help_text="A change's implementation windows as proposed and agreed, oldest first.",
+    )
+    appointments = AppointmentSerializer(
+        many=True, read_only=True, help_text="On-site times proposed and confirmed, oldest first."
+    )
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "timeline", "attachments", "consents"]
+        fields = [
+            *TicketSerializer.Meta.fields,
+            "upgrade_plan",
+            "rollback_plan",
+            "timeline",
+            "attachments",
+            "consents",
+            "change_windows",
+            "appointments",
+        ]
         read_only_fields = fields
 
 
@@ -481,3 +528,42 @@ class TicketHitSerializer(serializers.Serializer):
 class TicketSearchPageSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Matching tickets, counted up to 201 (more: 201).")
     results = TicketHitSerializer(many=True)
+
+
+class ChangeCreateSerializer(serializers.Serializer):
+    """What the vendor sends to open a change (C4): both plans and a proposed window."""
+
+    contract = serializers.SlugField(help_text="The contract's code, e.g. fd-internet.")
+    system = serializers.IntegerField(help_text="Id of a covered system (see /systems/).")
+    service_class = serializers.SlugField(
+        required=False, help_text="Code of a change row; default the contract's only one."
+    )
+    title = serializers.CharField(max_length=TITLE_LIMIT)
+    description = serializers.CharField(max_length=DESCRIPTION_LIMIT)
+    upgrade_plan = serializers.CharField(max_length=DESCRIPTION_LIMIT)
+    rollback_plan = serializers.CharField(max_length=DESCRIPTION_LIMIT)
+    window_starts_at = AwareDateTimeField(help_text="Proposed implementation window: start.")
+    window_ends_at = AwareDateTimeField(help_text="Proposed implementation window: end.")
+
+    def validate(self, attrs: dict) -> dict:
+        contract = self.context["contracts"].filter(code=attrs["contract"]).first()
+        if contract is None:
+            raise serializers.ValidationError(
+                {"contract": [_("No contract of yours has this code.")]}
+            )
+        system = CoveredSystem.objects.filter(
+            pk=attrs["system"], hospital_id=contract.hospital_id
+        ).first()
+        if system is None:
+            raise serializers.ValidationError(
+                {"system": [_("This contract's hospital has no system with this id.")]}
+            )
+        rows = contract.change_rows()
+        if attrs.get("service_class"):
+            rows = rows.filter(code=attrs["service_class"])
+        if len(rows) != 1:
+            raise serializers.ValidationError(
+                {"service_class": [_("Give the code of one of the contract's change rows.")]}
+            )
+        attrs["contract"], attrs["system"], attrs["service_class"] = contract, system, rows[0]
+        return attrs

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from api.authentication import token_of
 from api.scoping import within_token_organization
-from api.serializers.contracts import ContractSerializer, SystemSerializer
+from api.serializers.contracts import ContractSerializer, QuotaSerializer, SystemSerializer
 from contracts.models import ClockTarget, Contract, CoveredSystem, ServiceClass
+from tickets.quota import burn_down
 
 
 class ContractListQuery(serializers.Serializer):
@@ -74,6 +78,15 @@ class ContractViewSet(viewsets.ReadOnlyModelViewSet):
         )
         query = query_of(self.request, ContractListQuery)
         return contracts.filter(code=query["code"]) if query.get("code") else contracts
+
+    @extend_schema(
+        summary="The adaptive-work person-day quota, burned down month by month (C5)",
+        responses={200: QuotaSerializer},
+    )
+    @action(detail=True, methods=["get"])
+    def quota(self, request, code: str):
+        figures = burn_down(self.get_object(), timezone.localdate())
+        return Response(QuotaSerializer(figures).data)
 
 
 @extend_schema_view(

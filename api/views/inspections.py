@@ -332,6 +332,7 @@ class ResultTicketView(APIView):
                 result=result,
                 by=request.user,
                 service_class=body.validated_data["service_class"],
+                system=body.validated_data["system"],
                 title=body.validated_data["title"],
                 description=body.validated_data["description"],
             )

@@ -117,6 +117,8 @@ def filed_detail(request, filed: services.Filed) -> dict:
         "events": [filed.event],
         "attachments": [],
         "consents": [],
+        "change_windows": [],
+        "appointments": [],
     }
     return TicketDetailSerializer(ticket, context={"request": request}).data
 

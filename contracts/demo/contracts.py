@@ -287,6 +287,8 @@ CONTRACTS = [
         "starts_on": dt.date(2026, 1, 1),
         "ends_on": dt.date(2026, 12, 31),
         "calendar": WORK,
+        # "响应时间：从接到服务请求到与院方联系并承诺解决方案" (DOMAIN.md, C3).
+        "response_needs_plan": True,
         "notes": "服务时间为工作时间 08:30–17:30，技术人员电话专线 7×24；重大事件6小时内到达现场，365天支持。",
         "systems": [code for code, _name, _children in SYSTEMS["YN"]],
         "classes": [
@@ -306,20 +308,27 @@ CONTRACTS = [
                 clock("arrive", 12, "hours", H24),
                 clock("resolve", 12, "hours", H24),
             ),
-            fault(
-                3,
-                "三级故障",
-                "系统的操作性能受损，但大部分业务运作仍可正常工作。",
-                clock("respond", 2, "hours", WORK),
-                clock("arrive", 1, "working_days", WORK),
-            ),
-            fault(
-                4,
-                "四级故障",
-                "在产品（如设备、操作系统）功能、安装或配置方面需要信息或支援，对用户的业务运作几乎无影响。",
-                clock("respond", 2, "hours", WORK),
-                clock("arrive", 2, "working_days", WORK),
-            ),
+            # Levels 3–4: on site (or remote) within the time agreed with the hospital.
+            {
+                **fault(
+                    3,
+                    "三级故障",
+                    "系统的操作性能受损，但大部分业务运作仍可正常工作。",
+                    clock("respond", 2, "hours", WORK),
+                    clock("arrive", 1, "working_days", WORK),
+                ),
+                "arrival_by_appointment": True,
+            },
+            {
+                **fault(
+                    4,
+                    "四级故障",
+                    "在产品（如设备、操作系统）功能、安装或配置方面需要信息或支援，对用户的业务运作几乎无影响。",
+                    clock("respond", 2, "hours", WORK),
+                    clock("arrive", 2, "working_days", WORK),
+                ),
+                "arrival_by_appointment": True,
+            },
         ],
     },
     {
@@ -403,6 +412,17 @@ CONTRACTS = [
             fault(
                 2, "功能故障", "部分功能模块无法正常运行。", clock("respond", 15, "minutes", DAILY)
             ),
+            # The seed caps adaptive work at 15 person-days a year and sets no deadline for it.
+            {
+                **row(
+                    "service_request",
+                    "adaptive-maintenance",
+                    "适应性维护",
+                    "因医院管理流程变化、接口对接等需要进行的适应性修改（流程调整、接口开发），"
+                    "工作量原则上每年不超过15人/天。",
+                ),
+                "counts_against_quota": True,
+            },
         ],
     },
 ]

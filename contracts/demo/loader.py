@@ -172,6 +172,7 @@ def load_contract(spec, organizations, systems, calendars, users) -> Contract:
             "recurrence_count": spec.get("recurrence_count"),
             "recurrence_window_days": spec.get("recurrence_window_days"),
             "recurrence_raises_to_level": spec.get("recurrence_raises_to_level"),
+            "response_needs_plan": spec.get("response_needs_plan", False),
             "notes": spec.get("notes", ""),
         },
     )
@@ -188,6 +189,8 @@ def load_contract(spec, organizations, systems, calendars, users) -> Contract:
                 "name": row_spec["name"],
                 "definition": row_spec["definition"],
                 "position": position,
+                "arrival_by_appointment": row_spec.get("arrival_by_appointment", False),
+                "counts_against_quota": row_spec.get("counts_against_quota", False),
             },
         )
         for clock_spec in row_spec["clocks"]:

@@ -151,6 +151,16 @@ class Contract(models.Model):
             "undone."
         ),
     )
+    # C3 defines response as "contacting the hospital and committing to a plan": where a
+    # contract says so, acknowledging a ticket needs the plan, written down.
+    response_needs_plan = models.BooleanField(
+        _("a response is a committed plan"),
+        default=False,
+        help_text=_(
+            "Acknowledging a ticket (which stops the respond clock) then needs a note saying "
+            "the plan agreed with the hospital."
+        ),
+    )
     notes = models.TextField(_("notes"), blank=True)
     systems = models.ManyToManyField(
         CoveredSystem,
@@ -252,6 +262,12 @@ class Contract(models.Model):
         from contracts.models.terms import TicketKind
 
         return self.service_classes.filter(kind=TicketKind.FAULT).order_by("level")
+
+    def change_rows(self):
+        """The rows a change is opened under (C4's 版本升级/变更)."""
+        from contracts.models.terms import TicketKind
+
+        return self.service_classes.filter(kind=TicketKind.CHANGE).order_by("position", "code")
 
 
 class ContractSystem(models.Model):

@@ -65,6 +65,23 @@ class ServiceClass(models.Model):
         _("definition"), blank=True, help_text=_("The contract's own words, shown to reporters.")
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # C3 levels 3–4: "on site within the time agreed with the hospital". A ticket of such a
+    # row may carry an appointment; once the hospital confirms it, the arrive clock falls due
+    # at the appointment (tickets.services.appointments).
+    arrival_by_appointment = models.BooleanField(
+        _("arrival at a time agreed with the hospital"),
+        default=False,
+        help_text=_(
+            "The engineer proposes a time to be on site; once the hospital confirms it, the "
+            "arrive clock falls due at that time."
+        ),
+    )
+    # C5's adaptive maintenance (flow changes, interfaces), capped in person-days a year.
+    counts_against_quota = models.BooleanField(
+        _("work counts against the person-day quota"),
+        default=False,
+        help_text=_("Work logged on tickets of this row counts against the contract's quota."),
+    )
     is_inbound_default = models.BooleanField(
         _("default for e-mail and WeCom reports"),
         default=False,

@@ -135,7 +135,12 @@ def open_ticket(request, pk: int):
         raise Http404
     get_object_or_404(inspection.results.all(), pk=int(result_id))
     levels = fault_levels(inspection.contract)
-    form = OpenTicketForm(request.POST, prefix=ticket_prefix(int(result_id)), levels=levels)
+    form = OpenTicketForm(
+        request.POST,
+        prefix=ticket_prefix(int(result_id)),
+        levels=levels,
+        systems=services.finding_systems(inspection),
+    )
     bound = {"ticket": (int(result_id), form)}
     try:
         checklist, _saved = _save_checklist(request, inspection)
@@ -161,9 +166,13 @@ def open_ticket(request, pk: int):
             result=result,
             by=request.user,
             service_class=form.cleaned_data["service_class"],
+            system=form.chosen_system(),
             title=form.cleaned_data["title"],
         )
     except TicketError as exc:
+        if exc.field in form.fields:
+            # Beside the field, with what was typed kept (the page re-renders this form).
+            form.add_error(exc.field, str(exc))
         return _refused(request, pk, exc, bound=bound, checklist_data=request.POST)
     return _done(
         request,

@@ -137,6 +137,8 @@ def _page(
     ]
     level_rows = fault_levels(contract)
     levels = list(level_rows) if may_open_ticket and needing_ticket else []
+    systems = services.finding_systems(inspection) if levels else []
+    proposed = services.proposed_system(inspection, systems) if levels else None
     posted_ticket = bound.get("ticket")
     for _section, rows in sections:
         for row in rows:
@@ -148,8 +150,10 @@ def _page(
                 row.ticket_form = OpenTicketForm(
                     prefix=ticket_prefix(row.result.pk),
                     levels=level_rows,  # rendered from `levels`: no query per item
+                    systems=systems,
                     initial={
                         "service_class": str(levels[0].pk),
+                        "system": proposed.pk if proposed else "",
                         "title": services.finding_title(row.result),
                     },
                 )

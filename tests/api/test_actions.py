@@ -97,20 +97,31 @@ def test_a_forbidden_transition_is_a_409_with_the_reason(api):
 def test_a_role_that_may_not_act_gets_a_403_with_the_reason(api):
     reporter = api("yn-reporter")
     ticket = file_level1(reporter)
-    body = act(reporter, ticket, "acknowledge", expect=403)
+    body = act(reporter, ticket, "acknowledge", {"note": "已联系院方，承诺处理方案。"}, expect=403)
     assert body["code"] == "forbidden"
     assert body["message"] == "You may not acknowledge this ticket."
 
 
 def test_the_reason_is_in_chinese_for_a_chinese_caller(api):
     ticket = file_level1(api("yn-reporter"))
-    body = act(api("yn-reporter", language="zh-hans"), ticket, "acknowledge", expect=403)
+    body = act(
+        api("yn-reporter", language="zh-hans"),
+        ticket,
+        "acknowledge",
+        {"note": "已联系院方，承诺处理方案。"},
+        expect=403,
+    )
     assert body["message"] == "您无权对此工单执行“受理”操作。"
 
 
 def test_a_hold_without_the_hospitals_consent_is_refused(api):
     engineer = api("ny-engineer")
-    ticket = act(engineer, file_level1(api("yn-reporter")), "acknowledge")
+    ticket = act(
+        engineer,
+        file_level1(api("yn-reporter")),
+        "acknowledge",
+        {"note": "已联系院方，承诺处理方案。"},
+    )
     # Recorded as given by phone, but naming nobody at the hospital.
     body = act(
         engineer, ticket, "hold", {"reason": "hospital", "consent_channel": "phone"}, expect=400
@@ -120,7 +131,12 @@ def test_a_hold_without_the_hospitals_consent_is_refused(api):
 
 def test_resolve_needs_a_note(api):
     engineer = api("ny-engineer")
-    ticket = act(engineer, file_level1(api("yn-reporter")), "acknowledge")
+    ticket = act(
+        engineer,
+        file_level1(api("yn-reporter")),
+        "acknowledge",
+        {"note": "已联系院方，承诺处理方案。"},
+    )
     body = act(engineer, ticket, "resolve", {}, expect=400)
     assert "note" in body["fields"]
 
@@ -137,7 +153,7 @@ def test_an_extension_with_consent_moves_the_deadline_within_the_contracts_cap(a
     # C1 (cd-nutrition), level 3: resolve within 60 minutes, extendable by at most 60.
     ticket = file_via_api(api("cd-reporter"), "cd-nutrition", level=3)
     engineer = api("rk-engineer")
-    ticket = act(engineer, ticket, "acknowledge")
+    ticket = act(engineer, ticket, "acknowledge", {"note": "已联系院方，承诺处理方案。"})
     before = clock(ticket, "resolve")["due_at"]
     body = {
         "clock": "resolve",
@@ -164,8 +180,13 @@ def test_a_change_request_goes_through_plan_approval(api):
         description="升级 HRP 物资接口到新版本",
     )
     engineer, hospital_it = api("sk-engineer"), api("fd-it")
-    ticket = act(engineer, ticket, "acknowledge")
-    plans = {"upgrade_plan": "先备份后升级", "rollback_plan": "还原备份"}
+    ticket = act(engineer, ticket, "acknowledge", {"note": "已联系院方，承诺处理方案。"})
+    plans = {
+        "upgrade_plan": "先备份后升级",
+        "rollback_plan": "还原备份",
+        "window_starts_at": "2026-09-15T09:00:00+08:00",
+        "window_ends_at": "2026-09-15T23:00:00+08:00",
+    }
     ticket = act(engineer, ticket, "submit-plan", plans)
     assert ticket["state"] == "awaiting_approval"
     ticket = act(hospital_it, ticket, "reject-plan", {"note": "请补充停机时间"})
@@ -178,7 +199,9 @@ def test_a_change_request_goes_through_plan_approval(api):
 
 
 def test_an_action_on_an_unknown_ticket_is_404(api):
-    response = api("ny-engineer").post("/api/v1/tickets/999999/acknowledge/", {}, format="json")
+    response = api("ny-engineer").post(
+        "/api/v1/tickets/999999/acknowledge/", {"note": "已联系院方，承诺处理方案。"}, format="json"
+    )
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
 
@@ -187,7 +210,12 @@ def test_resolve_may_name_the_cause_which_the_ticket_keeps(api):
     from tickets.models import Ticket
 
     engineer = api("ny-engineer")
-    ticket = act(engineer, file_level1(api("yn-reporter")), "acknowledge")
+    ticket = act(
+        engineer,
+        file_level1(api("yn-reporter")),
+        "acknowledge",
+        {"note": "已联系院方，承诺处理方案。"},
+    )
     body = act(engineer, ticket, "resolve", {"note": "换网线", "cause": "cabling"}, expect=400)
     assert "cause" in body["fields"]  # not one of the causes
     act(engineer, ticket, "resolve", {"note": "更换交换机端口", "cause": "network"})
@@ -198,7 +226,12 @@ def test_resolve_without_a_cause_leaves_it_unrecorded(api):
     from tickets.models import Ticket
 
     engineer = api("ny-engineer")
-    ticket = act(engineer, file_level1(api("yn-reporter")), "acknowledge")
+    ticket = act(
+        engineer,
+        file_level1(api("yn-reporter")),
+        "acknowledge",
+        {"note": "已联系院方，承诺处理方案。"},
+    )
     act(engineer, ticket, "resolve", {"note": "重启服务"})
     assert Ticket.objects.get(number=ticket["number"]).resolution_cause == ""
 

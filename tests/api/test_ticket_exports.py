@@ -46,7 +46,11 @@ def numbers(rows: list[list]) -> set[str]:
 
 
 def acknowledge(client: APIClient, ticket: dict) -> None:
-    response = client.post(f"/api/v1/tickets/{ticket['id']}/acknowledge/", {}, format="json")
+    response = client.post(
+        f"/api/v1/tickets/{ticket['id']}/acknowledge/",
+        {"note": "已联系院方，承诺处理方案。"},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
 
 

@@ -170,7 +170,11 @@ def test_the_list_filters_by_state_level_and_contract(api):
     first = file_level1(reporter)
     file_level1(reporter, level=3, title="打印机不出纸")
     engineer = api("ny-engineer")
-    engineer.post(f"/api/v1/tickets/{first['id']}/acknowledge/", {}, format="json")
+    engineer.post(
+        f"/api/v1/tickets/{first['id']}/acknowledge/",
+        {"note": "已联系院方，承诺处理方案。"},
+        format="json",
+    )
 
     def numbers(query: str) -> list[str]:
         response = engineer.get(f"/api/v1/tickets/?{query}")

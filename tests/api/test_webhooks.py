@@ -98,7 +98,11 @@ def test_a_filed_ticket_reaches_the_receiver_signed_after_a_retry(api, intranet_
 def test_state_changes_and_breaches_are_published_once_each(api):
     register(api("yn-it"), "https://his.yn.local/hooks", ["ticket.state_changed", "clock.breached"])
     ticket = file_level1(api("yn-reporter"))
-    api("ny-engineer").post(f"/api/v1/tickets/{ticket['id']}/acknowledge/", {}, format="json")
+    api("ny-engineer").post(
+        f"/api/v1/tickets/{ticket['id']}/acknowledge/",
+        {"note": "已联系院方，承诺处理方案。"},
+        format="json",
+    )
     changed = Delivery.objects.get(event="ticket.state_changed")
     assert (changed.payload["data"]["from_state"], changed.payload["data"]["to_state"]) == (
         "new",

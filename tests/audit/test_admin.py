@@ -64,7 +64,10 @@ def trail(demo):
     zj = file_ticket(demo["zj-einvoice"], "level-1", "2026-11-03 10:00")
     for ticket in (yn, zj):
         services.acknowledge(
-            ticket=ticket, by=demo_user("ny-dispatcher"), now=at("2026-11-03 10:05")
+            note="已联系院方，承诺处理方案。",
+            ticket=ticket,
+            by=demo_user("ny-dispatcher"),
+            now=at("2026-11-03 10:05"),
         )
     return {"yn": yn, "zj": zj}
 

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 def test_acknowledging_a_ticket_leaves_one_entry_with_actor_contract_and_states(demo):
     ticket = file_ticket(demo["yn-his"], "level-1", "2026-11-03 10:00")
     dispatcher = demo_user("ny-dispatcher")
-    services.acknowledge(ticket=ticket, by=dispatcher, now=at("2026-11-03 10:05"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=dispatcher, now=at("2026-11-03 10:05")
+    )
 
     entry = only("tickets.ticket.acknowledge")
     assert entry.actor == dispatcher and entry.actor_name == "孙敏 (ny-dispatcher)"
@@ -45,7 +47,9 @@ def test_a_change_rolled_back_leaves_no_entry(demo):
         pass
 
     with pytest.raises(Abandoned), transaction.atomic():
-        services.acknowledge(ticket=ticket, by=demo_user("ny-dispatcher"))
+        services.acknowledge(
+            note="已联系院方，承诺处理方案。", ticket=ticket, by=demo_user("ny-dispatcher")
+        )
         raise Abandoned
 
     assert entries("tickets.ticket.acknowledge") == []
@@ -55,7 +59,9 @@ def test_a_change_rolled_back_leaves_no_entry(demo):
 def test_a_refused_change_leaves_no_entry(demo):
     ticket = file_ticket(demo["yn-his"], "level-1", "2026-11-03 10:00")
     with pytest.raises(TicketError) as refused:
-        services.acknowledge(ticket=ticket, by=demo_user("yn-reporter"))
+        services.acknowledge(
+            note="已联系院方，承诺处理方案。", ticket=ticket, by=demo_user("yn-reporter")
+        )
     assert refused.value.code == "forbidden"
     assert entries("tickets.ticket.acknowledge") == []
 
@@ -70,7 +76,9 @@ def test_a_failing_audit_insert_does_not_break_the_change(demo, monkeypatch, cap
             cursor.execute("INSERT INTO audit_no_such_table (id) VALUES (1)")
 
     monkeypatch.setattr(AuditEntry, "save", broken)
-    services.acknowledge(ticket=ticket, by=demo_user("ny-dispatcher"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=demo_user("ny-dispatcher")
+    )
 
     assert Ticket.objects.get(pk=ticket.pk).state == "acknowledged"
     assert "could not record tickets.ticket.acknowledge" in caplog.text
@@ -80,7 +88,10 @@ def test_a_change_through_the_api_is_recorded_with_the_callers_address(demo):
     ticket = file_ticket(demo["yn-his"], "level-1", "2026-11-03 10:00")
     client = token_client("ny-dispatcher")
     response = client.post(
-        f"/api/v1/tickets/{ticket.pk}/acknowledge/", {}, format="json", REMOTE_ADDR="10.9.8.7"
+        f"/api/v1/tickets/{ticket.pk}/acknowledge/",
+        {"note": "已联系院方，承诺处理方案。"},
+        format="json",
+        REMOTE_ADDR="10.9.8.7",
     )
     assert response.status_code == 200, response.content
     entry = only("tickets.ticket.acknowledge")

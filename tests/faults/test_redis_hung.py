@@ -44,7 +44,9 @@ filed = timed(lambda: services.report_ticket(
     contact_phone="13726380001",
 ))
 ticket = contract.tickets.get()
-acknowledged = timed(lambda: services.acknowledge(ticket=ticket, by=demo_user("ny-dispatcher")))
+acknowledged = timed(lambda: services.acknowledge(
+    ticket=ticket, by=demo_user("ny-dispatcher"), note="已联系院方，承诺处理方案。"
+))
 cache_read = timed(lambda: cache.get("api-throttle:token:1"))
 result = {
     "timeout": settings.REDIS_TIMEOUT_SECONDS,

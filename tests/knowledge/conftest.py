@@ -23,7 +23,9 @@ def resolved_ticket(
     prefix = vendor.get(contract.code, "sk")
     ticket = file_ticket(contract, "level-2", f"{day} 09:00", title=title)
     dispatcher, engineer = demo_user(f"{prefix}-dispatcher"), demo_user(f"{prefix}-engineer")
-    tickets.acknowledge(ticket=ticket, by=dispatcher, now=at(f"{day} 09:05"))
+    tickets.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=dispatcher, now=at(f"{day} 09:05")
+    )
     tickets.assign(ticket=ticket, by=dispatcher, engineer=engineer, now=at(f"{day} 09:06"))
     tickets.resolve(ticket=ticket, by=engineer, note=note, now=at(f"{day} 10:30"))
     return ticket

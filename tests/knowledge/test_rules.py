@@ -51,12 +51,16 @@ def test_a_completed_change_becomes_an_article_with_what_was_done(demo):
     contract = demo["fd-internet"]
     ticket = file_ticket(contract, "upgrade", "2026-11-03 09:00", title="升级互联网医院支付模块")
     engineer = demo_user("sk-engineer")
-    tickets.acknowledge(ticket=ticket, by=engineer, now=at("2026-11-03 09:10"))
+    tickets.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=engineer, now=at("2026-11-03 09:10")
+    )
     tickets.submit_plan(
         ticket=ticket,
         by=engineer,
         upgrade_plan="夜间停机升级",
         rollback_plan="恢复旧版本镜像",
+        window_starts_at=at("2026-11-03 22:00"),
+        window_ends_at=at("2026-11-04 01:00"),
         now=at("2026-11-03 09:30"),
     )
     tickets.approve_plan(ticket=ticket, by=demo_user("fd-it"), now=at("2026-11-03 10:00"))
@@ -106,7 +110,12 @@ def test_a_ticket_reopened_after_its_article_was_drafted_still_opens_it(demo):
 
 def test_an_open_ticket_cannot_become_an_article(demo):
     ticket = file_ticket(demo["yn-his"], "level-3", "2026-11-03 09:00")
-    tickets.acknowledge(ticket=ticket, by=demo_user("ny-dispatcher"), now=at("2026-11-03 09:05"))
+    tickets.acknowledge(
+        note="已联系院方，承诺处理方案。",
+        ticket=ticket,
+        by=demo_user("ny-dispatcher"),
+        now=at("2026-11-03 09:05"),
+    )
     with pytest.raises(KnowledgeError) as error:
         services.draft_from_ticket(ticket, demo_user("ny-engineer"))
     assert error.value.code == "not_finished"

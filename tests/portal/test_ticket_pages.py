@@ -163,13 +163,24 @@ def test_hospital_it_approves_a_change_plan_on_the_ticket_page(portal):
     )
     url = response["Location"]
     engineer, hospital_it = login("sk-engineer"), login("fd-it")
-    assert engineer.post(f"{url}acknowledge/", {}).status_code == 302
-    plans = {"upgrade_plan": "周日凌晨升级", "rollback_plan": "还原备份"}
+    assert (
+        engineer.post(f"{url}acknowledge/", {"note": "已联系院方，承诺处理方案。"}).status_code
+        == 302
+    )
+    plans = {
+        "upgrade_plan": "周日凌晨升级",
+        "rollback_plan": "还原备份",
+        "window_starts_at": "2026-09-20T02:00",
+        "window_ends_at": "2026-09-20T05:00",
+    }
     assert engineer.post(f"{url}submit-plan/", plans).status_code == 302
     page = hospital_it.get(url).content.decode()
     assert 'id="action-approve-plan"' in page and "周日凌晨升级" in page
     assert hospital_it.post(f"{url}approve-plan/", {"note": "同意"}).status_code == 302
     assert Ticket.objects.get().state == "approved"
+    window = Ticket.objects.get().change_windows.get()
+    assert window.agreed_by == demo_user("fd-it")
+    assert "2026-09-20 02:00 – 2026-09-20 05:00" in engineer.get(url).content.decode()
 
 
 def test_a_file_lost_from_storage_is_explained_on_the_ticket_page_not_a_traceback(

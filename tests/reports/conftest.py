@@ -75,7 +75,9 @@ def work(ticket: Ticket, *, ack=None, assign=None, arrive=None, resolve=None, ra
     """Walk a ticket through the services: (when, …) for each step that happens."""
     dispatcher, engineer = demo_user("ny-dispatcher"), demo_user("ny-engineer")
     if ack:
-        services.acknowledge(ticket=ticket, by=dispatcher, now=at(ack))
+        services.acknowledge(
+            note="已联系院方，承诺处理方案。", ticket=ticket, by=dispatcher, now=at(ack)
+        )
     if assign:
         services.assign(ticket=ticket, by=dispatcher, engineer=engineer, now=at(assign))
     if arrive:

@@ -197,7 +197,9 @@ def test_an_extension_agreed_by_the_hospital_moves_the_deadline_a_clock_is_judge
     contract = demo["cd-nutrition"]  # level 3: respond 30 min, resolve 60 min (+60 allowed)
     engineer = demo_user("rk-engineer")
     extended = file(contract, "level-3", "2026-07-06 10:00")
-    services.acknowledge(ticket=extended, by=engineer, now=at("2026-07-06 10:10"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=extended, by=engineer, now=at("2026-07-06 10:10")
+    )
     services.extend_clock(
         ticket=extended,
         by=engineer,
@@ -209,7 +211,9 @@ def test_an_extension_agreed_by_the_hospital_moves_the_deadline_a_clock_is_judge
     )
     services.resolve(ticket=extended, by=engineer, note="已修复", now=at("2026-07-06 11:20"))
     plain = file(contract, "level-3", "2026-07-06 14:00")
-    services.acknowledge(ticket=plain, by=engineer, now=at("2026-07-06 14:05"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=plain, by=engineer, now=at("2026-07-06 14:05")
+    )
     services.resolve(ticket=plain, by=engineer, note="已修复", now=at("2026-07-06 15:20"))
     resolve = figures.sla_compliance(contract, Q3, at("2026-07-07 00:00")).for_clock("resolve")
     # 11:20 is within 10:00 + 60 + 30 min; 15:20 is 20 minutes past 15:00.

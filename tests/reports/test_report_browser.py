@@ -47,7 +47,7 @@ def test_an_engineer_chooses_the_cause_when_resolving_on_a_phone(browser, live_s
     with time_machine.travel("2026-09-15 10:00 +08:00", tick=True):
         ticket = file_ticket(demo["yn-his"], "level-1", "2026-09-15 09:00")
         engineer = demo_user("ny-engineer")
-        ticket_services.acknowledge(ticket=ticket, by=engineer)
+        ticket_services.acknowledge(note="已联系院方，承诺处理方案。", ticket=ticket, by=engineer)
         ticket_services.arrive(ticket=ticket, by=engineer)
         page = signed_in(browser, live_server, "ny-engineer", phone=True)
         page.goto(f"{live_server.url}{ticket.get_absolute_url()}")

@@ -398,7 +398,10 @@ def test_rendering_a_past_quarter_again_gives_the_same_figures_and_says_so(yn_qu
         first = services.run_render(first.pk)
     # After the quarter: T5 is answered and T4 resolved in October, a new ticket comes in.
     ticket_services.acknowledge(
-        ticket=t["T5"], by=demo_user("ny-dispatcher"), now=at("2026-10-08 09:00")
+        note="已联系院方，承诺处理方案。",
+        ticket=t["T5"],
+        by=demo_user("ny-dispatcher"),
+        now=at("2026-10-08 09:00"),
     )
     ticket_services.arrive(ticket=t["T4"], by=engineer, now=at("2026-10-08 10:00"))
     ticket_services.resolve(ticket=t["T4"], by=engineer, note="已处理", now=at("2026-10-08 11:00"))

@@ -200,7 +200,7 @@ def test_an_engineer_resolving_while_the_dispatcher_reassigns_exactly_one_wins(
     is, and is refused, whether the ticket was on site or still only dispatched."""
     engineer, dispatcher = demo_user("ny-engineer"), demo_user("ny-dispatcher")
     ticket = file_ticket(demo["yn-his"])
-    services.acknowledge(ticket=ticket, by=dispatcher)
+    services.acknowledge(note="已联系院方，承诺处理方案。", ticket=ticket, by=dispatcher)
     services.assign(ticket=ticket, by=dispatcher, engineer=engineer)
     if working == "on_site":
         services.arrive(ticket=ticket, by=engineer)

@@ -46,7 +46,9 @@ def test_hold_with_consent_across_a_weekend_moves_the_arrival_deadline(demo):
     ticket = file_ticket(demo["yn-his"], "level-3", "2026-03-05 10:00")  # Thursday
     assert due(ticket)["arrive"] == "2026-03-06 10:00"
     engineer = demo_user("ny-engineer")
-    services.acknowledge(ticket=ticket, by=engineer, now=at("2026-03-05 10:30"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=engineer, now=at("2026-03-05 10:30")
+    )
     services.hold(
         ticket=ticket,
         by=engineer,
@@ -66,7 +68,9 @@ def test_hold_with_consent_across_a_weekend_moves_the_arrival_deadline(demo):
 def test_level1_arrival_clock_pauses_on_hold_only_with_consent(demo):
     ticket = file_ticket(demo["yn-his"], "level-1", "2026-03-02 09:00")
     engineer = demo_user("ny-engineer")
-    services.acknowledge(ticket=ticket, by=engineer, now=at("2026-03-02 09:10"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=engineer, now=at("2026-03-02 09:10")
+    )
     with pytest.raises(TicketError) as caught:
         services.hold(
             ticket=ticket, by=engineer, reason="parts", consent_by=" ", now=at("2026-03-02 10:00")
@@ -81,7 +85,9 @@ def test_downgrade_from_level1_to_level2_halfway_recomputes_running_clocks(demo)
     contract = demo["yn-his"]
     ticket = file_ticket(contract, "level-1", "2026-03-02 09:00")
     engineer = demo_user("ny-engineer")
-    services.acknowledge(ticket=ticket, by=engineer, now=at("2026-03-02 09:10"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=engineer, now=at("2026-03-02 09:10")
+    )
     services.change_level(
         ticket=ticket,
         by=engineer,
@@ -100,7 +106,9 @@ def test_downgrade_from_level1_to_level2_halfway_recomputes_running_clocks(demo)
 def test_c1_resolve_clock_starts_at_arrival_and_extends_with_consent(demo):
     ticket = file_ticket(demo["cd-nutrition"], "level-1", "2026-11-03 10:00")
     engineer = demo_user("rk-engineer")
-    services.acknowledge(ticket=ticket, by=engineer, now=at("2026-11-03 10:05"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=engineer, now=at("2026-11-03 10:05")
+    )
     services.arrive(ticket=ticket, by=engineer, now=at("2026-11-03 15:00"))
     assert due(ticket)["resolve"] == "2026-11-03 19:00"
     services.extend_clock(
@@ -149,7 +157,12 @@ def test_clocks_the_contract_does_not_make_extendable_cannot_be_extended(demo):
 
 def test_a_late_acknowledgement_records_the_respond_breach_at_the_deadline(demo):
     ticket = file_ticket(demo["yn-his"], "level-1", "2026-11-03 10:00")
-    services.acknowledge(ticket=ticket, by=demo_user("ny-engineer"), now=at("2026-11-03 10:45"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。",
+        ticket=ticket,
+        by=demo_user("ny-engineer"),
+        now=at("2026-11-03 10:45"),
+    )
     respond = ticket.clocks.get(name="respond")
     assert local(respond.breached_at) == "2026-11-03 10:30"
     assert local(respond.met_at) == "2026-11-03 10:45"
@@ -158,7 +171,9 @@ def test_a_late_acknowledgement_records_the_respond_breach_at_the_deadline(demo)
 def test_reopen_continues_the_resolve_clock_without_the_wait_for_confirmation(demo):
     ticket = file_ticket(demo["fd-internet"], "level-2", "2026-11-03 10:00")
     engineer, reporter = demo_user("sk-engineer"), demo_user("fd-reporter")
-    services.acknowledge(ticket=ticket, by=engineer, now=at("2026-11-03 10:10"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=engineer, now=at("2026-11-03 10:10")
+    )
     services.resolve(ticket=ticket, by=engineer, note="重启支付网关", now=at("2026-11-03 12:00"))
     services.reopen(ticket=ticket, by=reporter, note="仍无法扫码支付", now=at("2026-11-03 14:00"))
     # 2 of 24 hours were used; the 2-hour wait for confirmation is not counted.
@@ -169,7 +184,9 @@ def test_reopen_continues_the_resolve_clock_without_the_wait_for_confirmation(de
 def test_reopen_is_refused_after_the_contracts_window(demo):
     ticket = file_ticket(demo["fd-internet"], "level-2", "2026-11-03 10:00")
     engineer, reporter = demo_user("sk-engineer"), demo_user("fd-reporter")
-    services.acknowledge(ticket=ticket, by=engineer, now=at("2026-11-03 10:10"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=engineer, now=at("2026-11-03 10:10")
+    )
     services.resolve(ticket=ticket, by=engineer, note="已修复", now=at("2026-11-03 12:00"))
     with pytest.raises(TicketError) as caught:
         services.reopen(ticket=ticket, by=reporter, note="又坏了", now=at("2026-11-20 09:00"))

@@ -66,6 +66,7 @@ EXPECTED = {
     ("fd-internet", "upgrade"): {},
     ("gz-logistics", "level-1"): {"respond": "2026-09-30 17:35", "arrive": "2026-10-01 05:20"},
     ("gz-logistics", "level-2"): {"respond": "2026-09-30 17:35"},
+    ("gz-logistics", "adaptive-maintenance"): {},
 }
 
 

@@ -53,7 +53,9 @@ def test_warnings_go_to_vendor_side_and_breaches_climb_to_hospital_it(demo):
 def test_met_and_paused_clocks_are_not_swept(demo):
     ticket = file_ticket(demo["yn-his"], "level-3", "2026-11-03 10:00")
     engineer = demo_user("ny-engineer")
-    services.acknowledge(ticket=ticket, by=engineer, now=at("2026-11-03 10:05"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=engineer, now=at("2026-11-03 10:05")
+    )
     services.hold(
         ticket=ticket,
         by=engineer,

@@ -185,7 +185,12 @@ def test_the_dispatch_export_holds_the_boards_tickets(portal, demo):
 def test_a_late_response_is_named_among_the_breached_clocks(demo):
     with time_machine.travel("2026-09-18 10:00 +08:00", tick=False):
         ticket = file_ticket(demo["yn-his"], "level-1", "2026-09-15 09:00")
-        services.acknowledge(ticket=ticket, by=demo_user("ny-engineer"), now=at("2026-09-17 09:00"))
+        services.acknowledge(
+            note="已联系院方，承诺处理方案。",
+            ticket=ticket,
+            by=demo_user("ny-engineer"),
+            now=at("2026-09-17 09:00"),
+        )
         rows = read_csv(login("yn-it").get("/tickets/export/"))
     assert rows[1][ACKNOWLEDGED_AT] == "2026-09-17 09:00"
     assert "响应" in rows[1][BREACHED]
@@ -296,7 +301,12 @@ def test_each_clock_is_exported_with_its_due_and_met_times_and_overrun_in_its_ow
     with time_machine.travel("2026-09-17 10:00 +08:00", tick=False):
         ticket = file_ticket(demo["yn-his"], "level-3", "2026-09-15 15:00")
         engineer = demo_user("ny-engineer")
-        services.acknowledge(ticket=ticket, by=engineer, now=at("2026-09-15 22:32"))
+        services.acknowledge(
+            note="已联系院方，承诺处理方案。",
+            ticket=ticket,
+            by=engineer,
+            now=at("2026-09-15 22:32"),
+        )
         services.arrive(ticket=ticket, by=engineer, now=at("2026-09-16 09:00"))
         services.resolve(
             ticket=ticket,

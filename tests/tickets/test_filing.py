@@ -75,7 +75,7 @@ def test_a_filing_that_fails_after_taking_its_number_leaves_no_gap(demo, monkeyp
     contract = demo["yn-his"]
     row = contract.service_classes.get(code="level-2")
 
-    def broken(ticket):
+    def broken(ticket, **details):
         raise RuntimeError("outbox down")
 
     monkeypatch.setattr(notices, "ticket_created", broken)

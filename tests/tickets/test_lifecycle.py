@@ -83,7 +83,12 @@ def test_the_full_path_of_a_fault_from_report_to_rating(demo):
 def test_transitions_are_allowed_only_to_the_right_roles(demo, username, action):
     ticket = file_ticket(demo["yn-his"], "level-2", "2026-11-03 10:00")
     if action == "confirm":
-        services.acknowledge(ticket=ticket, by=demo_user("ny-engineer"), now=at("2026-11-03 10:05"))
+        services.acknowledge(
+            note="已联系院方，承诺处理方案。",
+            ticket=ticket,
+            by=demo_user("ny-engineer"),
+            now=at("2026-11-03 10:05"),
+        )
         services.resolve(
             ticket=ticket, by=demo_user("ny-engineer"), note="ok", now=at("2026-11-03 11:00")
         )
@@ -112,7 +117,9 @@ def test_the_reporter_may_cancel_before_work_starts_but_not_after(demo):
     assert not ticket.clocks.filter(is_active=True, met_at__isnull=True).exists()
     second = file_ticket(demo["yn-his"], "level-3", "2026-11-03 11:00")
     engineer = demo_user("ny-engineer")
-    services.acknowledge(ticket=second, by=engineer, now=at("2026-11-03 11:05"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=second, by=engineer, now=at("2026-11-03 11:05")
+    )
     services.assign(
         ticket=second, by=demo_user("ny-dispatcher"), engineer=engineer, now=at("2026-11-03 11:06")
     )
@@ -133,40 +140,70 @@ def test_change_tickets_need_the_hospital_its_approval_of_both_plans(demo):
     contract = demo["fd-internet"]
     ticket = file_ticket(contract, "upgrade", "2026-11-03 10:00", title="互联网医院平台 3.2 升级")
     engineer, hospital_it = demo_user("sk-engineer"), demo_user("fd-it")
-    services.acknowledge(ticket=ticket, by=engineer, now=at("2026-11-03 10:30"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=engineer, now=at("2026-11-03 10:30")
+    )
     with pytest.raises(TicketError) as caught:
         services.submit_plan(
             ticket=ticket, by=engineer, upgrade_plan="升级步骤……", rollback_plan=""
         )
     assert caught.value.code == "plans_required"
     services.submit_plan(
-        ticket=ticket, by=engineer, upgrade_plan="升级步骤……", rollback_plan="回退到 3.1 镜像……"
+        ticket=ticket,
+        by=engineer,
+        upgrade_plan="升级步骤……",
+        rollback_plan="回退到 3.1 镜像……",
+        window_starts_at=at("2026-11-07 22:00"),
+        window_ends_at=at("2026-11-08 02:00"),
+        now=at("2026-11-03 11:00"),
     )
     with pytest.raises(TicketError):  # the vendor cannot approve its own plan
         services.approve_plan(ticket=ticket, by=demo_user("sk-manager"))
     with pytest.raises(TicketError):  # nor implement before approval
         services.complete_change(ticket=ticket, by=engineer, note="done")
-    services.approve_plan(ticket=ticket, by=hospital_it, note="同意周六 22:00 实施")
-    services.complete_change(ticket=ticket, by=engineer, note="升级完成，验证通过")
+    services.approve_plan(
+        ticket=ticket, by=hospital_it, note="同意周六 22:00 实施", now=at("2026-11-04 09:00")
+    )
+    services.complete_change(
+        ticket=ticket, by=engineer, note="升级完成，验证通过", now=at("2026-11-07 23:30")
+    )
     assert ticket.state == "done"
 
 
 def test_a_change_can_end_rolled_back(demo):
     ticket = file_ticket(demo["fd-internet"], "upgrade", "2026-11-03 10:00")
     engineer = demo_user("sk-engineer")
-    services.acknowledge(ticket=ticket, by=engineer)
-    services.submit_plan(ticket=ticket, by=engineer, upgrade_plan="a", rollback_plan="b")
-    services.approve_plan(ticket=ticket, by=demo_user("fd-it"))
-    services.roll_back(ticket=ticket, by=engineer, note="支付回调异常，已回退")
+    services.acknowledge(note="已联系院方，承诺处理方案。", ticket=ticket, by=engineer)
+    services.submit_plan(
+        ticket=ticket,
+        by=engineer,
+        upgrade_plan="a",
+        rollback_plan="b",
+        window_starts_at=at("2026-11-07 22:00"),
+        window_ends_at=at("2026-11-08 02:00"),
+        now=at("2026-11-03 11:00"),
+    )
+    services.approve_plan(ticket=ticket, by=demo_user("fd-it"), now=at("2026-11-04 09:00"))
+    services.roll_back(
+        ticket=ticket, by=engineer, note="支付回调异常，已回退", now=at("2026-11-08 01:00")
+    )
     assert ticket.state == "rolled_back"
 
 
 def test_faults_cannot_take_change_transitions(demo):
     ticket = file_ticket(demo["fd-internet"], "level-3", "2026-11-03 10:00")
     engineer = demo_user("sk-engineer")
-    services.acknowledge(ticket=ticket, by=engineer)
+    services.acknowledge(note="已联系院方，承诺处理方案。", ticket=ticket, by=engineer)
     with pytest.raises(TicketError) as caught:
-        services.submit_plan(ticket=ticket, by=engineer, upgrade_plan="a", rollback_plan="b")
+        services.submit_plan(
+            ticket=ticket,
+            by=engineer,
+            upgrade_plan="a",
+            rollback_plan="b",
+            window_starts_at=at("2026-11-07 22:00"),
+            window_ends_at=at("2026-11-08 02:00"),
+            now=at("2026-11-03 11:00"),
+        )
     assert caught.value.code == "invalid_transition"
 
 
@@ -208,9 +245,13 @@ def test_a_bad_phone_number_is_refused_and_nothing_is_saved(demo):
 def test_a_stale_copy_of_the_ticket_gets_a_conflict_not_a_double_transition(demo):
     ticket = file_ticket(demo["yn-his"], "level-2", "2026-11-03 10:00")
     stale = Ticket.objects.get(pk=ticket.pk)
-    services.acknowledge(ticket=ticket, by=demo_user("ny-engineer"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=demo_user("ny-engineer")
+    )
     with pytest.raises(TicketConflict):
-        services.acknowledge(ticket=stale, by=demo_user("ny-engineer2"))
+        services.acknowledge(
+            note="已联系院方，承诺处理方案。", ticket=stale, by=demo_user("ny-engineer2")
+        )
     assert Event.objects.filter(ticket=ticket, action="tickets.ticket.acknowledge").count() == 1
 
 

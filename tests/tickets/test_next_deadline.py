@@ -35,7 +35,12 @@ def test_a_new_ticket_is_due_at_its_earliest_clock(demo):
 
 def test_responding_makes_the_arrival_clock_the_next_deadline(demo):
     ticket = file_ticket(demo["yn-his"], "level-1", "2026-03-02 09:00")
-    services.acknowledge(ticket=ticket, by=demo_user("ny-engineer"), now=at("2026-03-02 09:10"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。",
+        ticket=ticket,
+        by=demo_user("ny-engineer"),
+        now=at("2026-03-02 09:10"),
+    )
     assert _stored(ticket)[0] == at("2026-03-02 15:00")
     assert _stored(ticket) == _rule(ticket)
 
@@ -43,7 +48,9 @@ def test_responding_makes_the_arrival_clock_the_next_deadline(demo):
 def test_a_held_ticket_has_no_next_deadline_until_it_resumes(demo):
     ticket = file_ticket(demo["yn-his"], "level-3", "2026-03-05 10:00")
     engineer = demo_user("ny-engineer")
-    services.acknowledge(ticket=ticket, by=engineer, now=at("2026-03-05 10:30"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=engineer, now=at("2026-03-05 10:30")
+    )
     services.hold(
         ticket=ticket,
         by=engineer,
@@ -59,7 +66,9 @@ def test_a_held_ticket_has_no_next_deadline_until_it_resumes(demo):
 def test_a_resolved_ticket_has_no_next_deadline(demo):
     ticket = file_ticket(demo["fd-internet"], "level-1", "2026-11-03 03:00")
     engineer = demo_user("sk-engineer")
-    services.acknowledge(ticket=ticket, by=engineer, now=at("2026-11-03 03:20"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=engineer, now=at("2026-11-03 03:20")
+    )
     services.resolve(
         ticket=ticket, by=engineer, note="重启接口服务后恢复。", now=at("2026-11-03 05:00")
     )

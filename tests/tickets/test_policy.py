@@ -21,7 +21,9 @@ def assigned(demo):
     """A 郁南 level-2 fault dispatched to 陈工 (ny-engineer)."""
     ticket = file_ticket(demo["yn-his"], "level-2", "2026-11-03 09:00")
     dispatcher = demo_user("ny-dispatcher")
-    services.acknowledge(ticket=ticket, by=dispatcher, now=at("2026-11-03 09:05"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=dispatcher, now=at("2026-11-03 09:05")
+    )
     services.assign(
         ticket=ticket, by=dispatcher, engineer=demo_user("ny-engineer"), now=at("2026-11-03 09:06")
     )
@@ -58,7 +60,9 @@ def test_the_vendors_dispatcher_or_manager_may_resolve_on_the_assignees_behalf(a
 def test_any_engineer_of_the_vendor_may_resolve_a_ticket_nobody_was_dispatched_to(demo):
     ticket = file_ticket(demo["yn-his"], "level-2", "2026-11-03 09:00")
     engineer = demo_user("ny-engineer2")
-    services.acknowledge(ticket=ticket, by=engineer, now=at("2026-11-03 09:05"))
+    services.acknowledge(
+        note="已联系院方，承诺处理方案。", ticket=ticket, by=engineer, now=at("2026-11-03 09:05")
+    )
     services.resolve(ticket=ticket, by=engineer, note="远程重启服务", now=at("2026-11-03 09:30"))
     assert ticket.state == "resolved"
 

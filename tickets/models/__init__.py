@@ -1,3 +1,10 @@
+from tickets.models.agreements import (
+    RECORDED_AGREEMENT_CHANNELS,
+    AgreementChannel,
+    Appointment,
+    ChangeWindow,
+    Side,
+)
 from tickets.models.clocks import Extension, Pause, PauseReason, TicketClock, next_deadline
 from tickets.models.consent import (
     RECORDED_CHANNELS,
@@ -6,6 +13,7 @@ from tickets.models.consent import (
     ConsentRequest,
     ConsentState,
 )
+from tickets.models.quota import QuotaWarning
 from tickets.models.saved_views import ListPage, SavedView
 from tickets.models.tickets import (
     DESCRIPTION_LIMIT,
@@ -30,10 +38,14 @@ __all__ = [
     "FINISHED_STATES",
     "NOTE_LIMIT",
     "OPEN_STATES",
+    "RECORDED_AGREEMENT_CHANNELS",
     "RECORDED_CHANNELS",
     "TITLE_LIMIT",
     "WORKING_STATES",
+    "AgreementChannel",
+    "Appointment",
     "Attachment",
+    "ChangeWindow",
     "Channel",
     "ConsentChannel",
     "ConsentKind",
@@ -45,9 +57,11 @@ __all__ = [
     "Outage",
     "Pause",
     "PauseReason",
+    "QuotaWarning",
     "ResolutionCause",
     "Satisfaction",
     "SavedView",
+    "Side",
     "State",
     "Ticket",
     "TicketClock",

@@ -47,6 +47,10 @@ class TicketClock(ContractCopy):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     warn_at = models.DateTimeField(_("warn at"), null=True, blank=True)
+    # A deadline agreed with the hospital instead of counted from a target: C3 levels 3–4
+    # are "on site within the time agreed with the hospital" (an Appointment it confirmed).
+    # Holds and calendar edits do not move it; a new appointment does.
+    agreed_due_at = models.DateTimeField(_("due at the agreed time"), null=True, blank=True)
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
     warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)

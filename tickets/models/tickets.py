@@ -60,6 +60,10 @@ def is_not_change(ticket: Ticket) -> bool:
     return ticket.kind != TicketKind.CHANGE
 
 
+def not_yet_responded(ticket: Ticket) -> bool:
+    return ticket.acknowledged_at is None
+
+
 class Channel(models.TextChoices):
     """How the hospital reported the fault: the contracts promise a hotline, e-mail and WeCom
     besides the portal, and each report lands here with the clock starting when it came in."""
@@ -299,9 +303,16 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
 
     # --- the state machine: what may happen -----------------------------------------------
 
-    @transition(field=state, source=State.NEW, target=State.ACKNOWLEDGED)
-    def acknowledge(self) -> None:
-        pass
+    # Also from DISPATCHED while no one has responded: where a response is a committed plan
+    # (C3), dispatching without one leaves the respond clock running until the plan is given.
+    @transition(
+        field=state,
+        source=[State.NEW, State.DISPATCHED],
+        target=RETURN_VALUE(State.ACKNOWLEDGED, State.DISPATCHED),
+        conditions=[not_yet_responded],
+    )
+    def acknowledge(self) -> str:
+        return State.ACKNOWLEDGED if self.state == State.NEW else self.state
 
     @transition(
         field=state, source=[State.NEW, *WORKING_STATES, State.APPROVED], target=State.DISPATCHED
@@ -340,9 +351,10 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     def cancel(self) -> None:
         pass
 
+    # From NEW too: the vendor opens a change with its plans (tickets.services.open_change).
     @transition(
         field=state,
-        source=[State.ACKNOWLEDGED, State.DISPATCHED],
+        source=[State.NEW, State.ACKNOWLEDGED, State.DISPATCHED],
         target=State.AWAITING_APPROVAL,
         conditions=[is_change],
     )

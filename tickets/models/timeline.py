@@ -11,12 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from tickets.models.agreements import AgreementChannel
 from tickets.models.contract_copy import ContractCopy
 from tickets.models.tickets import Channel, State, Ticket
 
 # What a timeline line says when it is not a state change.
 EVENT_LABELS = {
     "tickets.ticket.reported": _("reported the fault"),
+    "tickets.ticket.acknowledge": _("responded with a plan"),
     "tickets.ticket.commented": _("commented"),
     "tickets.ticket.edited": _("corrected the report"),
     "tickets.ticket.level_changed": _("changed the level"),
@@ -71,6 +73,12 @@ class Event(models.Model):
     @property
     def label(self) -> str:
         """ "→ Resolved" for a state change, else what happened, for people to read."""
+        agreed = self._agreement_label()
+        if agreed:
+            return agreed
+        if self.to_state and self.to_state == self.from_state:
+            # A response given after dispatch (C3's committed plan): the state stays.
+            return str(EVENT_LABELS.get(self.action, f"→ {State(self.to_state).label}"))
         if self.to_state:
             return f"→ {State(self.to_state).label}"
         if self.action == "tickets.ticket.reported" and self.data.get("entered_by"):
@@ -79,7 +87,50 @@ class Event(models.Model):
                 "caller": self.data.get("caller", ""),
                 "channel": Channel(self.data.get("channel", Channel.PHONE)).label,
             }
+        if self.action == "tickets.ticket.reported" and self.data.get("change"):
+            return gettext("opened the change")
+        if self.action == "tickets.ticket.reported" and self.data.get("inspection_title"):
+            # Found and filed by the actor (often the vendor's engineer), not the hospital.
+            return gettext("found it during the inspection “%(inspection)s” and filed it") % {
+                "inspection": self.data["inspection_title"]
+            }
         return str(EVENT_LABELS.get(self.action, ""))
+
+    def _agreement_label(self) -> str:
+        """A change window or an on-site time proposed or agreed, with its times."""
+
+        def when(key: str) -> str:
+            return f"{timezone.localtime(dt.datetime.fromisoformat(self.data[key])):%Y-%m-%d %H:%M}"
+
+        if self.action == "tickets.ticket.window_proposed":
+            return gettext("proposed the change window %(start)s – %(end)s") % {
+                "start": when("starts_at"),
+                "end": when("ends_at"),
+            }
+        if self.action == "tickets.ticket.window_agreed":
+            return gettext("agreed the change window %(start)s – %(end)s") % {
+                "start": when("starts_at"),
+                "end": when("ends_at"),
+            }
+        if self.action == "tickets.ticket.appointment_proposed":
+            return gettext("proposed to be on site at %(at)s") % {"at": when("at")}
+        if self.action == "tickets.ticket.appointment_confirmed":
+            return gettext("confirmed the engineer on site at %(at)s") % {"at": when("at")}
+        if self.action == "tickets.ticket.appointment_recorded":
+            return gettext(
+                "recorded that %(person)s confirmed by %(channel)s at %(agreed)s the engineer "
+                "on site at %(at)s"
+            ) % {
+                "person": self.data.get("agreed_name", ""),
+                "channel": AgreementChannel(self.data.get("channel", "phone")).label,
+                "agreed": when("agreed_at"),
+                "at": when("at"),
+            }
+        if self.data.get("outside_window"):
+            return f"→ {State(self.to_state).label} · " + gettext(
+                "outside the agreed window: %(reason)s"
+            ) % {"reason": self.data.get("outside_window_reason", "")}
+        return ""
 
     @property
     def entry_note(self) -> str:

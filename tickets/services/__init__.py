@@ -3,9 +3,17 @@ changes state and clocks, appends to the timeline, and queues notifications afte
 
 from tickets.services import consent
 from tickets.services._common import ACTION_LABELS
+from tickets.services.appointments import (
+    confirm_appointment,
+    propose_appointment,
+    record_appointment_confirmation,
+)
 from tickets.services.changes import (
+    agree_window,
     approve_plan,
     complete_change,
+    open_change,
+    propose_window,
     reject_plan,
     roll_back,
     submit_plan,
@@ -46,6 +54,7 @@ __all__ = [
     "Filed",
     "acknowledge",
     "add_comment",
+    "agree_window",
     "approve_plan",
     "arrive",
     "assign",
@@ -55,6 +64,7 @@ __all__ = [
     "check_upload",
     "complete_change",
     "confirm",
+    "confirm_appointment",
     "consent",
     "edit_ticket",
     "explain_breach",
@@ -63,6 +73,10 @@ __all__ = [
     "file_ticket",
     "hold",
     "log_work",
+    "open_change",
+    "propose_appointment",
+    "propose_window",
+    "record_appointment_confirmation",
     "record_outage",
     "reject_plan",
     "reopen",

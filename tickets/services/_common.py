@@ -35,6 +35,11 @@ ACTION_LABELS = {
     "reject_plan": _("reject the change plan"),
     "complete_change": _("complete the change"),
     "roll_back": _("roll the change back"),
+    "propose_window": _("propose a change window for"),
+    "agree_window": _("agree the change window of"),
+    "propose_appointment": _("propose an on-site time for"),
+    "confirm_appointment": _("confirm the on-site time of"),
+    "record_appointment": _("record the hospital's confirmation of the on-site time of"),
     "edit": _("edit"),
     "comment": _("comment on"),
     "log_work": _("log work on"),
@@ -164,7 +169,9 @@ def _transition(
             if after:
                 after(locked, at)
             _log(locked, f"ticket.{action}", by, at, note=note, from_state=from_state, data=data)
-            notices.state_changed(locked, by=by, from_state=from_state)
+            if locked.state != from_state:
+                # (A response with C3's plan after dispatch keeps the state: nothing to tell.)
+                notices.state_changed(locked, by=by, from_state=from_state)
     except ConcurrentTransition as exc:
         raise TicketConflict(
             "conflict",

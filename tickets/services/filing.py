@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Clock as ClockName
-from contracts.models import Contract, CoveredSystem, Role, ServiceClass
+from contracts.models import Contract, CoveredSystem, Role, ServiceClass, TicketKind
 from tickets import clocks, notices
 from tickets.errors import TicketError
 from tickets.models import DESK_CHANNELS, Channel, Event, Ticket, TicketClock, next_deadline
@@ -20,6 +20,7 @@ from tickets.policy import (
     is_hospital_it,
     is_hospital_person,
     may_file_for,
+    may_open_change,
     may_report,
     may_report_finding,
 )
@@ -56,6 +57,7 @@ def report_ticket(
     contact_phone: str,
     now: dt.datetime | None = None,
     from_inspection: bool = False,
+    found_in=None,
     channel: str = Channel.PORTAL,
 ) -> Ticket:
     """File a ticket (报修) and start its clocks; see file_ticket()."""
@@ -69,6 +71,7 @@ def report_ticket(
         contact_phone=contact_phone,
         now=now,
         from_inspection=from_inspection,
+        found_in=found_in,
         channel=channel,
     ).ticket
 
@@ -84,6 +87,7 @@ def file_ticket(
     contact_phone: str,
     now: dt.datetime | None = None,
     from_inspection: bool = False,
+    found_in=None,
     channel: str = Channel.PORTAL,
     reported_at: dt.datetime | None = None,
     entered_by=None,
@@ -93,7 +97,8 @@ def file_ticket(
     """File a ticket (报修) and start its clocks.
 
     `from_inspection`: an abnormal inspection item, filed by whoever found it, so the
-    vendor's engineers may file too (inspections.services.open_ticket).
+    vendor's engineers may file too (inspections.services.open_ticket); `found_in` is that
+    inspection, which the timeline and the notification name as where it was found.
 
     `entered_by`: the vendor's dispatcher or engineer typing in a report the hospital made
     by `channel` (a call to the hotline, a WeCom message); `reporter` is then the hospital's
@@ -118,7 +123,12 @@ def file_ticket(
                 hospital=contract.hospital.name,
             )
     else:
-        allowed = may_report_finding if from_inspection else may_report
+        if from_inspection:
+            allowed = may_report_finding
+        elif service_class.kind == TicketKind.CHANGE:
+            allowed = may_open_change
+        else:
+            allowed = may_report
         if not allowed(reporter, contract):
             raise TicketError("forbidden", _("You may not report tickets under this contract."))
     if channel not in Channel.values:
@@ -171,10 +181,16 @@ def file_ticket(
             data={
                 "level": service_class.level,
                 **({"from_inspection": True} if from_inspection else {}),
+                **({"change": True} if service_class.kind == TicketKind.CHANGE else {}),
+                **(
+                    {"inspection": found_in.pk, "inspection_title": found_in.title}
+                    if found_in is not None
+                    else {}
+                ),
                 **_provenance(ticket),
             },
         )
-        notices.ticket_created(ticket)
+        notices.ticket_created(ticket, found_in=found_in)
     return Filed(ticket=ticket, clocks=started, event=event)
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import ServiceClass, TicketKind
-from tickets import clocks, notices
+from tickets import clocks, notices, quota
 from tickets.errors import TicketError
 from tickets.models import (
     NOTE_LIMIT,
@@ -195,6 +195,8 @@ def log_work(
     now: dt.datetime | None = None,
 ) -> Worklog:
     _require(by, "log_work", ticket)
+    # Work on a ticket of an adaptive-maintenance row (C5) always counts against the quota.
+    counts_against_quota = counts_against_quota or ticket.service_class.counts_against_quota
     worklog = Worklog(
         ticket=ticket,
         engineer=by,
@@ -225,6 +227,8 @@ def log_work(
                 "counts_against_quota": counts_against_quota,
             },
         )
+        if counts_against_quota:
+            quota.warn_if_crossed(ticket.contract, work_date, now=_now(now))
     return worklog
 
 

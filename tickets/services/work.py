@@ -24,14 +24,39 @@ from tickets.services import consent
 from tickets.services._common import _now, _transition
 
 
+def require_committed_plan(ticket: Ticket, note: str) -> None:
+    """Where the contract defines a response as contacting the hospital and committing to a
+    plan (C3), what stops the respond clock must say the plan."""
+    if ticket.contract.response_needs_plan and not note.strip():
+        raise TicketError(
+            "plan_required",
+            _(
+                "Under this contract a response means contacting the hospital and committing "
+                "to a plan: write the plan agreed with the hospital in the note."
+            ),
+            field="note",
+        )
+
+
 def acknowledge(*, ticket: Ticket, by, note: str = "", now: dt.datetime | None = None) -> Ticket:
+    def before(t: Ticket) -> None:
+        # After the role and state checks: who may not respond hears that first.
+        require_committed_plan(t, note)
+
     def after(t: Ticket, at: dt.datetime) -> None:
         t.acknowledged_at = at
         t.save(update_fields=["acknowledged_at"])
         clocks.meet(t, ClockName.RESPOND, at)
 
     return _transition(
-        ticket, by=by, action="acknowledge", method="acknowledge", note=note, now=now, after=after
+        ticket,
+        by=by,
+        action="acknowledge",
+        method="acknowledge",
+        note=note,
+        now=now,
+        before=before,
+        after=after,
     )
 
 
@@ -51,7 +76,10 @@ def assign(
         t.assignee = engineer
 
     def after(t: Ticket, at: dt.datetime) -> None:
-        if t.acknowledged_at is None:
+        # Where a response is a committed plan (C3), a dispatch without one is no response:
+        # the respond clock runs on until someone acknowledges with the plan.
+        plan_missing = t.contract.response_needs_plan and not note.strip()
+        if t.acknowledged_at is None and not plan_missing:
             # Dispatching is a committed response: it stops the respond clock too.
             t.acknowledged_at = at
             t.save(update_fields=["acknowledged_at"])

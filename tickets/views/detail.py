@@ -22,6 +22,7 @@ from tickets.downloads import attachment_response
 from tickets.errors import TicketError
 from tickets.models import (
     NOTE_LIMIT,
+    RECORDED_AGREEMENT_CHANNELS,
     ConsentKind,
     ConsentRequest,
     PauseReason,
@@ -31,6 +32,7 @@ from tickets.models import (
     WorkMode,
 )
 from tickets.policy import (
+    HOSPITAL_STAFF,
     VENDOR_STAFF,
     available_actions,
     engineers_of,
@@ -85,7 +87,18 @@ def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
         "ticket": ticket,
         "clocks": [clock for clock in ticket.clocks.all() if clock.is_active],
         "actions": actions,
-        "state_actions": actions - {"comment", "log_work"},
+        # The actions of the agreements' own cards (tickets/_change_window.html, _appointment.html)
+        # are offered there, not in "What you can do".
+        "state_actions": actions
+        - {
+            "comment",
+            "log_work",
+            "propose_window",
+            "agree_window",
+            "propose_appointment",
+            "confirm_appointment",
+            "record_appointment",
+        },
         "is_vendor": bool(roles & VENDOR_STAFF),
         "engineers": list(engineers_of(ticket.contract)) if "assign" in actions else [],
         "levels": ticket.contract.service_classes.filter(kind=ticket.kind).exclude(
@@ -113,6 +126,13 @@ def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
         }
         if may(request.user, "breach_reason", ticket, roles=roles)
         else set(),
+        # Proposals and agreements, newest last; the current one is the last not superseded.
+        "windows": list(ticket.change_windows.all()),
+        "window": next((w for w in ticket.change_windows.all() if w.is_current), None),
+        "appointments": list(ticket.appointments.all()),
+        "appointment": next((a for a in ticket.appointments.all() if a.is_current), None),
+        "my_side": "hospital" if roles & HOSPITAL_STAFF else "vendor",
+        "agreement_channels": RECORDED_AGREEMENT_CHANNELS,
         "article": article_from_ticket(request.user, ticket),
         "may_draft_article": may_draft(request.user, ticket, roles=roles),
         "note_limit": NOTE_LIMIT,
@@ -159,14 +179,15 @@ def ticket_action(request, number: str, slug: str):
     try:
         done = action.perform(ticket, request.user, form.cleaned_data)
     except TicketError as exc:
-        if exc.field:
-            # Bad input the service found (a consent time to come): beside its field.
+        if exc.field in form.fields:
+            # A rule about one field (a consent time to come, a plan the contract requires,
+            # a window): said beside it.
             return _page(
                 request,
                 _ticket(request, number),
                 errors={action.policy_name: {exc.field: [str(exc)]}},
                 posted={action.policy_name: request.POST},
-                status=400,
+                status=exc.status,
             )
         messages.error(request, str(exc))
         return _page(

@@ -14,8 +14,8 @@ from contracts.selectors import contract_for
 from opsdesk.page_policy import FAMILIES, page_for
 from tickets import services
 from tickets.errors import TicketError
-from tickets.forms import FileForCallerForm, ReportForm
-from tickets.policy import may_file_for, may_report
+from tickets.forms import FileForCallerForm, OpenChangeForm, ReportForm
+from tickets.policy import may_file_for, may_propose_change, may_report
 from tickets.selectors import file_for_contracts, reportable_contracts
 
 
@@ -128,3 +128,41 @@ def file_for(request, code: str):
             initial={"reported_at": timezone.localtime().replace(second=0, microsecond=0)},
         )
     return render(request, "tickets/file_for_caller.html", {"contract": contract, "form": form})
+
+
+@login_required
+def open_change(request, code: str):
+    """The vendor opens a change with both plans and a proposed window (C4), through the
+    same service as the API; hospital IT then approves it on the ticket's page."""
+    contract = contract_for(request.user, code)
+    if not may_propose_change(request.user, contract) or not contract.change_rows().exists():
+        raise PermissionDenied
+    if request.method == "POST":
+        form = OpenChangeForm(request.POST, contract=contract)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket = services.open_change(
+                    contract=contract,
+                    system=contract.hospital.systems.get(pk=data["system"]),
+                    service_class=data["service_class"],
+                    title=data["title"],
+                    description=data["description"],
+                    upgrade_plan=data["upgrade_plan"],
+                    rollback_plan=data["rollback_plan"],
+                    window_starts_at=data["window_starts_at"],
+                    window_ends_at=data["window_ends_at"],
+                    by=request.user,
+                )
+            except TicketError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Change %(number)s is waiting for hospital IT's approval.")
+                    % {"number": ticket.number},
+                )
+                return redirect("ticket-detail", number=ticket.number)
+    else:
+        form = OpenChangeForm(contract=contract)
+    return render(request, "tickets/open_change.html", {"contract": contract, "form": form})

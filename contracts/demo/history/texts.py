@@ -601,3 +601,13 @@ IMPROVEMENTS = [
     "二、完善变更前的回退演练，所有升级均在测试环境先行验证。\n"
     "三、继续提升首次解决率，建立典型问题处理手册。",
 ]
+
+# What the responder tells the hospital: contact made and a plan committed to (C3 defines a
+# response as exactly that, so its acknowledgements need one).
+RESPONSE_PLANS = [
+    "已电话联系报修人确认现象，先远程查看服务日志，30 分钟内反馈初步原因。",
+    "已与信息科联系，安排工程师远程排查；如需到场，将约定时间后前往。",
+    "已联系科室确认影响范围，先恢复业务使用，再排查根本原因。",
+    "已回电报修人，正在核对配置和接口状态，处理进展随时在工单中更新。",
+    "已确认问题，先提供临时处理办法，正式修复方案今日内给出。",
+]

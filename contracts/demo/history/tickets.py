@@ -19,6 +19,7 @@ from .texts import (
     CALLERS,
     HOLD_REASONS,
     REOPEN_NOTES,
+    RESPONSE_PLANS,
     SATISFACTION_COMMENTS,
     Problem,
 )
@@ -159,10 +160,11 @@ def work(w: World, ticket: Ticket, problem: Problem, how: Work | None = None) ->
     visit = how.visit
     if visit is None:
         visit = has_clock(ticket, "arrive") or (not how.plain and rng.random() < p.onsite_share)
+    plan = rng.choice(RESPONSE_PLANS)  # contact made, a plan committed to
     if office and rng.random() < 0.5:
-        ticket = do._dispatch(t, ticket, dispatcher, engineer)
+        ticket = do._dispatch(t, ticket, dispatcher, engineer, note=plan)
     else:
-        ticket = do._acknowledge(t, ticket, dispatcher if office else engineer)
+        ticket = do._acknowledge(t, ticket, dispatcher if office else engineer, note=plan)
         if visit or rng.random() < 0.6:
             t = w.step(t + minutes(rng.uniform(3, 25)))
             by = dispatcher if in_office(t) else engineer

@@ -1,0 +1,206 @@
+"""The person-day quota of adaptive maintenance (C5: "适应性维护工作量原则上不超过15人/天"):
+how much of the year's quota the worklogs have used, month by month (the burn-down), and
+the one warning when the use crosses 80 %.
+
+A quota year runs from the contract's start date, a year at a time (C5's term is the
+calendar year 2026); a worklog counts in the quota year of its work date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contracts.models import Contract, Role
+from tickets.models import QuotaWarning, Worklog
+
+# One person-day is 8 hours, as the reports count it (reports.figures.PERSON_DAY_MINUTES).
+PERSON_DAY_MINUTES = 480
+WARN_AT_PERCENT = 80
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def quota_year(contract: Contract, day: dt.date) -> tuple[dt.date, dt.date]:
+    """[start, end) of the contract's year that holds `day`."""
+    start = contract.starts_on
+    while _add_years(start, 1) <= day:
+        start = _add_years(start, 1)
+    while start > day:
+        start = _add_years(start, -1)
+    return start, _add_years(start, 1)
+
+
+def _person_days(minutes: int) -> Decimal:
+    return (Decimal(minutes) / PERSON_DAY_MINUTES).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Month:
+    starts_on: dt.date
+    used: Decimal  # person-days used by the end of this month
+    remaining: Decimal | None  # None: the contract sets no quota
+
+
+@dataclass(frozen=True)
+class BurnDown:
+    starts_on: dt.date
+    ends_on: dt.date  # exclusive
+    quota: int | None
+    used: Decimal
+    months: tuple[Month, ...]
+    warned_at: dt.datetime | None
+
+    @property
+    def remaining(self) -> Decimal | None:
+        return None if self.quota is None else Decimal(self.quota) - self.used
+
+    @property
+    def percent(self) -> int | None:
+        return int(self.used * 100 / self.quota) if self.quota else None
+
+    @property
+    def running_low(self) -> bool:
+        return self.percent is not None and self.percent >= WARN_AT_PERCENT
+
+    @property
+    def bar_percent(self) -> int:
+        return min(self.percent or 0, 100)
+
+
+def _used_minutes(contract: Contract, start: dt.date, end: dt.date) -> int:
+    return (
+        Worklog.objects.filter(
+            contract=contract,
+            counts_against_quota=True,
+            work_date__gte=start,
+            work_date__lt=end,
+        ).aggregate(total=Sum("minutes"))["total"]
+        or 0
+    )
+
+
+def burn_down(contract: Contract, today: dt.date) -> BurnDown:
+    """The quota year holding `today`, month by month up to today's month (for a contract
+    without a quota: the adaptive work logged, with nothing to burn down)."""
+    quota = contract.person_day_quota
+    start, end = quota_year(contract, today)
+    by_month: dict[dt.date, int] = {}
+    for work_date, minutes in (
+        Worklog.objects.filter(
+            contract=contract, counts_against_quota=True, work_date__gte=start, work_date__lt=end
+        )
+        .order_by()
+        .values_list("work_date", "minutes")
+    ):
+        month = work_date.replace(day=1)
+        by_month[month] = by_month.get(month, 0) + minutes
+    months, total, month = [], 0, start.replace(day=1)
+    last = min(today, end - dt.timedelta(days=1)).replace(day=1)
+    while month <= last:
+        total += by_month.get(month, 0)
+        used = _person_days(total)
+        months.append(
+            Month(
+                starts_on=month,
+                used=used,
+                remaining=None if quota is None else Decimal(quota) - used,
+            )
+        )
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    warning = (
+        QuotaWarning.objects.filter(
+            contract=contract, year_starts_on=start, percent=WARN_AT_PERCENT
+        )
+        .values_list("crossed_at", flat=True)
+        .first()
+    )
+    return BurnDown(
+        starts_on=start,
+        ends_on=end,
+        quota=quota,
+        used=_person_days(sum(by_month.values())),
+        months=tuple(months),
+        warned_at=warning,
+    )
+
+
+def _people_to_warn(contract: Contract) -> list:
+    """The vendor's manager and the hospital's IT department."""
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, memberships__organization_id=contract.vendor_id)
+        .filter(memberships__role=Role.VENDOR_MANAGER)
+        .distinct()
+    ) + list(
+        get_user_model()
+        .objects.filter(is_active=True, memberships__organization_id=contract.hospital_id)
+        .filter(memberships__role=Role.HOSPITAL_IT)
+        .distinct()
+    )
+
+
+def warn_if_crossed(contract: Contract, work_date: dt.date, now: dt.datetime | None = None):
+    """After adaptive work was logged: the first time the quota year's use reaches 80 %,
+    record it and tell the vendor's manager and hospital IT. The unique row is the claim,
+    so two worklogs saved together warn once."""
+    from notifications.models import NotificationEvent
+    from notifications.services import notify_people
+
+    if not contract.person_day_quota:
+        return None
+    start, end = quota_year(contract, work_date)
+    used = _person_days(_used_minutes(contract, start, end))
+    if used * 100 < contract.person_day_quota * WARN_AT_PERCENT:
+        return None
+    try:
+        with transaction.atomic():
+            warning = QuotaWarning.objects.create(
+                contract=contract,
+                year_starts_on=start,
+                percent=WARN_AT_PERCENT,
+                person_days=used,
+                crossed_at=now or timezone.now(),
+            )
+    except IntegrityError:
+        return None  # already warned this quota year
+
+    def subject() -> str:
+        return _("%(contract)s: %(percent)s%% of the adaptive-work quota used") % {
+            "contract": contract.name,
+            "percent": WARN_AT_PERCENT,
+        }
+
+    def body() -> str:
+        return _(
+            "Adaptive maintenance has used %(used)s of %(quota)s person-days in the year from "
+            "%(start)s. Agree with the hospital what the remaining %(remaining)s person-days "
+            "are for."
+        ) % {
+            "used": used,
+            "quota": contract.person_day_quota,
+            "start": f"{start:%Y-%m-%d}",
+            "remaining": Decimal(contract.person_day_quota) - used,
+        }
+
+    notify_people(
+        event=NotificationEvent.QUOTA_WARNED,
+        ticket=None,
+        recipients=_people_to_warn(contract),
+        subject=subject,
+        body=body,
+        dedupe=f"contract:{contract.pk}:quota:{start:%Y%m%d}:{WARN_AT_PERCENT}",
+    )
+    return warning
