@@ -196,10 +196,19 @@ def _log_work(at, ticket: Ticket, by, *, work_date, minutes, mode, description, 
 # --- changes (C4) --------------------------------------------------------------------------
 
 
-def _submit_plan(at, ticket: Ticket, by, *, upgrade_plan: str, rollback_plan: str) -> Ticket:
+def _submit_plan(
+    at, ticket: Ticket, by, *, upgrade_plan: str, rollback_plan: str, window: tuple
+) -> Ticket:
+    """The plans with the proposed implementation window (start, end), for approval."""
     with moment(at):
         return services.submit_plan(
-            ticket=ticket, by=by, upgrade_plan=upgrade_plan, rollback_plan=rollback_plan, now=at
+            ticket=ticket,
+            by=by,
+            upgrade_plan=upgrade_plan,
+            rollback_plan=rollback_plan,
+            window_starts_at=window[0],
+            window_ends_at=window[1],
+            now=at,
         )
 
 

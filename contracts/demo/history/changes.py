@@ -64,8 +64,14 @@ def change_story(w: World, at: dt.datetime, number: int) -> None:
     t = w.step(ticket.entered_at + minutes(rng.uniform(10, 50)))
     ticket = do._acknowledge(t, ticket, desk)
     t = w.step(t + dt.timedelta(hours=rng.uniform(18, 30)))
+    # The window proposed with the plan: a working day's night at least three days on, after
+    # the last patients and before the next morning's registration (C4).
+    night = timezone.localtime(t).date() + dt.timedelta(days=3)
+    while not is_workday(night):
+        night += dt.timedelta(days=1)
+    window = (local(night, 23, 0), local(night, 23, 0) + dt.timedelta(hours=3))
     ticket = do._submit_plan(
-        t, ticket, engineer, upgrade_plan=UPGRADE_PLAN, rollback_plan=ROLLBACK_PLAN
+        t, ticket, engineer, upgrade_plan=UPGRADE_PLAN, rollback_plan=ROLLBACK_PLAN, window=window
     )
     if rng.random() < 0.2:
         t = w.step(t + dt.timedelta(hours=rng.uniform(3, 20)))
@@ -82,14 +88,12 @@ def change_story(w: World, at: dt.datetime, number: int) -> None:
             + "\n数据库回滚脚本：rollback_v"
             + str(number + 1)
             + ".sql。",
+            window=window,
         )
     t = w.step(t + dt.timedelta(hours=rng.uniform(3, 24)))
     ticket = do._approve_plan(t, ticket, it, note="同意按计划实施，请于次日挂号前完成。")
     t = w.step(t + minutes(rng.uniform(20, 90)))
     ticket = do._dispatch(t, ticket, desk, engineer)
-    night = timezone.localtime(t).date() + dt.timedelta(days=1)
-    while not is_workday(night):
-        night += dt.timedelta(days=1)
     t = w.step(local(night, 23, 30) + minutes(rng.uniform(0, 25)))
     do._log_work(
         t,

@@ -149,8 +149,10 @@ def plan_adaptive_work(w: World) -> None:
             solution=f"已完成{title}，经后勤保障部验收，共计 {person_days:g} 人天。",
             cause="configuration",
             systems=("LOGI.REPAIR", "LOGI.WASTE", "LOGI.SAFETY", "LOGI.BI.REPORTS"),
-            levels=("level-2",),
+            levels=("adaptive-maintenance",),
         )
         how = Work(adaptive_person_days=person_days, late_clock="", visit=False, plain=True)
-        w.add(at, partial(fault_story, w, at, "level-2", problem, how))
+        # Filed as the contract's adaptive-maintenance request, whose work counts against the
+        # person-day quota (its burn-down and 80 % warning on the contract page).
+        w.add(at, partial(fault_story, w, at, "adaptive-maintenance", problem, how))
         day = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=10)
