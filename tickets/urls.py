@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.views import detail, filing, lists
+from tickets.views import detail, filing, lists, outages
 from tickets.views.exports import dispatch_export, queue_export, ticket_list_export
 
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("contracts/<slug:code>/report/", filing.report, name="ticket-report"),
     path("tickets/file-for-caller/", filing.choose_file_for_contract, name="ticket-file-for-new"),
     path("contracts/<slug:code>/file-for-caller/", filing.file_for, name="ticket-file-for"),
+    path("contracts/<slug:code>/outages/", outages.contract_outages, name="contract-outages"),
     path("queue/", lists.queue, name="queue"),
     path("queue/export/", queue_export, name="queue-export"),
     path("dispatch/", lists.dispatch_board, name="dispatch"),

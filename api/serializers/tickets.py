@@ -189,9 +189,15 @@ class TicketPageSerializer(serializers.Serializer):
 class TicketDetailSerializer(TicketSerializer):
     timeline = EventSerializer(source="events", many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    recurrence_of = serializers.SlugRelatedField(
+        slug_field="number",
+        read_only=True,
+        allow_null=True,
+        help_text="The first occurrence of the same problem this ticket is linked to.",
+    )
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "timeline", "attachments"]
+        fields = [*TicketSerializer.Meta.fields, "recurrence_of", "timeline", "attachments"]
         read_only_fields = fields
 
 

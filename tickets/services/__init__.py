@@ -10,6 +10,12 @@ from tickets.services.changes import (
     submit_plan,
 )
 from tickets.services.filing import Caller, Filed, file_for_caller, file_ticket, report_ticket
+from tickets.services.outages import (
+    close_outage,
+    correct_outage,
+    record_outage,
+    withdraw_outage,
+)
 from tickets.services.records import (
     ATTACHMENT_EXTENSIONS,
     ATTACHMENT_MAX_BYTES,
@@ -21,7 +27,6 @@ from tickets.services.records import (
     explain_breach,
     extend_clock,
     log_work,
-    record_outage,
 )
 from tickets.services.work import (
     acknowledge,
@@ -50,8 +55,10 @@ __all__ = [
     "cancel",
     "change_level",
     "check_upload",
+    "close_outage",
     "complete_change",
     "confirm",
+    "correct_outage",
     "edit_ticket",
     "explain_breach",
     "extend_clock",
@@ -67,4 +74,5 @@ __all__ = [
     "resume",
     "roll_back",
     "submit_plan",
+    "withdraw_outage",
 ]

@@ -42,6 +42,11 @@ ACTION_LABELS = {
     "extend": _("extend a clock of"),
     "breach_reason": _("give the reason for a missed deadline of"),
     "record_outage": _("record an outage on"),
+    "link_recurrence": _("link an earlier occurrence to"),
+    "unlink_recurrence": _("unlink the earlier occurrence from"),
+    "correct_outage": _("correct an outage of"),
+    "close_outage": _("close an outage of"),
+    "withdraw_outage": _("withdraw an outage of"),
 }
 
 

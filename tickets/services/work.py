@@ -10,7 +10,6 @@ from contracts.models import Clock as ClockName
 from tickets import clocks, notices
 from tickets.errors import TicketError
 from tickets.models import (
-    Outage,
     Pause,
     PauseReason,
     ResolutionCause,
@@ -18,6 +17,7 @@ from tickets.models import (
     TicketClock,
 )
 from tickets.policy import engineers_of, may
+from tickets.services import outages
 from tickets.services._common import _now, _transition
 
 
@@ -139,10 +139,21 @@ def resume(*, ticket: Ticket, by, note: str = "", now: dt.datetime | None = None
 
 
 def resolve(
-    *, ticket: Ticket, by, note: str = "", cause: str = "", now: dt.datetime | None = None
+    *,
+    ticket: Ticket,
+    by,
+    note: str = "",
+    cause: str = "",
+    outage_ended_at: dt.datetime | None = None,
+    keep_outage_open: bool = False,
+    now: dt.datetime | None = None,
 ) -> Ticket:
     """Resolve with how it was solved and, optionally, what the fault came from
-    (ResolutionCause), which the reports count."""
+    (ResolutionCause), which the reports count.
+
+    An outage still open closes when the service came back: `outage_ended_at`, by default
+    now, each closing its own timeline line; `keep_outage_open` leaves it open (a workaround
+    while the service is still degraded). The page proposes it before anyone resolves."""
     if not note.strip():
         raise TicketError("note_required", _("Say how the problem was solved."))
     if cause and cause not in ResolutionCause.values:
@@ -150,7 +161,9 @@ def resolve(
 
     def after(t: Ticket, at: dt.datetime) -> None:
         clocks.finish(t, at)
-        Outage.objects.filter(ticket=t, ended_at__isnull=True).update(ended_at=at)
+        outages.close_at_recovery(
+            t, by=by, at=at, ended_at=outage_ended_at, keep_open=keep_outage_open
+        )
         if cause:
             t.resolution_cause = cause
             t.save(update_fields=["resolution_cause"])

@@ -22,6 +22,7 @@ from tickets.downloads import attachment_response
 from tickets.errors import TicketError
 from tickets.models import NOTE_LIMIT, PauseReason, ResolutionCause, Ticket, Worklog, WorkMode
 from tickets.policy import VENDOR_STAFF, available_actions, engineers_of, may, roles_on_contract
+from tickets.views import sections
 
 
 def _ticket(request, number: str) -> Ticket:
@@ -74,6 +75,8 @@ def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
         "posted": posted or {},
         "now": now,
         "today": timezone.localdate(),
+        **sections.recurrence_section(request.user, ticket, roles),
+        **sections.outage_section(request.user, ticket, roles),
     }
     return render(request, "tickets/detail.html", context, status=status)
 

@@ -14,7 +14,8 @@ from contracts.selectors import contract_for
 from tickets import services
 from tickets.errors import TicketError
 from tickets.forms import FileForCallerForm, ReportForm
-from tickets.policy import may_file_for, may_report
+from tickets.policy import may, may_file_for, may_report
+from tickets.recurrence_candidates import recurrence_candidates
 from tickets.selectors import file_for_contracts, reportable_contracts
 
 
@@ -55,7 +56,7 @@ def report(request, code: str):
                 messages.success(
                     request, _("Ticket %(number)s is filed.") % {"number": ticket.number}
                 )
-                return redirect("ticket-detail", number=ticket.number)
+                return _to_filed(request, ticket)
         if form.errors and request.FILES:
             form.add_error(
                 "attachments", _("Browsers cannot keep chosen files: choose them again, please.")
@@ -116,7 +117,7 @@ def file_for(request, code: str):
                     _("Ticket %(number)s is filed for %(caller)s.")
                     % {"number": ticket.number, "caller": ticket.caller},
                 )
-                return redirect("ticket-detail", number=ticket.number)
+                return _to_filed(request, ticket)
         if form.errors and request.FILES:
             form.add_error(
                 "attachments", _("Browsers cannot keep chosen files: choose them again, please.")
@@ -127,3 +128,18 @@ def file_for(request, code: str):
             initial={"reported_at": timezone.localtime().replace(second=0, microsecond=0)},
         )
     return render(request, "tickets/file_for_caller.html", {"contract": contract, "form": form})
+
+
+def _to_filed(request, ticket):
+    """The new ticket's page; where earlier tickets look like the same problem and the
+    person may link them (vendor staff, hospital IT), say so and go to the suggestions."""
+    if may(request.user, "link_recurrence", ticket) and recurrence_candidates(ticket):
+        messages.info(
+            request,
+            _(
+                "Earlier tickets of this system look like the same problem: link them below "
+                "if they are (the contract's recurrence rule then applies)."
+            ),
+        )
+        return redirect(ticket.get_absolute_url() + "#recurrence")
+    return redirect("ticket-detail", number=ticket.number)
