@@ -172,6 +172,6 @@ def test_c5_the_contracts_outages_page_adds_up_the_year_against_8_hours(platform
         ended_at=at("2026-09-15 09:30"),
     )
     page = login("gz-it").get("/contracts/gz-logistics/outages/?year=2026").content.decode()
-    assert "0.50 h" in page and "7.50" in page and platform_down.number in page
+    assert "30 分钟" in page and "尚余 7.5 小时" in page and platform_down.number in page
     assert login("gz-reporter").get("/contracts/gz-logistics/outages/").status_code == 403
     assert login("fd-it").get("/contracts/gz-logistics/outages/").status_code == 404
