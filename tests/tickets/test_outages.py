@@ -235,3 +235,32 @@ def test_another_tickets_outage_is_not_found_on_this_one(demo):
             outage=other.outages.get().pk,
             ended_at=at("2026-03-02 09:30"),
         )
+
+
+def test_c5_the_reports_show_partial_outages_beside_the_downtime_not_in_it(demo):
+    from reports import figures
+    from reports.periods import Period
+
+    contract = demo["gz-logistics"]
+    down = file_ticket(contract, "level-1", "2026-03-02 09:00")
+    services.close_outage(
+        ticket=down,
+        by=demo_user("ny-engineer"),
+        outage=down.outages.get().pk,
+        ended_at=at("2026-03-02 10:00"),
+        now=at("2026-03-02 10:05"),
+    )
+    slow = file_ticket(contract, "level-2", "2026-03-03 09:00")
+    services.record_outage(
+        ticket=slow,
+        by=demo_user("gz-it"),
+        started_at=at("2026-03-03 09:00"),
+        ended_at=at("2026-03-03 11:00"),
+        partial=True,
+        now=at("2026-03-03 12:00"),
+    )
+    figure = figures.downtime(contract, Period.quarter(2026, 1), at("2026-03-31 12:00"))
+    assert figure.downtime_hours == Decimal("1.00")
+    assert figure.degraded_hours == Decimal("2.00")
+    incidents = figures.level1_incidents(contract, Period.quarter(2026, 1), at("2026-03-31 12:00"))
+    assert [i.downtime_minutes for i in incidents] == [60]
