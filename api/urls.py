@@ -18,6 +18,11 @@ from api.views.inspections import (
     InspectionResultsView,
     ResultTicketView,
 )
+from api.views.outages import (
+    ContractOutagesView,
+    RecurrenceCandidatesView,
+    TicketOutagesView,
+)
 from api.views.records import AttachmentDownloadView, AttachmentsView, CommentsView, WorklogsView
 from api.views.reports import (
     ReportAcceptView,
@@ -63,6 +68,13 @@ v1 = [
         )
         for slug, view in DECISION_VIEWS.items()
     ),
+    path("tickets/<int:pk>/outages/", TicketOutagesView.as_view(), name="ticket-outages"),
+    path(
+        "tickets/<int:pk>/recurrence-candidates/",
+        RecurrenceCandidatesView.as_view(),
+        name="ticket-recurrence-candidates",
+    ),
+    path("contracts/<slug:code>/outages/", ContractOutagesView.as_view(), name="contract-outages"),
     path("tickets/<int:pk>/comments/", CommentsView.as_view(), name="ticket-comments"),
     path("tickets/<int:pk>/worklogs/", WorklogsView.as_view(), name="ticket-worklogs"),
     path("tickets/<int:pk>/attachments/", AttachmentsView.as_view(), name="ticket-attachments"),

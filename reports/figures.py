@@ -36,8 +36,7 @@ from reports.periods import SHANGHAI, Period
 from sla.calendar import WorkingTime, overrun_minutes, working_time
 from sla.models import ServiceCalendar
 from sla.workdays import working_days
-from tickets.availability import downtime as availability_downtime
-from tickets.availability import merged_spans
+from tickets.availability import downtime_and_degraded, merged_spans
 from tickets.models import (
     Channel,
     Event,
@@ -679,6 +678,8 @@ class DowntimeFigure:
     downtime_hours: Decimal
     allowed_hours: Decimal | None  # pro-rated to the period
     yearly_allowed_hours: Decimal | None
+    # Partial outages (degraded service, not down): shown beside the downtime, not in it.
+    degraded_hours: Decimal = Decimal("0.00")
 
     @property
     def within_target(self) -> bool | None:
@@ -692,16 +693,19 @@ class DowntimeFigure:
 
 
 def downtime(contract: Contract, period: Period, now: dt.datetime) -> DowntimeFigure:
-    """Service downtime within the period, as tickets.availability counts it (the outages
-    recorded on level-1 faults, overlapping outages counted once, an outage still open
-    counted until `now`), in hours to 0.01. The contract's allowance is per year
-    (allowed_downtime_hours); it is pro-rated to the period by days (see prorated())."""
+    """Service downtime within the period, as tickets.availability counts it (the outage
+    spans of faults, overlapping outages counted once, an outage still open counted until
+    `now`, partial outages apart as degraded time), in hours to 0.01. The contract's
+    allowance is per year (allowed_downtime_hours); it is pro-rated to the period by days
+    (see prorated())."""
     start, end = period.bounds()
-    hours = Decimal(availability_downtime(contract, start, end, now).total_seconds()) / 3600
+    down, degraded = downtime_and_degraded(contract, start, end, now)
+    hours = Decimal(down.total_seconds()) / 3600
     return DowntimeFigure(
         downtime_hours=_round(hours),
         allowed_hours=prorated(contract.allowed_downtime_hours, contract, period),
         yearly_allowed_hours=contract.allowed_downtime_hours,
+        degraded_hours=_round(Decimal(degraded.total_seconds()) / 3600),
     )
 
 
@@ -1356,7 +1360,7 @@ def level1_incidents(contract: Contract, period: Period, now: dt.datetime) -> tu
         .order_by("created_at", "number")
     )
     spans: dict[int, list] = defaultdict(list)
-    for outage in Outage.objects.filter(ticket__in=tickets, started_at__lt=now):
+    for outage in Outage.objects.filter(ticket__in=tickets, started_at__lt=now, partial=False):
         spans[outage.ticket_id].append((outage.started_at, min(outage.ended_at or now, now)))
     fixes: dict[int, str] = {}
     for event in Event.objects.filter(

@@ -69,6 +69,9 @@ class RequiredNoteForm(ActionForm):
 class ResolveForm(ActionForm):
     note = note_field(required=True)
     cause = forms.ChoiceField(choices=[("", "—"), *ResolutionCause.choices], required=False)
+    # An outage still open closes when the service came back (by default now), or stays open.
+    outage_ended_at = forms.DateTimeField(required=False)
+    keep_outage_open = forms.BooleanField(required=False)
 
 
 class AssignForm(ActionForm):
@@ -210,3 +213,56 @@ class WorklogForm(forms.ModelForm):
     class Meta:
         model = Worklog
         fields = ["work_date", "minutes", "mode", "counts_against_quota", "description"]
+
+
+def earlier_occurrence(ticket: Ticket, value: str) -> Ticket:
+    """The ticket a recurrence link names, by its number or id, among the contract's."""
+    value = str(value).strip()
+    tickets = Ticket.objects.filter(contract_id=ticket.contract_id)
+    found = tickets.filter(number__iexact=value).first()
+    if found is None and value.isdigit():
+        found = tickets.filter(pk=int(value)).first()
+    if found is None:
+        raise forms.ValidationError({"of": [_("No ticket of this contract has this number.")]})
+    return found
+
+
+class LinkRecurrenceForm(ActionForm):
+    of = forms.CharField(max_length=30)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        return {"of": earlier_occurrence(self.ticket, cleaned["of"])}
+
+
+class UnlinkRecurrenceForm(ActionForm):
+    reason = forms.CharField(max_length=NOTE_LIMIT)
+
+
+class RecordOutageForm(ActionForm):
+    started_at = forms.DateTimeField()
+    ended_at = forms.DateTimeField(required=False)
+    partial = forms.BooleanField(required=False)
+    note = forms.CharField(max_length=200, required=False)
+
+
+class CorrectOutageForm(ActionForm):
+    outage = forms.IntegerField(min_value=1)
+    started_at = forms.DateTimeField()
+    ended_at = forms.DateTimeField(required=False)
+    partial = forms.BooleanField(required=False)
+    note = forms.CharField(max_length=200, required=False)
+    reason = forms.CharField(max_length=NOTE_LIMIT)
+
+
+class CloseOutageForm(ActionForm):
+    outage = forms.IntegerField(min_value=1)
+    ended_at = forms.DateTimeField()
+    note = note_field()
+
+
+class WithdrawOutageForm(ActionForm):
+    outage = forms.IntegerField(min_value=1)
+    reason = forms.CharField(max_length=NOTE_LIMIT)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tickets import action_forms as forms
-from tickets import services
+from tickets import recurrence, services
 from tickets.models import Ticket
 
 
@@ -86,7 +86,14 @@ ACTIONS: tuple[Action, ...] = (
         "resolve",
         "Resolve: stops the resolve clock, awaits the hospital's confirmation",
         forms.ResolveForm,
-        lambda t, by, d: services.resolve(ticket=t, by=by, note=d["note"], cause=d["cause"]),
+        lambda t, by, d: services.resolve(
+            ticket=t,
+            by=by,
+            note=d["note"],
+            cause=d["cause"],
+            outage_ended_at=d.get("outage_ended_at"),
+            keep_outage_open=d.get("keep_outage_open", False),
+        ),
     ),
     Action(
         "confirm",
@@ -229,6 +236,67 @@ ACTIONS: tuple[Action, ...] = (
             confirmed_by=d["confirmed_by"],
             channel=d["channel"],
             confirmed_at=d["confirmed_at"],
+        ),
+    ),
+)
+
+# The same problem again (C4) and outage spans (C5): any time, open ticket or finished.
+ACTIONS += (
+    Action(
+        "link-recurrence",
+        "Link to an earlier occurrence of the same problem; the contract's recurrence rule "
+        "applies at once",
+        forms.LinkRecurrenceForm,
+        lambda t, by, d: recurrence.mark_recurrence(ticket=t, by=by, of=d["of"]),
+    ),
+    Action(
+        "unlink-recurrence",
+        "Undo a recurrence link, with the reason (the level is not lowered by itself)",
+        forms.UnlinkRecurrenceForm,
+        lambda t, by, d: recurrence.unlink_recurrence(ticket=t, by=by, reason=d["reason"]),
+    ),
+    Action(
+        "record-outage",
+        "Record an outage span (level-1 faults) or a partial one (degraded service)",
+        forms.RecordOutageForm,
+        lambda t, by, d: services.record_outage(
+            ticket=t,
+            by=by,
+            started_at=d["started_at"],
+            ended_at=d["ended_at"],
+            partial=d["partial"],
+            note=d["note"],
+        ),
+    ),
+    Action(
+        "correct-outage",
+        "Correct an outage's start, end or kind, with the reason (both parties see it)",
+        forms.CorrectOutageForm,
+        lambda t, by, d: services.correct_outage(
+            ticket=t,
+            by=by,
+            outage=d["outage"],
+            started_at=d["started_at"],
+            ended_at=d["ended_at"],
+            partial=d["partial"],
+            note=d["note"],
+            reason=d["reason"],
+        ),
+    ),
+    Action(
+        "close-outage",
+        "The service is back: close an open outage",
+        forms.CloseOutageForm,
+        lambda t, by, d: services.close_outage(
+            ticket=t, by=by, outage=d["outage"], ended_at=d["ended_at"], note=d["note"]
+        ),
+    ),
+    Action(
+        "withdraw-outage",
+        "Remove a span that was no outage, with the reason",
+        forms.WithdrawOutageForm,
+        lambda t, by, d: services.withdraw_outage(
+            ticket=t, by=by, outage=d["outage"], reason=d["reason"]
         ),
     ),
 )

@@ -1,5 +1,5 @@
-"""Availability: downtime of level-1 faults against the contract's yearly allowance
-(C5: 年停机时间不超过 8 小时)."""
+"""Availability: downtime (the outage spans of faults) against the contract's yearly
+allowance (C5: 年停机时间不超过 8 小时)."""
 
 from __future__ import annotations
 
@@ -26,20 +26,37 @@ def merged_spans(
     return merged
 
 
-def downtime(
+def downtime_and_degraded(
     contract: Contract, start: dt.datetime, end: dt.datetime, now: dt.datetime
-) -> dt.timedelta:
-    """Service downtime within [start, end); an outage still open counts until `now`."""
+) -> tuple[dt.timedelta, dt.timedelta]:
+    """Service downtime within [start, end), and the time it was only degraded; an outage
+    still open counts until `now`. One query.
+
+    Spans of every system of the contract are merged: the contract's availability is the
+    service's (C5: 系统年停机时间), so two systems down in the same hour, or two tickets for
+    one failure, are one hour down. Partial spans (degraded, not down) are not downtime:
+    they are measured apart, as the reports show them beside it."""
     outages = Outage.objects.filter(ticket__contract=contract, started_at__lt=end).exclude(
         ended_at__lte=start
     )
-    spans = []
-    for outage in outages:
+    spans: dict[bool, list] = {False: [], True: []}
+    for outage in outages.only("started_at", "ended_at", "partial"):
         span_end = min(outage.ended_at or now, end)
         span_start = max(outage.started_at, start)
         if span_end > span_start:
-            spans.append((span_start, span_end))
-    return sum((b - a for a, b in merged_spans(spans)), dt.timedelta())
+            spans[outage.partial].append((span_start, span_end))
+    down, degraded = (
+        sum((b - a for a, b in merged_spans(spans[partial])), dt.timedelta())
+        for partial in (False, True)
+    )
+    return down, degraded
+
+
+def downtime(
+    contract: Contract, start: dt.datetime, end: dt.datetime, now: dt.datetime
+) -> dt.timedelta:
+    """Service downtime within [start, end) (see downtime_and_degraded)."""
+    return downtime_and_degraded(contract, start, end, now)[0]
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,7 @@ class AvailabilityYear:
     year: int
     downtime_hours: Decimal
     allowed_hours: Decimal | None
+    degraded_hours: Decimal = Decimal("0.00")  # partial spans, not counted as downtime
 
     @property
     def within_target(self) -> bool | None:
@@ -61,12 +79,32 @@ def availability_year(
     contract: Contract, year: int, now: dt.datetime | None = None
 ) -> AvailabilityYear:
     now = now or timezone.now()
-    zone = timezone.get_current_timezone()
-    start = dt.datetime(year, 1, 1, tzinfo=zone)
-    end = dt.datetime(year + 1, 1, 1, tzinfo=zone)
-    hours = Decimal(downtime(contract, start, end, now).total_seconds()) / Decimal(3600)
+    start, end = year_bounds(year)
+    down, degraded = downtime_and_degraded(contract, start, end, now)
     return AvailabilityYear(
         year=year,
-        downtime_hours=hours.quantize(Decimal("0.01")),
+        downtime_hours=_hours(down),
         allowed_hours=contract.allowed_downtime_hours,
+        degraded_hours=_hours(degraded),
+    )
+
+
+def _hours(duration: dt.timedelta) -> Decimal:
+    return (Decimal(duration.total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"))
+
+
+def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    zone = timezone.get_current_timezone()
+    return dt.datetime(year, 1, 1, tzinfo=zone), dt.datetime(year + 1, 1, 1, tzinfo=zone)
+
+
+def outages_in_year(contract: Contract, year: int):
+    """The contract's outage spans that touch the year, in order: the outages page and its
+    API list."""
+    start, end = year_bounds(year)
+    return (
+        Outage.objects.filter(ticket__contract=contract, started_at__lt=end)
+        .exclude(ended_at__lte=start)
+        .select_related("ticket__system", "ticket__service_class", "recorded_by")
+        .order_by("started_at", "pk")
     )

@@ -33,7 +33,9 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "extend": VENDOR_STAFF | {Role.HOSPITAL_IT},
     # Why the vendor missed a deadline is the vendor's to say (the reports print it).
     "breach_reason": VENDOR_STAFF,
-    "mark_recurrence": VENDOR_STAFF,
+    # The same problem again (C4's recurrence rule): both sides know it when they see it.
+    "link_recurrence": VENDOR_STAFF | {Role.HOSPITAL_IT},
+    "unlink_recurrence": VENDOR_STAFF | {Role.HOSPITAL_IT},
     "submit_plan": frozenset({Role.ENGINEER, Role.VENDOR_MANAGER}),
     "approve_plan": frozenset({Role.HOSPITAL_IT}),
     "reject_plan": frozenset({Role.HOSPITAL_IT}),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.views import consent, detail, filing, home, lists, saved_views, search
+from tickets.views import consent, detail, filing, home, lists, outages, saved_views, search
 from tickets.views.exports import dispatch_export, queue_export, ticket_list_export
 
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("contracts/<slug:code>/file-for-caller/", filing.file_for, name="ticket-file-for"),
     path("hospital/", home.hospital_desk, name="hospital-desk"),
     path("contracts/<slug:code>/change/", filing.open_change, name="ticket-open-change"),
+    path("contracts/<slug:code>/outages/", outages.contract_outages, name="contract-outages"),
     path("queue/", lists.queue, name="queue"),
     path("queue/export/", queue_export, name="queue-export"),
     path("dispatch/", lists.dispatch_board, name="dispatch"),

@@ -10,7 +10,13 @@ from rest_framework import serializers
 
 from api.serializers.tickets import AwareDateTimeField
 from contracts.models import Clock
-from tickets.action_forms import HOLD_REASONS, RECORDED_CHOICES, active_user, level_row
+from tickets.action_forms import (
+    HOLD_REASONS,
+    RECORDED_CHOICES,
+    active_user,
+    earlier_occurrence,
+    level_row,
+)
 from tickets.models import (
     DESCRIPTION_LIMIT,
     NOTE_LIMIT,
@@ -47,6 +53,19 @@ class ResolveSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
         help_text="What the fault came from (optional); the reports count it.",
+    )
+    outage_ended_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the service came back: an outage still open closes then (by default "
+        "at the resolve time; each closing is a timeline line).",
+    )
+    keep_outage_open = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Leave open outages open (a workaround while the service is still down or "
+        "degraded).",
     )
 
 
@@ -208,6 +227,71 @@ class RecordAppointmentSerializer(serializers.Serializer):
     confirmed_at = moment(help_text="When they confirmed it; not in the future.")
 
 
+class LinkRecurrenceSerializer(serializers.Serializer):
+    of = serializers.CharField(
+        max_length=30,
+        help_text="The earlier ticket of the same problem: its number (FD-2026-00012) or id. "
+        "See GET /tickets/{id}/recurrence-candidates/ for OpsDesk's suggestions.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            return {"of": earlier_occurrence(self.context["ticket"], attrs["of"])}
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+
+
+class UnlinkRecurrenceSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=NOTE_LIMIT, help_text="Why it is not the same problem."
+    )
+
+
+PARTIAL_HELP = (
+    "Degraded, not down: shown beside the downtime, not counted against the availability target."
+)
+
+
+class RecordOutageSerializer(serializers.Serializer):
+    started_at = AwareDateTimeField(help_text="When the service went down (or degraded).")
+    ended_at = AwareDateTimeField(
+        required=False, allow_null=True, default=None, help_text="When it came back; null: down."
+    )
+    partial = serializers.BooleanField(required=False, default=False, help_text=PARTIAL_HELP)
+    note = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="What was affected."
+    )
+
+
+class CorrectOutageSerializer(RecordOutageSerializer):
+    """The span as it should read: every time and the kind are given, so that nothing is
+    changed by being left out."""
+
+    outage = serializers.IntegerField(min_value=1, help_text="The outage's id.")
+    ended_at = AwareDateTimeField(allow_null=True, help_text="When it came back; null: down.")
+    partial = serializers.BooleanField(help_text=PARTIAL_HELP)
+    note = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default=None,
+        allow_null=True,
+        help_text="What was affected; left out: unchanged.",
+    )
+    reason = serializers.CharField(max_length=NOTE_LIMIT, help_text="Why it is corrected.")
+
+
+class CloseOutageSerializer(serializers.Serializer):
+    outage = serializers.IntegerField(min_value=1, help_text="The outage's id.")
+    ended_at = AwareDateTimeField(help_text="When the service came back.")
+    note = note_field()
+
+
+class WithdrawOutageSerializer(serializers.Serializer):
+    outage = serializers.IntegerField(min_value=1, help_text="The outage's id.")
+    reason = serializers.CharField(max_length=NOTE_LIMIT, help_text="Why it was no outage.")
+
+
 # The body of each action the API offers (tickets/actions.py), by its slug.
 BODIES: dict[str, type[serializers.Serializer]] = {
     "acknowledge": NoteSerializer,
@@ -233,4 +317,10 @@ BODIES: dict[str, type[serializers.Serializer]] = {
     "propose-appointment": ProposeAppointmentSerializer,
     "confirm-appointment": NoteSerializer,
     "record-appointment": RecordAppointmentSerializer,
+    "link-recurrence": LinkRecurrenceSerializer,
+    "unlink-recurrence": UnlinkRecurrenceSerializer,
+    "record-outage": RecordOutageSerializer,
+    "correct-outage": CorrectOutageSerializer,
+    "close-outage": CloseOutageSerializer,
+    "withdraw-outage": WithdrawOutageSerializer,
 }

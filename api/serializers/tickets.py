@@ -278,6 +278,12 @@ class AppointmentSerializer(AgreedTimeSerializer):
 class TicketDetailSerializer(TicketSerializer):
     timeline = EventSerializer(source="events", many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    recurrence_of = serializers.SlugRelatedField(
+        slug_field="number",
+        read_only=True,
+        allow_null=True,
+        help_text="The first occurrence of the same problem this ticket is linked to.",
+    )
     consents = ConsentSerializer(many=True, read_only=True)
     change_windows = ChangeWindowSerializer(
         many=True,
@@ -291,6 +297,7 @@ class TicketDetailSerializer(TicketSerializer):
     class Meta(TicketSerializer.Meta):
         fields = [
             *TicketSerializer.Meta.fields,
+            "recurrence_of",
             "upgrade_plan",
             "rollback_plan",
             "timeline",

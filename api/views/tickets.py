@@ -114,7 +114,7 @@ def filed_detail(request, filed: services.Filed) -> dict:
     # What with_list_relations() and with_timeline() would have prefetched, in their order.
     ticket._prefetched_objects_cache = {
         "clocks": sorted(filed.clocks, key=lambda clock: clock.pk),
-        "events": [filed.event],
+        "events": [filed.event, *filed.later_events],
         "attachments": [],
         "consents": [],
         "change_windows": [],

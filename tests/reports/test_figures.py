@@ -380,23 +380,27 @@ def test_downtime_is_counted_within_the_quarter_and_open_outages_until_now(yn_qu
 def test_downtime_allowance_is_prorated_to_the_quarter(demo):
     contract = demo["gz-logistics"]  # at most 8 h a year
     engineer = demo_user("ny-engineer")
+    # Each level-1 fault opened its outage at its report time (C5's availability target).
     across = file(contract, "level-1", "2026-06-30 23:00")
-    services.record_outage(
+    services.close_outage(
         ticket=across,
         by=engineer,
-        started_at=at("2026-06-30 23:00"),
+        outage=across.outages.get().pk,
         ended_at=at("2026-07-01 01:00"),
     )
     first = file(contract, "level-1", "2026-08-10 10:00")
-    services.record_outage(
-        ticket=first,
-        by=engineer,
-        started_at=at("2026-08-10 10:00"),
-        ended_at=at("2026-08-10 11:30"),
+    services.close_outage(
+        ticket=first, by=engineer, outage=first.outages.get().pk, ended_at=at("2026-08-10 11:30")
     )
     same = file(contract, "level-1", "2026-08-10 10:30")
-    services.record_outage(
-        ticket=same, by=engineer, started_at=at("2026-08-10 11:00"), ended_at=at("2026-08-10 12:00")
+    services.correct_outage(
+        ticket=same,
+        by=engineer,
+        outage=same.outages.get().pk,
+        started_at=at("2026-08-10 11:00"),
+        ended_at=at("2026-08-10 12:00"),
+        partial=False,
+        reason="收费接口 11:00 才中断",
     )
     figure = figures.downtime(contract, Q3, at("2026-09-30 12:00"))
     # 1 h after midnight of 07-01 + 10:00–12:00 merged (2 h) = 3 h

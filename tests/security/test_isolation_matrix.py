@@ -59,7 +59,7 @@ from reports.models import ReportFile, ServiceReport
 from tests.security.conftest import Tenant, World, add_member, found_in, shared_world
 from tickets import consent_links
 from tickets.actions import ACTIONS_BY_SLUG
-from tickets.models import Attachment, Event, Ticket, Worklog
+from tickets.models import Attachment, Event, Outage, Ticket, Worklog
 from webhooks.models import Delivery, Subscription
 
 pytestmark = pytest.mark.django_db
@@ -208,6 +208,7 @@ OBJECT_RULES: list[tuple[str, dict[str, str]]] = [
     (r"^api/v1/triage/<int:pk>/", {"pk": "triage"}),
     (r"^intake/triage/<int:pk>/", {"pk": "triage"}),
     (r"^api/v1/\^contracts/", {"code": "contract"}),
+    (r"^api/v1/contracts/<slug:code>/", {"code": "contract"}),
     (r"^api/v1/\^systems/", {"pk": "system"}),
     (r"^api/v1/\^webhooks/", {"pk": "webhook", "delivery_pk": "delivery"}),
     (r"^contracts/<slug:code>/reports/files/<int:pk>/", {"code": "contract", "pk": "report_file"}),
@@ -539,6 +540,11 @@ def fingerprint(tenant: Tenant) -> tuple:
         Event.objects.filter(ticket__contract=contract).count(),
         Attachment.objects.filter(ticket__contract=contract).count(),
         Worklog.objects.filter(ticket__contract=contract).count(),
+        list(
+            Outage.objects.filter(ticket__contract=contract)
+            .order_by("pk")
+            .values_list("pk", "started_at", "ended_at", "partial")
+        ),
         list(
             Inspection.objects.filter(Q(contract=contract) | systems)
             .order_by("pk")

@@ -24,7 +24,6 @@ EVENT_LABELS = {
     "tickets.ticket.level_changed": _("changed the level"),
     "tickets.ticket.work_logged": _("logged work"),
     "tickets.ticket.file_attached": _("attached a file"),
-    "tickets.ticket.outage_recorded": _("recorded an outage"),
     "tickets.clock.extended": _("extended a clock with the hospital's consent"),
     "tickets.clock.breach_explained": _("gave the reason for a missed deadline"),
     "tickets.consent.requested": _("asked the hospital's consent"),
@@ -33,6 +32,46 @@ EVENT_LABELS = {
     "tickets.consent.recorded": _("recorded a consent the hospital gave outside OpsDesk"),
     "tickets.consent.withdrawn": _("withdrew a consent request"),
     "tickets.consent.disputed": _("disputed a consent recorded in the hospital's name"),
+}
+
+
+def _moment(value: str | None) -> str:
+    if not value:
+        return gettext("still down")
+    return f"{timezone.localtime(dt.datetime.fromisoformat(value)):%Y-%m-%d %H:%M}"
+
+
+def _span(data: dict) -> str:
+    text = f"{_moment(data.get('started_at'))} – {_moment(data.get('ended_at'))}"
+    return text + (" " + gettext("(partial)") if data.get("partial") else "")
+
+
+# Lines that say what they changed, from the facts stored with them.
+DESCRIBED = {
+    "tickets.ticket.marked_recurrence": lambda d: (
+        gettext("linked it to %(number)s as the same problem (occurrence %(count)s)")
+        % {"number": d.get("of", ""), "count": d.get("occurrences", "?")}
+    ),
+    "tickets.ticket.recurrence_unlinked": lambda d: (
+        gettext("unlinked it from %(number)s; the level stays %(level)s unless someone changes it")
+        % {"number": d.get("of", ""), "level": d.get("level", "")}
+    ),
+    "tickets.ticket.outage_opened": lambda d: (
+        gettext("level-1 fault: outage opened from the report time, %(span)s") % {"span": _span(d)}
+    ),
+    "tickets.ticket.outage_recorded": lambda d: (
+        gettext("recorded an outage: %(span)s") % {"span": _span(d)}
+    ),
+    "tickets.ticket.outage_corrected": lambda d: (
+        gettext("corrected an outage to %(span)s (it said %(before)s)")
+        % {"span": _span(d), "before": _span(d.get("before", {}))}
+    ),
+    "tickets.ticket.outage_closed": lambda d: (
+        gettext("the service is back: outage %(span)s") % {"span": _span(d)}
+    ),
+    "tickets.ticket.outage_withdrawn": lambda d: (
+        gettext("withdrew the outage %(span)s") % {"span": _span(d)}
+    ),
 }
 
 
@@ -94,6 +133,8 @@ class Event(models.Model):
             return gettext("found it during the inspection “%(inspection)s” and filed it") % {
                 "inspection": self.data["inspection_title"]
             }
+        if self.action in DESCRIBED:
+            return DESCRIBED[self.action](self.data)
         return str(EVENT_LABELS.get(self.action, ""))
 
     def _agreement_label(self) -> str:
@@ -243,16 +284,31 @@ class Attachment(models.Model):
 
 
 class Outage(models.Model):
-    """A span in which a level-1 fault took the service down, counted against availability."""
+    """A span in which a fault took the service down (or, `partial`, only degraded it),
+    counted against the contract's availability target (C5: 年停机时间不超过 8 小时).
+
+    A level-1 fault of a contract with an availability target opens one when it is filed,
+    from the report time (tickets.services.outages); engineers and hospital IT correct its
+    start and end with a reason, add partial spans, and close it at recovery. Every change
+    is a timeline line both parties read."""
 
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="outages", verbose_name=_("ticket")
     )
     started_at = models.DateTimeField(_("service down at"))
     ended_at = models.DateTimeField(_("service back at"), null=True, blank=True)
+    # Degraded, not down (slow, one function failing): shown beside the downtime, never
+    # counted as downtime (tickets.availability).
+    partial = models.BooleanField(
+        _("partial (degraded, not down)"), default=False, db_default=False
+    )
+    note = models.CharField(_("what was affected"), max_length=200, blank=True, db_default="")
+    # Empty when OpsDesk opened it from a level-1 report (the report time is its start).
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("recorded by"),
     )
@@ -271,3 +327,7 @@ class Outage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+    def duration(self, now: dt.datetime) -> dt.timedelta:
+        """How long it lasted; a span still open lasts until `now`."""
+        return max((self.ended_at or now) - self.started_at, dt.timedelta())

@@ -19,6 +19,12 @@ from tickets.services.changes import (
     submit_plan,
 )
 from tickets.services.filing import Caller, Filed, file_for_caller, file_ticket, report_ticket
+from tickets.services.outages import (
+    close_outage,
+    correct_outage,
+    record_outage,
+    withdraw_outage,
+)
 from tickets.services.records import (
     ATTACHMENT_EXTENSIONS,
     ATTACHMENT_MAX_BYTES,
@@ -31,7 +37,6 @@ from tickets.services.records import (
     explain_breach,
     extend_clock,
     log_work,
-    record_outage,
 )
 from tickets.services.work import (
     acknowledge,
@@ -62,10 +67,12 @@ __all__ = [
     "cancel",
     "change_level",
     "check_upload",
+    "close_outage",
     "complete_change",
     "confirm",
     "confirm_appointment",
     "consent",
+    "correct_outage",
     "edit_ticket",
     "explain_breach",
     "extend_clock",
@@ -85,4 +92,5 @@ __all__ = [
     "resume",
     "roll_back",
     "submit_plan",
+    "withdraw_outage",
 ]

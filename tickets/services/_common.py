@@ -53,6 +53,11 @@ ACTION_LABELS = {
     "decide_consent": _("answer a consent request on"),
     "dispute_consent": _("dispute a consent on"),
     "restart": _("ask the hospital's consent to restart, on"),
+    "link_recurrence": _("link an earlier occurrence to"),
+    "unlink_recurrence": _("unlink the earlier occurrence from"),
+    "correct_outage": _("correct an outage of"),
+    "close_outage": _("close an outage of"),
+    "withdraw_outage": _("withdraw an outage of"),
 }
 
 

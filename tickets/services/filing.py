@@ -25,6 +25,7 @@ from tickets.policy import (
     may_report_finding,
 )
 from tickets.selectors import hospital_people
+from tickets.services import outages
 from tickets.services._common import _log, _now
 
 # A report entered more than this long after the hospital made it needs a reason on record:
@@ -44,6 +45,8 @@ class Filed:
     ticket: Ticket
     clocks: list[TicketClock]
     event: Event
+    # Lines filing wrote after the report's (an outage opened at the report time).
+    later_events: tuple[Event, ...] = ()
 
 
 def report_ticket(
@@ -190,8 +193,12 @@ def file_ticket(
                 **_provenance(ticket),
             },
         )
+        # C5: a level-1 fault opens its outage span at the report time.
+        opened = outages.open_when_filed(ticket)
         notices.ticket_created(ticket, found_in=found_in)
-    return Filed(ticket=ticket, clocks=started, event=event)
+    return Filed(
+        ticket=ticket, clocks=started, event=event, later_events=(opened,) if opened else ()
+    )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Levels, extensions, comments, worklogs, outages and attachments."""
+"""Levels, extensions, comments, worklogs and attachments (outages: services.outages)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import ServiceClass, TicketKind
+from contracts.models import ServiceClass
 from tickets import clocks, notices, quota
 from tickets.errors import TicketError
 from tickets.models import (
@@ -17,7 +17,6 @@ from tickets.models import (
     ConsentChannel,
     ConsentKind,
     Event,
-    Outage,
     Ticket,
     TicketClock,
     Worklog,
@@ -230,37 +229,6 @@ def log_work(
         if counts_against_quota:
             quota.warn_if_crossed(ticket.contract, work_date, now=_now(now))
     return worklog
-
-
-def record_outage(
-    *,
-    ticket: Ticket,
-    by,
-    started_at: dt.datetime,
-    ended_at: dt.datetime | None = None,
-    now: dt.datetime | None = None,
-) -> Outage:
-    """Record when a level-1 fault took the service down and when it came back."""
-    _require(by, "record_outage", ticket)
-    if ticket.kind != TicketKind.FAULT or ticket.level != 1:
-        raise TicketError("invalid", _("Outages are recorded on level-1 faults."))
-    if ended_at is not None and ended_at <= started_at:
-        raise TicketError("invalid", _("The service must come back after it went down."))
-    with transaction.atomic():
-        outage = Outage.objects.create(
-            ticket=ticket, started_at=started_at, ended_at=ended_at, recorded_by=by
-        )
-        _log(
-            ticket,
-            "ticket.outage_recorded",
-            by,
-            _now(now),
-            data={
-                "started_at": started_at.isoformat(),
-                "ended_at": ended_at.isoformat() if ended_at else None,
-            },
-        )
-    return outage
 
 
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024

@@ -12,7 +12,6 @@ from tickets.errors import TicketError
 from tickets.models import (
     ConsentChannel,
     ConsentKind,
-    Outage,
     Pause,
     PauseReason,
     ResolutionCause,
@@ -20,7 +19,7 @@ from tickets.models import (
     TicketClock,
 )
 from tickets.policy import engineers_of, may, may_decide_consent
-from tickets.services import consent
+from tickets.services import consent, outages
 from tickets.services._common import _now, _transition
 
 
@@ -164,10 +163,21 @@ def resume(*, ticket: Ticket, by, note: str = "", now: dt.datetime | None = None
 
 
 def resolve(
-    *, ticket: Ticket, by, note: str = "", cause: str = "", now: dt.datetime | None = None
+    *,
+    ticket: Ticket,
+    by,
+    note: str = "",
+    cause: str = "",
+    outage_ended_at: dt.datetime | None = None,
+    keep_outage_open: bool = False,
+    now: dt.datetime | None = None,
 ) -> Ticket:
     """Resolve with how it was solved and, optionally, what the fault came from
-    (ResolutionCause), which the reports count."""
+    (ResolutionCause), which the reports count.
+
+    An outage still open closes when the service came back: `outage_ended_at`, by default
+    now, each closing its own timeline line; `keep_outage_open` leaves it open (a workaround
+    while the service is still degraded). The page proposes it before anyone resolves."""
     if not note.strip():
         raise TicketError("note_required", _("Say how the problem was solved."))
     if cause and cause not in ResolutionCause.values:
@@ -175,7 +185,9 @@ def resolve(
 
     def after(t: Ticket, at: dt.datetime) -> None:
         clocks.finish(t, at)
-        Outage.objects.filter(ticket=t, ended_at__isnull=True).update(ended_at=at)
+        outages.close_at_recovery(
+            t, by=by, at=at, ended_at=outage_ended_at, keep_open=keep_outage_open
+        )
         if cause:
             t.resolution_cause = cause
             t.save(update_fields=["resolution_cause"])

@@ -41,6 +41,7 @@ from tickets.policy import (
     may_decide_consent,
     roles_on_contract,
 )
+from tickets.views import sections
 
 
 def consent_context(user, ticket: Ticket, roles: set[str], now, actions: set[str]) -> dict:
@@ -140,6 +141,8 @@ def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
         "posted": posted or {},
         "now": now,
         "today": timezone.localdate(),
+        **sections.recurrence_section(request.user, ticket, roles),
+        **sections.outage_section(request.user, ticket, roles),
     }
     return render(request, "tickets/detail.html", context, status=status)
 

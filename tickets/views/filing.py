@@ -15,7 +15,8 @@ from opsdesk.page_policy import FAMILIES, page_for
 from tickets import services
 from tickets.errors import TicketError
 from tickets.forms import FileForCallerForm, OpenChangeForm, ReportForm
-from tickets.policy import may_file_for, may_propose_change, may_report
+from tickets.policy import may, may_file_for, may_propose_change, may_report
+from tickets.recurrence_candidates import recurrence_candidates
 from tickets.selectors import file_for_contracts, reportable_contracts
 
 
@@ -56,7 +57,7 @@ def report(request, code: str):
                 messages.success(
                     request, _("Ticket %(number)s is filed.") % {"number": ticket.number}
                 )
-                return redirect("ticket-detail", number=ticket.number)
+                return _to_filed(request, ticket)
         if form.errors and request.FILES:
             form.add_error(
                 "attachments", _("Browsers cannot keep chosen files: choose them again, please.")
@@ -117,7 +118,7 @@ def file_for(request, code: str):
                     _("Ticket %(number)s is filed for %(caller)s.")
                     % {"number": ticket.number, "caller": ticket.caller},
                 )
-                return redirect("ticket-detail", number=ticket.number)
+                return _to_filed(request, ticket)
         if form.errors and request.FILES:
             form.add_error(
                 "attachments", _("Browsers cannot keep chosen files: choose them again, please.")
@@ -166,3 +167,18 @@ def open_change(request, code: str):
     else:
         form = OpenChangeForm(contract=contract)
     return render(request, "tickets/open_change.html", {"contract": contract, "form": form})
+
+
+def _to_filed(request, ticket):
+    """The new ticket's page; where earlier tickets look like the same problem and the
+    person may link them (vendor staff, hospital IT), say so and go to the suggestions."""
+    if may(request.user, "link_recurrence", ticket) and recurrence_candidates(ticket):
+        messages.info(
+            request,
+            _(
+                "Earlier tickets of this system look like the same problem: link them below "
+                "if they are (the contract's recurrence rule then applies)."
+            ),
+        )
+        return redirect(ticket.get_absolute_url() + "#recurrence")
+    return redirect("ticket-detail", number=ticket.number)

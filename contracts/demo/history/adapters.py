@@ -15,7 +15,7 @@ from reports import services as report_services
 from tickets import services
 from tickets.models import Channel, ConsentChannel, ConsentKind, Ticket
 from tickets.recurrence import mark_recurrence
-from tickets.services import consent
+from tickets.services import consent, outages
 
 from .timeline import moment
 
@@ -145,9 +145,15 @@ def _change_level(at, ticket: Ticket, by, *, service_class, note: str) -> Ticket
         )
 
 
-def _resolve(at, ticket: Ticket, by, *, note: str, cause: str) -> Ticket:
+def _resolve(
+    at, ticket: Ticket, by, *, note: str, cause: str, outage_ended_at: dt.datetime | None = None
+) -> Ticket:
+    """Resolve; an outage span still open closes when the service came back
+    (`outage_ended_at`, by default the resolve time)."""
     with moment(at):
-        return services.resolve(ticket=ticket, by=by, note=note, cause=cause, now=at)
+        return services.resolve(
+            ticket=ticket, by=by, note=note, cause=cause, outage_ended_at=outage_ended_at, now=at
+        )
 
 
 def _confirm(at, ticket: Ticket, by, *, satisfaction: int, comment: str) -> Ticket:
@@ -173,8 +179,9 @@ def _link_recurrence(at, ticket: Ticket, by, *, of: Ticket) -> Ticket:
 
 
 def _record_outage(at, ticket: Ticket, by, *, started_at, ended_at) -> None:
+    """A span recorded by hand, where OpsDesk opened none when the fault was filed."""
     with moment(at):
-        services.record_outage(
+        outages.record_outage(
             ticket=ticket, by=by, started_at=started_at, ended_at=ended_at, now=at
         )
 

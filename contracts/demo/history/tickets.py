@@ -249,11 +249,14 @@ def work(w: World, ticket: Ticket, problem: Problem, how: Work | None = None) ->
 def resolve(w: World, ticket: Ticket, problem: Problem, t, engineer, how: Work, *, late: bool):
     rng, p = w.rng, w.profile
     resolve_due, calendar = deadline(ticket, "resolve")
+    back_at = None  # when the service came back, for an outage
     if how.outage_minutes:
-        down_from = ticket.created_at - minutes(rng.uniform(3, 10))
-        back_at = down_from + minutes(how.outage_minutes)
+        # C5: filing the level-1 fault opened its outage at the report time; resolving
+        # closes it when the service came back.
+        back_at = ticket.created_at + minutes(how.outage_minutes)
         t = w.step(max(back_at, t + minutes(5)))
-        do._record_outage(t, ticket, engineer, started_at=down_from, ended_at=back_at)
+        if not ticket.outages.filter(ended_at__isnull=True).exists():
+            do._record_outage(t, ticket, engineer, started_at=ticket.created_at, ended_at=back_at)
     else:
         span = UNTIMED_MINUTES.get(ticket.service_class.level, UNTIMED_MINUTES[None])
         moment = after(
@@ -276,7 +279,9 @@ def resolve(w: World, ticket: Ticket, problem: Problem, t, engineer, how: Work, 
             mode=mode,
             description=problem.solution[:60],
         )
-    ticket = do._resolve(t, ticket, resolver, note=problem.solution, cause=problem.cause)
+    ticket = do._resolve(
+        t, ticket, resolver, note=problem.solution, cause=problem.cause, outage_ended_at=back_at
+    )
     if problem.kb and problem.title not in w.solved:
         w.solved[problem.title] = ticket
     breached = list(
