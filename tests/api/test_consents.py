@@ -23,7 +23,9 @@ def post(client, path: str, body: dict | None = None, expect: int = 200) -> dict
 def working_ticket(api) -> dict:
     engineer = api("ny-engineer")
     ticket = file_level1(api("yn-reporter"))
-    return post(engineer, f"tickets/{ticket['id']}/acknowledge/")
+    return post(
+        engineer, f"tickets/{ticket['id']}/acknowledge/", {"note": "已联系院方，承诺处理方案。"}
+    )
 
 
 def test_holds_pause_with_consent_the_hospital_grants_the_vendors_request_by_the_api(api):

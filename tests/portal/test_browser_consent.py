@@ -32,7 +32,9 @@ def a_ticket_being_worked() -> Ticket:
         reporter=demo_user("yn-reporter"),
         contact_phone="13726380001",
     )
-    return services.acknowledge(ticket=ticket, by=demo_user("ny-engineer"))
+    return services.acknowledge(
+        ticket=ticket, by=demo_user("ny-engineer"), note="已联系院方，承诺处理方案。"
+    )
 
 
 def test_the_vendor_asks_for_a_hold_and_the_reporter_grants_it_from_the_ticket_page(

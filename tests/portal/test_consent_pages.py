@@ -30,7 +30,12 @@ def asked(demo):
     with time_machine.travel(NOW, tick=False):
         ticket = file_ticket(demo["yn-his"], "level-3", "2026-09-15 09:00")
         engineer = demo_user("ny-engineer")
-        services.acknowledge(ticket=ticket, by=engineer, now=at("2026-09-15 09:10"))
+        services.acknowledge(
+            ticket=ticket,
+            by=engineer,
+            note="已联系院方，承诺处理方案。",
+            now=at("2026-09-15 09:10"),
+        )
         consent = services.consent.ask(
             ticket=ticket,
             by=engineer,
@@ -125,7 +130,12 @@ def test_an_expired_link_is_not_found(asked):
 def test_a_phone_consent_recorded_on_the_page_is_shown_to_both_sides_and_disputable(demo):
     with time_machine.travel(NOW, tick=False):
         ticket = file_ticket(demo["yn-his"], "level-1", "2026-09-15 09:00")
-        services.acknowledge(ticket=ticket, by=demo_user("ny-engineer"), now=at("2026-09-15 09:10"))
+        services.acknowledge(
+            ticket=ticket,
+            by=demo_user("ny-engineer"),
+            note="已联系院方，承诺处理方案。",
+            now=at("2026-09-15 09:10"),
+        )
         engineer = login("ny-engineer")
         form = {
             "reason": "parts",
@@ -158,7 +168,9 @@ def test_a_phone_consent_recorded_on_the_page_is_shown_to_both_sides_and_disputa
 def test_the_bound_book_shows_who_agreed_how_and_when(demo):
     ticket = file_ticket(demo["yn-his"], "level-1", "2026-03-02 09:00")
     engineer = demo_user("ny-engineer")
-    services.acknowledge(ticket=ticket, by=engineer, now=at("2026-03-02 09:10"))
+    services.acknowledge(
+        ticket=ticket, by=engineer, note="已联系院方，承诺处理方案。", now=at("2026-03-02 09:10")
+    )
     services.hold(
         ticket=ticket,
         by=engineer,

@@ -25,7 +25,9 @@ consent = services.consent
 
 def working(contract, code: str, when: str, engineer: str):
     ticket = file_ticket(contract, code, when)
-    services.acknowledge(ticket=ticket, by=demo_user(engineer), now=at(when))
+    services.acknowledge(
+        ticket=ticket, by=demo_user(engineer), note="已联系院方，承诺处理方案。", now=at(when)
+    )
     return ticket
 
 

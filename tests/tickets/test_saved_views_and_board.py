@@ -14,6 +14,8 @@ from tickets.models import SavedView, Ticket
 
 pytestmark = pytest.mark.django_db
 
+PLAN = "已电话联系院方，先远程排查日志，1 小时内反馈处理方案。"
+
 NOW = "2026-09-15 10:00 +08:00"
 
 
@@ -104,10 +106,14 @@ def test_a_dispatcher_assigns_the_ticked_tickets_to_one_engineer(desk):
 
 def test_ticked_tickets_that_cannot_be_acknowledged_are_reported_each_and_the_rest_done(desk):
     new, done_already, foreign = reported(), reported(), reported("cd-nutrition")
-    services.acknowledge(ticket=done_already, by=demo_user("ny-engineer"))
+    services.acknowledge(ticket=done_already, by=demo_user("ny-engineer"), note=PLAN)
     response = login("ny-dispatcher").post(
         "/dispatch/selected/",
-        {"ticket": [new.number, done_already.number, foreign.number], "do": "acknowledge"},
+        {
+            "ticket": [new.number, done_already.number, foreign.number],
+            "do": "acknowledge",
+            "note": PLAN,
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -118,6 +124,18 @@ def test_ticked_tickets_that_cannot_be_acknowledged_are_reported_each_and_the_re
     assert any(new.number in m and m.startswith("已完成") for m in messages)
     assert any(m.startswith(done_already.number) for m in messages)
     assert any(m.startswith(foreign.number) for m in messages)
+
+
+def test_c3_a_tick_without_the_committed_plan_acknowledges_nothing_and_says_why(desk):
+    # C3 (yn-his): a response is contacting the hospital and committing to a plan.
+    ticket = reported()
+    response = login("ny-dispatcher").post(
+        "/dispatch/selected/", {"ticket": [ticket.number], "do": "acknowledge"}, follow=True
+    )
+    ticket.refresh_from_db()
+    assert ticket.state == "new"
+    messages = [str(m) for m in response.context["messages"]]
+    assert any(m.startswith(ticket.number) and "方案" in m for m in messages)
 
 
 def test_a_reporter_cannot_change_tickets_through_the_board(desk):

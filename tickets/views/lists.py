@@ -15,7 +15,7 @@ from opsdesk.page_policy import page_for
 from tickets import selectors
 from tickets.errors import TicketError
 from tickets.filters import TicketFilterSet, error_text, facets, is_filtered
-from tickets.models import OPEN_STATES, ListPage, Ticket
+from tickets.models import NOTE_LIMIT, OPEN_STATES, ListPage, Ticket
 from tickets.policy import sees_all_hospital_tickets
 from tickets.services import batch
 
@@ -198,6 +198,9 @@ def dispatch_selected(request):
     """Assign or acknowledge the tickets ticked on the board, each through its service;
     says which were done and, for each one that was not, why."""
     numbers = request.POST.getlist("ticket")
+    # The response for all of them: where a contract defines a response as a committed plan
+    # (C3), a click without one is refused for that ticket and said so.
+    note = request.POST.get("note", "").strip()[:NOTE_LIMIT]
     back = request.POST.get("query", "")
     back = f"{reverse('dispatch')}?{back}" if back else reverse("dispatch")
     tickets = selectors.board_tickets(request.user, numbers)
@@ -214,9 +217,11 @@ def dispatch_selected(request):
             if engineer is None:
                 messages.error(request, _("Choose an engineer."))
                 return redirect(back)
-            outcomes = batch.assign_many(tickets=tickets, by=request.user, engineer=engineer)
+            outcomes = batch.assign_many(
+                tickets=tickets, by=request.user, engineer=engineer, note=note
+            )
         else:
-            outcomes = batch.acknowledge_many(tickets=tickets, by=request.user)
+            outcomes = batch.acknowledge_many(tickets=tickets, by=request.user, note=note)
     except TicketError as exc:
         messages.error(request, str(exc))
         return redirect(back)
