@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.authentication import token_of
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import create_once
 from api.scoping import within_token_organization
@@ -44,8 +45,19 @@ def ticket_for(request, pk: int) -> Ticket:
     return get_object_or_404(visible_tickets(request).select_related("contract"), pk=pk)
 
 
+def token_organizations(request) -> list[int] | None:
+    """The organisation an API token acts for (None for a signed-in person): what it reads
+    of internal notes follows the token's side, not all of its person's."""
+    token = token_of(request)
+    return None if token is None else [token.organization_id]
+
+
 def detail(request, pk: int) -> dict:
-    queryset = selectors.with_timeline(selectors.with_list_relations(visible_tickets(request)))
+    queryset = selectors.with_timeline(
+        selectors.with_list_relations(visible_tickets(request)),
+        viewer=request.user,
+        organizations=token_organizations(request),
+    )
     ticket = get_object_or_404(queryset, pk=pk)
     return TicketDetailSerializer(ticket, context={"request": request}).data
 

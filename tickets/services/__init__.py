@@ -23,6 +23,7 @@ from tickets.services.records import (
     log_work,
     record_outage,
 )
+from tickets.services.watching import unwatch, watch
 from tickets.services.work import (
     acknowledge,
     arrive,
@@ -67,4 +68,6 @@ __all__ = [
     "resume",
     "roll_back",
     "submit_plan",
+    "unwatch",
+    "watch",
 ]

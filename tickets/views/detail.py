@@ -20,14 +20,33 @@ from tickets.action_forms import WorklogForm
 from tickets.actions import ACTIONS_BY_SLUG
 from tickets.downloads import attachment_response
 from tickets.errors import TicketError
-from tickets.models import NOTE_LIMIT, PauseReason, ResolutionCause, Ticket, Worklog, WorkMode
-from tickets.policy import VENDOR_STAFF, available_actions, engineers_of, may, roles_on_contract
+from tickets.models import (
+    NOTE_LIMIT,
+    PauseReason,
+    ResolutionCause,
+    Ticket,
+    Watch,
+    Worklog,
+    WorkMode,
+)
+from tickets.policy import (
+    VENDOR_STAFF,
+    available_actions,
+    engineers_of,
+    may,
+    may_add_watchers,
+    roles_on_contract,
+)
 
 
 def _ticket(request, number: str) -> Ticket:
     tickets = selectors.with_timeline(
-        selectors.with_list_relations(Ticket.objects.visible_to(request.user))
-    ).prefetch_related(Prefetch("worklogs", queryset=Worklog.objects.select_related("engineer")))
+        selectors.with_list_relations(Ticket.objects.visible_to(request.user)),
+        viewer=request.user,
+    ).prefetch_related(
+        Prefetch("worklogs", queryset=Worklog.objects.select_related("engineer")),
+        Prefetch("watches", queryset=Watch.objects.select_related("person")),
+    )
     return get_object_or_404(tickets, number=number)
 
 
@@ -70,6 +89,13 @@ def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
         "article": article_from_ticket(request.user, ticket),
         "may_draft_article": may_draft(request.user, ticket, roles=roles),
         "note_limit": NOTE_LIMIT,
+        "may_write_internal": may(request.user, "internal_note", ticket, roles=roles),
+        "watchers": [watch.person for watch in ticket.watches.all()],
+        "watching": any(watch.person_id == request.user.pk for watch in ticket.watches.all()),
+        "may_add_watchers": may_add_watchers(request.user, ticket, roles=roles),
+        "watch_candidates": list(selectors.readers_of(ticket).order_by("full_name"))
+        if may_add_watchers(request.user, ticket, roles=roles)
+        else [],
         "errors": errors or {},
         "posted": posted or {},
         "now": now,
@@ -118,12 +144,21 @@ def ticket_action(request, number: str, slug: str):
     return redirect(_next(request, ticket))
 
 
+def _internal(request) -> bool:
+    return request.POST.get("internal") in ("1", "true", "on")
+
+
 @login_required
 @require_POST
 def ticket_comment(request, number: str):
     ticket = _ticket(request, number)
     try:
-        services.add_comment(ticket=ticket, by=request.user, text=request.POST.get("text", ""))
+        services.add_comment(
+            ticket=ticket,
+            by=request.user,
+            text=request.POST.get("text", ""),
+            internal=_internal(request),
+        )
     except TicketError as exc:
         messages.error(request, str(exc))
         return _page(request, ticket, posted={"comment": request.POST}, status=400)
@@ -161,7 +196,9 @@ def ticket_attach(request, number: str):
         messages.error(request, _("Choose a file first."))
     else:
         try:
-            services.attach_file(ticket=ticket, by=request.user, upload=upload)
+            services.attach_file(
+                ticket=ticket, by=request.user, upload=upload, internal=_internal(request)
+            )
         except TicketError as exc:
             messages.error(request, str(exc))
         else:
@@ -186,3 +223,24 @@ def attachment_download(request, number: str, pk: int):
         data={"ticket": ticket.number},
     )
     return response
+
+
+@login_required
+@require_POST
+def ticket_watchers(request, number: str):
+    """Watch or stop watching (oneself, or with `person` someone else who reads the ticket)."""
+    ticket = _ticket(request, number)
+    person = request.user
+    if request.POST.get("person"):
+        person = selectors.readers_of(ticket).filter(pk=request.POST["person"]).first()
+        if person is None:
+            messages.error(request, _("Choose someone who may see this ticket."))
+            return redirect(ticket.get_absolute_url() + "#watchers")
+    try:
+        if request.POST.get("watch") == "0":
+            services.unwatch(ticket=ticket, by=request.user, person=person)
+        else:
+            services.watch(ticket=ticket, by=request.user, person=person)
+    except TicketError as exc:
+        messages.error(request, str(exc))
+    return redirect(ticket.get_absolute_url() + "#watchers")
