@@ -18,6 +18,7 @@ from api.views.inspections import (
     InspectionResultsView,
     ResultTicketView,
 )
+from api.views.notifications import PreferencesView, WatchersView
 from api.views.outages import (
     ContractOutagesView,
     RecurrenceCandidatesView,
@@ -77,6 +78,12 @@ v1 = [
     path("contracts/<slug:code>/outages/", ContractOutagesView.as_view(), name="contract-outages"),
     path("tickets/<int:pk>/comments/", CommentsView.as_view(), name="ticket-comments"),
     path("tickets/<int:pk>/worklogs/", WorklogsView.as_view(), name="ticket-worklogs"),
+    path("tickets/<int:pk>/watchers/", WatchersView.as_view(), name="ticket-watchers"),
+    path(
+        "me/notification-preferences/",
+        PreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     path("tickets/<int:pk>/attachments/", AttachmentsView.as_view(), name="ticket-attachments"),
     path(
         "tickets/<int:pk>/attachments/<int:attachment_pk>/download/",

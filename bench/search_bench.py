@@ -102,4 +102,4 @@ def _hits(user, text: str) -> list:
     from tickets.models import Ticket
 
     tickets = Ticket.objects.visible_to(user)
-    return search.search(tickets, search.visible_comments(tickets), text).hits
+    return search.search(tickets, search.visible_comments(tickets, user), text).hits

@@ -183,7 +183,8 @@ def draft_from_ticket(ticket: Ticket, by) -> tuple[Article, bool]:
             state=State(ticket.state).label,
         )
     solution = (
-        ticket.events.filter(action__in=SOLUTION_ACTIONS)
+        ticket.events.public()
+        .filter(action__in=SOLUTION_ACTIONS)
         .order_by("-at", "-id")
         .values_list("note", flat=True)
         .first()

@@ -39,6 +39,13 @@ class NotificationEvent(models.TextChoices):
     CONSENT = "consent", _("Hospital's consent asked, given or disputed")
     AGREEMENT_REQUESTED = "agreement_requested", _("Time proposed for agreement")
     QUOTA_WARNED = "quota_warned", _("Person-day quota running out")
+    # What a person hears of a ticket, finer than STATE_CHANGED (which group channels keep
+    # receiving for every transition): a reporter wants these, not every step.
+    TICKET_ACKNOWLEDGED = "ticket_acknowledged", _("Ticket acknowledged")
+    TICKET_ARRIVED = "ticket_arrived", _("Engineer arrived on site")
+    TICKET_RESOLVED = "ticket_resolved", _("Ticket resolved")
+    COMMENT_ADDED = "comment_added", _("New comment")
+    MENTIONED = "mentioned", _("You were mentioned")
 
 
 class ChannelKind(models.TextChoices):
@@ -424,3 +431,31 @@ class WeComNonce(models.Model):
 
     def __str__(self) -> str:
         return f"{self.timestamp}/{self.nonce}"
+
+
+class Preference(models.Model):
+    """How one person wants to hear of one kind of event; no row means the default of their
+    roles (notifications.preferences.ROLE_DEFAULTS)."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("person"),
+    )
+    event = models.CharField(_("event"), max_length=40, choices=NotificationEvent.choices)
+    email = models.BooleanField(_("e-mail"), default=False)
+    wecom_app = models.BooleanField(_("WeCom app message"), default=False)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        ordering = ["person", "event"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "event"], name="notifications_preference_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.event}"

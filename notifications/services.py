@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils import translation
 
+from notifications.links import ticket_url
 from notifications.models import CHANNEL_LANGUAGE, Channel, Medium, Notification, WeComApp
+from notifications.preferences import Book
 from notifications.tasks import deliver
 from opsdesk import outbox
 
@@ -36,10 +38,12 @@ def notify_people(
     subject: Text,
     body: Text,
     dedupe: str = "",
+    preferences: Book | None = None,
 ) -> list[Notification]:
     """Queue one e-mail per distinct active recipient with an address, and one WeCom app
     message per recipient with a bound UserID whose organisation has a sending WeCom app,
-    in their language.
+    in their language, each only if the person's preferences for `event` (or their roles'
+    defaults, notifications.preferences) choose that medium.
 
     `subject` and `body` may be callables (or lazy strings): they are rendered once per
     language under translation.override, so gettext inside them speaks each reader's
@@ -52,7 +56,11 @@ def notify_people(
     for person in recipients:
         if person.pk not in people and person.is_active:
             people[person.pk] = person
-    bound = [pk for pk, person in people.items() if person.wecom_userid]
+    if not people:
+        return []
+    book = (preferences or Book()).load(people)
+    wanted = {pk: book.media(pk, event) for pk in people}
+    bound = [pk for pk, person in people.items() if person.wecom_userid and wanted[pk]]
     by_wecom = WeComApp.objects.reachable(bound) if bound else set()
     rendered: dict[str, tuple[str, str]] = {}
     rows = []
@@ -60,11 +68,12 @@ def notify_people(
         media = [Medium.EMAIL] if person.email else []
         if person.pk in by_wecom:
             media.append(Medium.WECOM_APP)
+        media = [medium for medium in media if medium in wanted[person.pk]]
         if not media:
             continue
         language = person.language or settings.LANGUAGE_CODE
         if language not in rendered:
-            rendered[language] = _render(subject, body, language)
+            rendered[language] = _render(subject, body, language, ticket)
         for medium in media:
             target = f"user:{person.pk}" + (":wecom" if medium == Medium.WECOM_APP else "")
             rows.append(
@@ -102,7 +111,7 @@ def notify_channels(
     wanted = [channel for channel in channels if channel.wants(event)]
     if not wanted:
         return []
-    rendered_subject, rendered_body = _render(subject, body, CHANNEL_LANGUAGE)
+    rendered_subject, rendered_body = _render(subject, body, CHANNEL_LANGUAGE, ticket)
     rows = [
         Notification(
             event=event,
@@ -134,10 +143,15 @@ def enqueue(ids: Iterable[int]) -> int:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _render(subject: Text, body: Text, language: str) -> tuple[str, str]:
+def _render(subject: Text, body: Text, language: str, ticket=None) -> tuple[str, str]:
     with translation.override(language):
         subject_text = str(subject() if callable(subject) else subject)
         body_text = str(body() if callable(body) else body)
+    if ticket is not None:
+        # Every message about a ticket leads to it, whoever wrote its words.
+        link = ticket_url(ticket)
+        if link not in body_text:
+            body_text = f"{body_text.rstrip()}\n\n{link}"
     # One line: mail headers cannot hold line breaks.
     subject_text = " ".join(subject_text.split())
     if len(subject_text) > _SUBJECT_LIMIT:

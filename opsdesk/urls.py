@@ -43,6 +43,7 @@ urlpatterns = [
     path("knowledge/", include("knowledge.urls")),
     path("inspections/", include("inspections.urls")),
     path("intake/", include("intake.urls")),
+    path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site)),
     path("admin/", admin.site.urls),

@@ -134,7 +134,11 @@ def book_tickets(report: ServiceReport) -> QuerySet[Ticket]:
             "system__parent__parent", "service_class", "reporter", "assignee", "entered_by"
         )
         .prefetch_related(
-            Prefetch("events", queryset=Event.objects.select_related("actor").order_by("at", "id")),
+            # The hospital signs this book: the vendor's internal notes stay out of it.
+            Prefetch(
+                "events",
+                queryset=Event.objects.public().select_related("actor").order_by("at", "id"),
+            ),
             Prefetch("clocks", queryset=TicketClock.objects.filter(is_active=True)),
             Prefetch("worklogs", queryset=Worklog.objects.select_related("engineer")),
             # Who at the hospital agreed to each hold and extension, how and when.

@@ -29,8 +29,12 @@ class EventInline(admin.TabularInline):
     model = Event
     extra = 0
     can_delete = False
-    fields = ["at", "action", "actor", "from_state", "to_state", "note"]
+    fields = ["at", "action", "actor", "from_state", "to_state", "internal", "note"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        # A hospital's administrator reads the ticket here too: never the vendor's notes.
+        return super().get_queryset(request).visible_to(request.user)
 
 
 class PauseInline(admin.TabularInline):

@@ -183,7 +183,9 @@ def for_export(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         ),
         Prefetch(
             "events",
-            queryset=Event.objects.filter(action="tickets.ticket.resolve").order_by("-at", "-id"),
+            queryset=Event.objects.public()
+            .filter(action="tickets.ticket.resolve")
+            .order_by("-at", "-id"),
             to_attr="resolutions",
         ),
     )

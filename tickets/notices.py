@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from contracts.models import EscalationTrigger, Membership, Role, escalation_roles
 from notifications.links import ticket_url
 from notifications.models import NotificationEvent
+from notifications.preferences import Book
 from notifications.services import active_channels, notify_channels, notify_people
-from tickets.models import State, Ticket, TicketClock
-from tickets.policy import HOSPITAL_STAFF
+from tickets.models import Event, State, Ticket, TicketClock
+from tickets.policy import HOSPITAL_STAFF, readers
 from webhooks.models import WebhookEvent
 from webhooks.payloads import clock_payload, ticket_payload
 from webhooks.services import active_subscriptions, publish
@@ -246,8 +247,27 @@ def filed_for_hospital(ticket: Ticket) -> None:
     )
 
 
+def watchers(ticket: Ticket) -> list:
+    """The people on the ticket's copy list who may still read it."""
+    watching = readers(ticket).filter(watches__ticket=ticket)
+    return list(watching)
+
+
+def person_event(ticket: Ticket, from_state: str) -> str:
+    """What a person hears a transition as: the steps a reporter waits for have their own
+    event (and preference); every other step is a plain state change."""
+    if from_state == State.NEW and ticket.state in (State.ACKNOWLEDGED, State.DISPATCHED):
+        return NotificationEvent.TICKET_ACKNOWLEDGED
+    if ticket.state == State.ON_SITE and from_state != State.ON_HOLD:
+        return NotificationEvent.TICKET_ARRIVED
+    if ticket.state in (State.RESOLVED, State.DONE):
+        return NotificationEvent.TICKET_RESOLVED
+    return NotificationEvent.STATE_CHANGED
+
+
 def state_changed(ticket: Ticket, *, by, from_state: str) -> None:
-    """The reporter follows their ticket; C4 also wants the hospital told at start and end."""
+    """The reporter and the watchers follow the ticket, each as their preferences say; C4
+    also wants the hospital told at start and end."""
 
     def subject() -> str:
         return _prefix(ticket) + _("Now “%(state)s”") % {"state": ticket.get_state_display()}
@@ -260,11 +280,12 @@ def state_changed(ticket: Ticket, *, by, from_state: str) -> None:
             "to": ticket.get_state_display(),
         }
 
-    recipients = [person for person in people(ticket, Role.REPORTER) if person.pk != by.pk]
+    recipients = [*people(ticket, Role.REPORTER), *watchers(ticket)]
     if ticket.state in (State.RESOLVED, State.DONE, State.ROLLED_BACK, State.AWAITING_APPROVAL):
         recipients += list(people(ticket, Role.HOSPITAL_IT))
+    recipients = [person for person in recipients if person.pk != by.pk]
     notify_people(
-        event=NotificationEvent.STATE_CHANGED,
+        event=person_event(ticket, from_state),
         ticket=ticket,
         recipients=recipients,
         subject=subject,
@@ -277,6 +298,63 @@ def state_changed(ticket: Ticket, *, by, from_state: str) -> None:
         WebhookEvent.STATE_CHANGED,
         ticket,
         details=lambda: {"from_state": from_state, "to_state": ticket.state, "by": str(by)},
+    )
+
+
+def mentioned_in(ticket: Ticket, text: str, *, internal: bool) -> list:
+    """The people an "@name" in the text names (full name or username), among those who may
+    read it: an internal note's mentions reach only the vendor's staff."""
+    if "@" not in text:
+        return []
+    found = []
+    for person in readers(ticket, internal=internal):
+        names = {person.username, person.get_full_name()} - {""}
+        if any(f"@{name}" in text for name in names):
+            found.append(person)
+    return found
+
+
+def commented(ticket: Ticket, event: Event) -> None:
+    """A comment reaches the reporter, the engineer and the watchers (as their preferences
+    say); an internal note only the vendor's staff it names. Everyone named with @ hears
+    of it as a mention."""
+    by = event.actor
+    named = mentioned_in(ticket, event.note, internal=event.internal)
+
+    def subject_for(mention: bool):
+        def subject() -> str:
+            if mention:
+                text = _("%(who)s mentioned you: %(title)s")
+            elif event.internal:
+                text = _("Internal note from %(who)s: %(title)s")
+            else:
+                text = _("%(who)s commented: %(title)s")
+            return _prefix(ticket) + text % {"who": str(by), "title": ticket.title}
+
+        return subject
+
+    def body() -> str:
+        return event.note
+
+    notify_people(
+        event=NotificationEvent.MENTIONED,
+        ticket=ticket,
+        recipients=[person for person in named if person.pk != by.pk],
+        subject=subject_for(True),
+        body=body,
+        dedupe=f"event:{event.pk}:mention",
+    )
+    if event.internal:
+        return
+    mentioned = {person.pk for person in named}
+    followers = [*people(ticket, Role.REPORTER), *people(ticket, Role.ENGINEER), *watchers(ticket)]
+    notify_people(
+        event=NotificationEvent.COMMENT_ADDED,
+        ticket=ticket,
+        recipients=[p for p in followers if p.pk != by.pk and p.pk not in mentioned],
+        subject=subject_for(False),
+        body=body,
+        dedupe=f"event:{event.pk}:comment",
     )
 
 
@@ -344,6 +422,7 @@ class Audience:
         self._staffed: set[int] = set()  # organisations whose every active holder is read
         self._channels: dict[int, list] = {}
         self._subscriptions: dict[int, list] = {}
+        self.preferences = Book()
 
     def load(self, tickets: list[Ticket]) -> Audience:
         """Read ahead what telling these tickets' chains needs; their contracts' escalation
@@ -354,9 +433,13 @@ class Audience:
         organizations = {c.hospital_id for c in contracts.values()} | {
             c.vendor_id for c in contracts.values()
         }
+        roles: dict[int, set[str]] = {}
         for organization, role, person in staff_of(organizations):
             self._people.setdefault((organization, role), []).append(person)
+            roles.setdefault(person.pk, set()).add(role)
         self._staffed |= organizations
+        # Everyone the batch could tell, with their choices, in one more query.
+        self.preferences.load(roles, roles)
         return self
 
     def channels(self, ticket: Ticket) -> list:
@@ -422,7 +505,13 @@ def clock_alarm(clock: TicketClock, trigger: str, audience: Audience | None = No
     recipients = [person for role in roles for person in audience.people(ticket, role)]
     key = f"clock:{clock.pk}:{trigger}"
     notify_people(
-        event=event, ticket=ticket, recipients=recipients, subject=subject, body=body, dedupe=key
+        event=event,
+        ticket=ticket,
+        recipients=recipients,
+        subject=subject,
+        body=body,
+        dedupe=key,
+        preferences=audience.preferences,
     )
     notify_channels(
         event=event,

@@ -50,6 +50,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "complete_change": frozenset({Role.ENGINEER}),
     "roll_back": frozenset({Role.ENGINEER}),
     "comment": VENDOR_STAFF | HOSPITAL_STAFF,
+    # Internal notes (内部备注) and files: the vendor's staff talk among themselves.
+    "internal_note": VENDOR_STAFF,
     "log_work": frozenset({Role.ENGINEER}),
     "record_outage": VENDOR_STAFF | {Role.HOSPITAL_IT},
     "report": HOSPITAL_STAFF,
@@ -121,6 +123,42 @@ def may_decide_consent(user, ticket: Ticket, roles: set[str] | None = None) -> b
     if Role.HOSPITAL_IT in held:
         return True
     return Role.REPORTER in held and ticket.reporter_id == user.pk
+
+
+def sees_internal(user, ticket: Ticket, roles: set[str] | None = None) -> bool:
+    """Whether the person reads the vendor's internal notes of this ticket (the page's
+    question; lists ask tickets.models.VisibilityQuerySet.visible_to, the same rule)."""
+    if user.is_superuser:
+        return True
+    held = roles if roles is not None else roles_on_contract(user, ticket.contract)
+    return bool(held & VENDOR_STAFF)
+
+
+def readers(ticket: Ticket, *, internal: bool = False):
+    """The active people who may read the ticket: the staff of its hospital and vendor, or
+    (internal) only the vendor's. Whom a watcher or an @mention may name."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    contract = ticket.contract
+    vendor = Q(memberships__organization_id=contract.vendor_id, memberships__role__in=VENDOR_STAFF)
+    hospital = Q(
+        memberships__organization_id=contract.hospital_id, memberships__role__in=HOSPITAL_STAFF
+    )
+    return (
+        get_user_model()
+        .objects.filter(vendor if internal else vendor | hospital, is_active=True)
+        .distinct()
+    )
+
+
+def may_add_watchers(user, ticket: Ticket, roles: set[str] | None = None) -> bool:
+    """Vendor staff and hospital IT put others on a ticket's copy list; anyone who reads
+    the ticket may watch it themselves."""
+    if user.is_superuser:
+        return True
+    held = roles if roles is not None else roles_on_contract(user, ticket.contract)
+    return bool(held & (VENDOR_STAFF | {Role.HOSPITAL_IT}))
 
 
 def engineers_of(contract):

@@ -72,13 +72,16 @@ def ticket_by_number(tickets: QuerySet[Ticket], text: str) -> Ticket | None:
     return tickets.filter(number=text.upper()).first()
 
 
-def visible_comments(tickets: QuerySet[Ticket]) -> QuerySet[Event]:
-    """The comments of these tickets that search may show.
-
-    The one place a rule about who may read which comment (an internal note) must also be
-    applied for search: a comment that matches but may not be read must not find its ticket.
-    """
-    return Event.objects.filter(action=COMMENTED, ticket__in=tickets.values("pk"))
+def visible_comments(
+    tickets: QuerySet[Ticket], user, *, organizations: list[int] | None = None
+) -> QuerySet[Event]:
+    """The comments of these tickets that search may show to `user` (acting, through an API
+    token, for `organizations`): an internal note only to the vendor's staff
+    (Event.objects.visible_to). A comment that matches but may not be read must not find
+    its ticket."""
+    return Event.objects.visible_to(user, organizations=organizations).filter(
+        action=COMMENTED, ticket__in=tickets.values("pk")
+    )
 
 
 def search(

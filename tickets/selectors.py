@@ -35,6 +35,7 @@ from tickets.policy import (
     is_vendor_staff,
     may_file_for,
     may_report,
+    readers,
     sees_all_hospital_tickets,
 )
 
@@ -78,10 +79,16 @@ def with_list_relations(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
-def with_timeline(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+def with_timeline(
+    queryset: QuerySet[Ticket], *, viewer, organizations: list[int] | None = None
+) -> QuerySet[Ticket]:
+    """The tickets with the timeline and files `viewer` may read: the vendor's internal
+    notes only for its staff (`organizations`: an API token's, see Event.objects.visible_to)."""
+    events = Event.objects.visible_to(viewer, organizations=organizations)
+    files = Attachment.objects.visible_to(viewer, organizations=organizations)
     return queryset.prefetch_related(
-        Prefetch("events", queryset=Event.objects.select_related("actor").order_by("at", "id")),
-        Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+        Prefetch("events", queryset=events.select_related("actor").order_by("at", "id")),
+        Prefetch("attachments", queryset=files.select_related("uploaded_by")),
         Prefetch("consents", queryset=CONSENTS),
         Prefetch(
             "change_windows",
@@ -323,3 +330,8 @@ def board_tickets(user, numbers: list[str]) -> list[Ticket]:
     wanted = list(dict.fromkeys(number.strip().upper() for number in numbers if number.strip()))
     found = {ticket.number: ticket for ticket in vendor_queue(user).filter(number__in=wanted)}
     return [found[number] for number in wanted if number in found]
+
+
+def readers_of(ticket: Ticket) -> QuerySet:
+    """Who may read the ticket (tickets.policy.readers): whom a watcher may be."""
+    return readers(ticket)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("tickets/<str:number>/comment/", detail.ticket_comment, name="ticket-comment"),
     path("tickets/<str:number>/worklog/", detail.ticket_worklog, name="ticket-worklog"),
     path("tickets/<str:number>/attach/", detail.ticket_attach, name="ticket-attach"),
+    path("tickets/<str:number>/watchers/", detail.ticket_watchers, name="ticket-watchers"),
     path(
         "tickets/<str:number>/attachments/<int:pk>/",
         detail.attachment_download,

@@ -11,6 +11,11 @@ from tickets.models import Worklog
 
 class CommentCreateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=NOTE_LIMIT)
+    internal = serializers.BooleanField(
+        default=False,
+        help_text="An internal note (内部备注): read only by the vendor's staff, never by the "
+        "hospital; vendor staff only. @name mentions notify the people named.",
+    )
 
 
 class WorklogSerializer(serializers.ModelSerializer):
@@ -34,3 +39,6 @@ class WorklogSerializer(serializers.ModelSerializer):
 
 class AttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=False, use_url=False)
+    internal = serializers.BooleanField(
+        default=False, help_text="A file of an internal note: the vendor's staff only."
+    )

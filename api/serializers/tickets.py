@@ -156,10 +156,30 @@ class TicketSerializer(serializers.ModelSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = PersonSerializer(read_only=True, allow_null=True)
+    summary = serializers.CharField(
+        source="label",
+        read_only=True,
+        help_text="The line as the ticket page states it, with its facts (whom it was "
+        "assigned to, the levels, a hold's reason and consent …), in the caller's language.",
+    )
+    internal = serializers.BooleanField(
+        read_only=True, help_text="An internal note of the vendor's staff (vendor callers only)."
+    )
 
     class Meta:
         model = Event
-        fields = ["id", "at", "action", "actor", "from_state", "to_state", "note", "data"]
+        fields = [
+            "id",
+            "at",
+            "action",
+            "actor",
+            "summary",
+            "from_state",
+            "to_state",
+            "note",
+            "internal",
+            "data",
+        ]
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -176,6 +196,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
             "size",
             "uploaded_by",
             "uploaded_at",
+            "internal",
             "download_url",
         ]
 

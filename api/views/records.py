@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -18,7 +20,7 @@ from api.serializers.records import (
     WorklogSerializer,
 )
 from api.serializers.tickets import AttachmentSerializer, EventSerializer
-from api.views.tickets import ticket_for
+from api.views.tickets import ticket_for, token_organizations
 from audit.record import record
 from tickets import services
 from tickets.downloads import attachment_response
@@ -27,17 +29,26 @@ from tickets.models import Attachment, Event, Worklog
 COMMENT_ACTION = "tickets.ticket.commented"
 
 
+def _readable(model, request):
+    """Comments or files as the caller may read them: internal ones only for the vendor's
+    staff, and through a token only the vendor's token (tickets.models.VisibilityQuerySet)."""
+    return model.objects.visible_to(request.user, organizations=token_organizations(request))
+
+
 class CommentsView(APIView):
     @extend_schema(summary="Comments on a ticket", responses={200: EventSerializer(many=True)})
     def get(self, request, pk: int):
         ticket = ticket_for(request, pk)
-        comments = Event.objects.filter(ticket=ticket, action=COMMENT_ACTION).select_related(
-            "actor"
+        comments = (
+            _readable(Event, request)
+            .filter(ticket=ticket, action=COMMENT_ACTION)
+            .select_related("actor")
         )
         return Response(EventSerializer(comments.order_by("at", "id"), many=True).data)
 
     @extend_schema(
-        summary="Comment on a ticket",
+        summary="Comment on a ticket, or (vendor staff, `internal: true`) write an internal "
+        "note only the vendor's staff read",
         request=CommentCreateSerializer,
         responses={201: EventSerializer},
     )
@@ -45,8 +56,12 @@ class CommentsView(APIView):
         ticket = ticket_for(request, pk)
         body = CommentCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        internal = body.validated_data["internal"]
+        if internal and token_organizations(request) not in (None, [ticket.contract.vendor_id]):
+            # A hospital's token writes for the hospital, whatever else its person is.
+            raise PermissionDenied(_("Only the vendor's staff write internal notes."))
         event = services.add_comment(
-            ticket=ticket, by=request.user, text=body.validated_data["text"]
+            ticket=ticket, by=request.user, text=body.validated_data["text"], internal=internal
         )
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
@@ -79,13 +94,16 @@ class AttachmentsView(APIView):
     )
     def get(self, request, pk: int):
         ticket = ticket_for(request, pk)
-        attachments = Attachment.objects.filter(ticket=ticket).select_related("uploaded_by")
+        attachments = (
+            _readable(Attachment, request).filter(ticket=ticket).select_related("uploaded_by")
+        )
         return Response(
             AttachmentSerializer(attachments, many=True, context={"request": request}).data
         )
 
     @extend_schema(
-        summary="Attach a screenshot, log or document (multipart, field `file`, ≤ 20 MB)",
+        summary="Attach a screenshot, log or document (multipart, field `file`, ≤ 20 MB; "
+        "`internal=true`: the vendor's staff only)",
         request={"multipart/form-data": AttachmentUploadSerializer},
         responses={201: AttachmentSerializer},
     )
@@ -93,8 +111,11 @@ class AttachmentsView(APIView):
         ticket = ticket_for(request, pk)
         body = AttachmentUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        internal = body.validated_data["internal"]
+        if internal and token_organizations(request) not in (None, [ticket.contract.vendor_id]):
+            raise PermissionDenied(_("Only the vendor's staff attach internal files."))
         attachment = services.attach_file(
-            ticket=ticket, by=request.user, upload=body.validated_data["file"]
+            ticket=ticket, by=request.user, upload=body.validated_data["file"], internal=internal
         )
         return Response(
             AttachmentSerializer(attachment, context={"request": request}).data,
@@ -111,7 +132,9 @@ class AttachmentDownloadView(APIView):
     )
     def get(self, request, pk: int, attachment_pk: int):
         ticket = ticket_for(request, pk)
-        attachment = get_object_or_404(Attachment, ticket=ticket, pk=attachment_pk)
+        attachment = get_object_or_404(
+            _readable(Attachment, request), ticket=ticket, pk=attachment_pk
+        )
         response = attachment_response(attachment)
         record(
             "tickets.attachment.downloaded",

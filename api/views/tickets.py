@@ -11,6 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.authentication import token_of
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import create_once
 from api.scoping import within_token_organization
@@ -100,8 +101,19 @@ def ticket_for(request, pk: int) -> Ticket:
     return get_object_or_404(visible_tickets(request).select_related("contract"), pk=pk)
 
 
+def token_organizations(request) -> list[int] | None:
+    """The organisation an API token acts for (None for a signed-in person): what it reads
+    of internal notes follows the token's side, not all of its person's."""
+    token = token_of(request)
+    return None if token is None else [token.organization_id]
+
+
 def detail(request, pk: int) -> dict:
-    queryset = selectors.with_timeline(selectors.with_list_relations(visible_tickets(request)))
+    queryset = selectors.with_timeline(
+        selectors.with_list_relations(visible_tickets(request)),
+        viewer=request.user,
+        organizations=token_organizations(request),
+    )
     ticket = get_object_or_404(queryset, pk=pk)
     return TicketDetailSerializer(ticket, context={"request": request}).data
 
@@ -278,7 +290,9 @@ class TicketSearchView(APIView):
         tickets = visible_tickets(request)
         results = search.search(
             selectors.with_list_relations(tickets),
-            search.visible_comments(tickets),
+            search.visible_comments(
+                tickets, request.user, organizations=token_organizations(request)
+            ),
             query.validated_data["q"],
             limit=query.validated_data["limit"],
         )

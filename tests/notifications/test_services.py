@@ -11,6 +11,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils.translation import gettext, gettext_lazy
 
+from notifications.links import ticket_url
 from notifications.models import Notification, NotificationStatus
 from notifications.services import notify_channels, notify_people
 from notifications.tasks import deliver
@@ -42,23 +43,28 @@ def test_each_person_reads_the_message_in_their_own_language():
     people_notice(ticket, [chinese, english])
     rows = {row.recipient: row for row in Notification.objects.all()}
     assert rows[chinese].subject == f"[{ticket.number}] {REQUIRED_ZH}"
-    assert rows[chinese].body == REQUIRED_ZH
+    # Each ends with the ticket's link (notifications.services._render).
+    assert rows[chinese].body == f"{REQUIRED_ZH}\n\n{ticket_url(ticket)}"
     assert rows[chinese].language == "zh-hans"
-    assert rows[english].body == REQUIRED_EN
+    assert rows[english].body == f"{REQUIRED_EN}\n\n{ticket_url(ticket)}"
     assert rows[english].language == "en"
 
 
 def test_lazy_strings_are_rendered_in_the_readers_language_too():
     english = UserFactory(language="en")
+    ticket = TicketFactory()
     notify_people(
         event="ticket_created",
-        ticket=TicketFactory(),
+        ticket=ticket,
         recipients=[english],
         subject=gettext_lazy(REQUIRED_EN),
         body="plain text stays as it is",
     )
     row = Notification.objects.get()
-    assert (row.subject, row.body) == (REQUIRED_EN, "plain text stays as it is")
+    assert (row.subject, row.body) == (
+        REQUIRED_EN,
+        f"plain text stays as it is\n\n{ticket_url(ticket)}",
+    )
 
 
 def test_a_person_listed_twice_gets_one_message_and_people_without_address_or_active_account_none():
@@ -186,7 +192,11 @@ def test_channels_hear_about_the_events_they_chose_in_simplified_chinese():
     )
     assert [row.channel for row in created] == [wants]
     row = created[0]
-    assert (row.subject, row.body, row.language) == (REQUIRED_ZH, REQUIRED_ZH, "zh-hans")
+    assert (row.subject, row.body, row.language) == (
+        REQUIRED_ZH,
+        f"{REQUIRED_ZH}\n\n{ticket_url(ticket)}",
+        "zh-hans",
+    )
     assert row.recipient is None
     assert row.dedupe_key == f"ticket:{ticket.pk}:created:channel:{wants.pk}"
 

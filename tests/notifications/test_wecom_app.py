@@ -135,7 +135,7 @@ def test_the_token_is_fetched_once_and_reused(wecom, receiver):  # noqa: F811
     receiver.answer(ok(access_token="TOKEN-1", expires_in=7200), ok(), ok())
     first = queue(wecom.ticket, wecom.person)
     second = notify_people(
-        event="ticket_assigned",
+        event="ticket_created",
         ticket=wecom.ticket,
         recipients=[wecom.person],
         subject="派工",

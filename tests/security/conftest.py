@@ -71,6 +71,11 @@ HOSPITAL_PREFIX = {"yn-his": "yn", "zj-einvoice": "zj", "cd-nutrition": "cd", "f
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
+def internal_marker(code: str) -> str:
+    """The text of a contract's internal note: what no hospital role may ever read."""
+    return f"厂商内部备注{HOSPITAL_PREFIX[code].upper()}仅限厂商"
+
+
 def user(username: str) -> User:
     return User.objects.get(username=username)
 
@@ -201,6 +206,22 @@ def build_tenant(contract: Contract) -> Tenant:
     consent = tickets.consent.ask(
         ticket=waiting, by=engineer, kind="hold", reason="hospital", note=f"{marker}家属要求暂缓"
     )
+    # The vendor's internal note and file (内部备注): never the hospital's to read. The note
+    # names the hospital's reporter with @, which must not reach them either.
+    internal_note = tickets.add_comment(
+        ticket=ticket,
+        by=engineer,
+        text=f"{internal_marker(code)}：@{reporter.get_full_name()} @{manager.username} 疑似缺陷",
+        internal=True,
+    )
+    internal_file = tickets.attach_file(
+        ticket=ticket,
+        by=engineer,
+        upload=SimpleUploadedFile(
+            f"{internal_marker(code)}附件.png", PNG, content_type="image/png"
+        ),
+        internal=True,
+    )
 
     delivery = Delivery.objects.filter(subscription=hospital_webhook).order_by("id").first()
     assert delivery is not None and marker in delivery.body, "filing queues a delivery"
@@ -301,6 +322,8 @@ def build_tenant(contract: Contract) -> Tenant:
                 "service_class": level,
                 "reporter": reporter,
                 "consent": consent,
+                "internal_note": internal_note,
+                "internal_file": internal_file,
                 "wecom_app": WeComApp.objects.filter(organization=contract.hospital).first()
                 or WeComApp.objects.create(
                     organization=contract.hospital,

@@ -166,6 +166,8 @@ ALLOWED = {
     r"^accounts/login/$": "the sign-in page: no record before signing in",
     r"^accounts/logout/$": "signing out",
     r"^accounts/password/$": "the person's own password",
+    r"^(api/v1/me/notification-preferences|notifications/preferences)/$": "the person's own "
+    "notification preferences: no record of a contract (tests/notifications/test_preferences)",
     r"^i18n/setlang/$": "the language switch",
     r"^api/v1/schema/$": "the OpenAPI schema, the same for everyone",
     r"^api/docs/": "the API documentation, the same for everyone",

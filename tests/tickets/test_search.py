@@ -79,6 +79,18 @@ def test_a_comment_finds_its_ticket(desk):
     assert "<mark>更换色带</mark>" in page.content.decode()
 
 
+def test_an_internal_note_finds_its_ticket_for_the_vendor_never_for_the_hospital(desk):
+    ticket = reported("yn-his", "收费处故障")
+    services.add_comment(
+        ticket=ticket, by=demo_user("ny-engineer"), text="疑似存储过程缺陷，转研发", internal=True
+    )
+    assert numbers_found("ny-engineer", "转研发") == [ticket.number]
+    assert numbers_found("yn-it", "转研发") == []
+    assert numbers_found("yn-reporter", "转研发") == []
+    api_hits = token_client("yn-it").get("/api/v1/tickets/search/", {"q": "转研发"}).json()
+    assert api_hits["count"] == 0
+
+
 def test_results_rank_number_then_title_then_description_then_comment_newest_first(desk):
     older_title = reported("yn-his", "医保结算接口超时", when="2026-09-10 09:00")
     newer_title = reported("yn-his", "医保结算接口报错", when="2026-09-12 09:00")

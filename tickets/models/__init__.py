@@ -31,6 +31,7 @@ from tickets.models.tickets import (
     TicketSequence,
 )
 from tickets.models.timeline import Attachment, Event, Outage, Worklog, WorkMode
+from tickets.models.watching import Watch
 
 __all__ = [
     "DESCRIPTION_LIMIT",
@@ -66,6 +67,7 @@ __all__ = [
     "Ticket",
     "TicketClock",
     "TicketSequence",
+    "Watch",
     "WorkMode",
     "Worklog",
     "next_deadline",

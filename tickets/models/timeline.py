@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -75,6 +76,45 @@ DESCRIBED = {
 }
 
 
+class VisibilityQuerySet(models.QuerySet):
+    """Timeline lines and attachments as one person may see them.
+
+    The one rule of internal notes (内部备注): a row marked `internal` is the vendor's own
+    talk about a ticket, read only by the vendor's staff of the ticket's contract (and
+    platform administrators). Every page, API answer, export, search and PDF that shows
+    comments or files reads them through `visible_to()` or `public()`, never `.all()`.
+    """
+
+    def public(self):
+        """What the hospital's side may read: everything but internal notes and files."""
+        return self.filter(internal=False)
+
+    def visible_to(self, user, *, organizations=None):
+        """What `user` may read (rows of tickets they may see are the caller's to choose).
+        `organizations`: the ids an API token acts for; a token of a hospital never reads
+        internal notes, even when its person also works for a vendor."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser and organizations is None:
+            return self
+        vendors = vendor_organizations(user, organizations)
+        if not vendors:
+            return self.public()
+        return self.filter(Q(internal=False) | Q(ticket__contract__vendor_id__in=vendors))
+
+
+def vendor_organizations(user, organizations=None) -> list[int]:
+    """The organisations where `user` works as vendor staff (within `organizations`)."""
+    # Imported here: tickets.policy reads the ticket models.
+    from contracts.models import Membership
+    from tickets.policy import VENDOR_STAFF
+
+    memberships = Membership.objects.filter(user=user, role__in=VENDOR_STAFF)
+    if organizations is not None:
+        memberships = memberships.filter(organization_id__in=organizations)
+    return sorted(set(memberships.values_list("organization_id", flat=True)))
+
+
 class Event(models.Model):
     """One line of a ticket's timeline; append-only.
 
@@ -99,6 +139,10 @@ class Event(models.Model):
     to_state = models.CharField(_("new state"), max_length=20, blank=True)
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
+    # An internal note (内部备注), or the line of an internal file: the vendor's only.
+    internal = models.BooleanField(_("internal"), default=False)
+
+    objects = VisibilityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("timeline event")
@@ -111,31 +155,9 @@ class Event(models.Model):
 
     @property
     def label(self) -> str:
-        """ "→ Resolved" for a state change, else what happened, for people to read."""
-        agreed = self._agreement_label()
-        if agreed:
-            return agreed
-        if self.to_state and self.to_state == self.from_state:
-            # A response given after dispatch (C3's committed plan): the state stays.
-            return str(EVENT_LABELS.get(self.action, f"→ {State(self.to_state).label}"))
-        if self.to_state:
-            return f"→ {State(self.to_state).label}"
-        if self.action == "tickets.ticket.reported" and self.data.get("entered_by"):
-            # The actor typed it in; the hospital's caller reported it (see filing).
-            return gettext("entered the report of %(caller)s, received by %(channel)s") % {
-                "caller": self.data.get("caller", ""),
-                "channel": Channel(self.data.get("channel", Channel.PHONE)).label,
-            }
-        if self.action == "tickets.ticket.reported" and self.data.get("change"):
-            return gettext("opened the change")
-        if self.action == "tickets.ticket.reported" and self.data.get("inspection_title"):
-            # Found and filed by the actor (often the vendor's engineer), not the hospital.
-            return gettext("found it during the inspection “%(inspection)s” and filed it") % {
-                "inspection": self.data["inspection_title"]
-            }
-        if self.action in DESCRIBED:
-            return DESCRIBED[self.action](self.data)
-        return str(EVENT_LABELS.get(self.action, ""))
+        """What the line says, for people to read (the page, the API's `summary`, the
+        reports' ticket book): describe()."""
+        return describe(self)
 
     def _agreement_label(self) -> str:
         """A change window or an on-site time proposed or agreed, with its times."""
@@ -273,6 +295,10 @@ class Attachment(models.Model):
         verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # A file attached to an internal note: the vendor's only (VisibilityQuerySet).
+    internal = models.BooleanField(_("internal"), default=False)
+
+    objects = VisibilityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attachment")
@@ -331,3 +357,104 @@ class Outage(models.Model):
     def duration(self, now: dt.datetime) -> dt.timedelta:
         """How long it lasted; a span still open lasts until `now`."""
         return max((self.ended_at or now) - self.started_at, dt.timedelta())
+
+
+def _state(value: str) -> str:
+    try:
+        return str(State(value).label)
+    except ValueError:
+        return value
+
+
+def _choice(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value or ""
+
+
+def _assignee(event: Event) -> str:
+    name = event.data.get("assignee_name")
+    if name:
+        return name
+    # Lines written before the name was stored with them (tickets/0009 copies it in).
+    from django.contrib.auth import get_user_model
+
+    person = get_user_model().objects.filter(pk=event.data.get("assignee")).first()
+    return str(person) if person else "?"
+
+
+def describe(event: Event) -> str:
+    """One timeline line with its facts, the same on the page, in the API and in the PDFs:
+    whom a ticket was assigned to, the level before and after, a hold's reason and who at the
+    hospital agreed, a resume as a resume, how the report came in and who filed it for whom."""
+    from contracts.models import Clock
+    from tickets.models.clocks import PauseReason
+
+    data = event.data or {}
+    action = event.action
+    agreed = event._agreement_label()
+    if agreed:  # a change window or an on-site time proposed or agreed, with its times
+        return agreed
+    if action == "tickets.ticket.assign":
+        return gettext("assigned the ticket to %(assignee)s (→ %(state)s)") % {
+            "assignee": _assignee(event),
+            "state": _state(event.to_state),
+        }
+    if action == "tickets.ticket.take":
+        return gettext("took the ticket (→ %(state)s)") % {"state": _state(event.to_state)}
+    if action == "tickets.ticket.hold":
+        return gettext("put on hold: %(reason)s; agreed at the hospital by %(consent)s") % {
+            "reason": _choice(PauseReason, data.get("reason", "")),
+            "consent": data.get("consent_by") or "—",
+        }
+    if action == "tickets.ticket.resume":
+        return gettext("resumed work after the hold (back to “%(state)s”)") % {
+            "state": _state(event.to_state)
+        }
+    if event.to_state and event.to_state == event.from_state:
+        # A response given after dispatch (C3's committed plan): the state stays.
+        return str(EVENT_LABELS.get(action, f"→ {_state(event.to_state)}"))
+    if event.to_state:
+        return f"→ {_state(event.to_state)}"
+    if action == "tickets.ticket.level_changed":
+        text = gettext("changed the level from %(old)s to %(new)s") % {
+            "old": data.get("from", "?"),
+            "new": data.get("to", "?"),
+        }
+        if data.get("automatic"):
+            text += gettext(" (the contract's recurrence rule)")
+        return text
+    if action == "tickets.clock.extended":
+        return gettext(
+            "gave the %(clock)s clock %(minutes)s more minutes, agreed at the hospital by "
+            "%(consent)s"
+        ) % {
+            "clock": _choice(Clock, data.get("clock", "")),
+            "minutes": data.get("minutes", "?"),
+            "consent": data.get("consent_by") or "—",
+        }
+    if action == "tickets.ticket.commented" and event.internal:
+        return gettext("wrote an internal note")
+    if action == "tickets.ticket.file_attached" and data.get("name"):
+        text = gettext("attached an internal file: %(name)s") if event.internal else None
+        return (text or gettext("attached %(name)s")) % {"name": data["name"]}
+    if action == "tickets.ticket.reported":
+        channel = _choice(Channel, data.get("channel", Channel.PORTAL))
+        if data.get("entered_by"):
+            # The actor typed it in; the hospital's caller reported it (see filing).
+            return gettext("entered the report of %(caller)s, received by %(channel)s") % {
+                "caller": data.get("caller", ""),
+                "channel": channel,
+            }
+        if data.get("change"):
+            return gettext("opened the change")
+        if data.get("inspection_title"):
+            # Found and filed by the actor (often the vendor's engineer), not the hospital.
+            return gettext("found it during the inspection “%(inspection)s” and filed it") % {
+                "inspection": data["inspection_title"]
+            }
+        return gettext("reported the fault (by %(channel)s)") % {"channel": channel}
+    if action in DESCRIBED:
+        return DESCRIBED[action](data)
+    return str(EVENT_LABELS.get(action, ""))

@@ -38,6 +38,7 @@ from tickets.services.records import (
     extend_clock,
     log_work,
 )
+from tickets.services.watching import unwatch, watch
 from tickets.services.work import (
     acknowledge,
     arrive,
@@ -92,5 +93,7 @@ __all__ = [
     "resume",
     "roll_back",
     "submit_plan",
+    "unwatch",
+    "watch",
     "withdraw_outage",
 ]

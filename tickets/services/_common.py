@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "record_appointment": _("record the hospital's confirmation of the on-site time of"),
     "edit": _("edit"),
     "comment": _("comment on"),
+    "internal_note": _("write an internal note on"),
     "log_work": _("log work on"),
     "change_level": _("change the level of"),
     "extend": _("extend a clock of"),
@@ -94,6 +95,7 @@ def _log(
     note: str = "",
     from_state: str = "",
     data: dict | None = None,
+    internal: bool = False,
 ) -> Event:
     event = Event.objects.create(
         ticket=ticket,
@@ -104,6 +106,7 @@ def _log(
         from_state=from_state,
         to_state=ticket.state if from_state else "",
         data=data or {},
+        internal=internal,
     )
     # The audit trail, in this same transaction: a change rolled back leaves no entry.
     record(
@@ -116,7 +119,10 @@ def _log(
             "from_state": event.from_state,
             "to_state": event.to_state,
             "state": ticket.state,
-            **({"details": event.data} if event.data else {}),
+            # An internal line's details (a file's name) stay out of the trail, which the
+            # hospital's administrator reads too.
+            **({"internal": True} if internal else {}),
+            **({"details": event.data} if event.data and not internal else {}),
         },
     )
     return event

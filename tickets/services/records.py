@@ -169,8 +169,12 @@ def edit_ticket(
     return ticket
 
 
-def add_comment(*, ticket: Ticket, by, text: str, now: dt.datetime | None = None) -> Event:
-    _require(by, "comment", ticket)
+def add_comment(
+    *, ticket: Ticket, by, text: str, internal: bool = False, now: dt.datetime | None = None
+) -> Event:
+    """A comment the hospital reads, or (internal) a note among the vendor's staff (内部备注).
+    People named with @ hear of it, if they may read it (tickets.notices.commented)."""
+    _require(by, "internal_note" if internal else "comment", ticket)
     if not text.strip():
         raise TicketError("invalid", _("Write a comment first."))
     if len(text.strip()) > NOTE_LIMIT:
@@ -179,7 +183,12 @@ def add_comment(*, ticket: Ticket, by, text: str, now: dt.datetime | None = None
             _("Keep a comment to %(limit)d characters; attach a longer text as a file.")
             % {"limit": NOTE_LIMIT},
         )
-    return _log(ticket, "ticket.commented", by, _now(now), note=text.strip())
+    with transaction.atomic():
+        event = _log(
+            ticket, "ticket.commented", by, _now(now), note=text.strip(), internal=internal
+        )
+        notices.commented(ticket, event)
+    return event
 
 
 def log_work(
@@ -274,10 +283,13 @@ def check_upload(upload) -> str:
     return name
 
 
-def attach_file(*, ticket: Ticket, by, upload, now: dt.datetime | None = None) -> Attachment:
+def attach_file(
+    *, ticket: Ticket, by, upload, internal: bool = False, now: dt.datetime | None = None
+) -> Attachment:
     """Attach a screenshot, log or document; the file is kept outside the static files and
-    only ever served as a download through a permission check."""
-    _require(by, "comment", ticket)
+    only ever served as a download through a permission check. An internal file is the
+    vendor's staff's only, like an internal note."""
+    _require(by, "internal_note" if internal else "comment", ticket)
     name = check_upload(upload)
     with transaction.atomic():
         attachment = Attachment.objects.create(
@@ -287,6 +299,7 @@ def attach_file(*, ticket: Ticket, by, upload, now: dt.datetime | None = None) -
             content_type=getattr(upload, "content_type", "") or "",
             size=upload.size,
             uploaded_by=by,
+            internal=internal,
         )
         _log(
             ticket,
@@ -294,5 +307,6 @@ def attach_file(*, ticket: Ticket, by, upload, now: dt.datetime | None = None) -
             by,
             _now(now),
             data={"attachment": attachment.pk, "name": attachment.original_name},
+            internal=internal,
         )
     return attachment

@@ -94,7 +94,8 @@ def assign(
         now=now,
         before=before,
         after=after,
-        data={"assignee": engineer.pk},
+        # The name as well as the id: the timeline states whom, even after a rename.
+        data={"assignee": engineer.pk, "assignee_name": str(engineer)},
     )
 
 

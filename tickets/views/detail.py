@@ -28,6 +28,7 @@ from tickets.models import (
     PauseReason,
     ResolutionCause,
     Ticket,
+    Watch,
     Worklog,
     WorkMode,
 )
@@ -38,6 +39,7 @@ from tickets.policy import (
     engineers_of,
     hospital_people,
     may,
+    may_add_watchers,
     may_decide_consent,
     roles_on_contract,
 )
@@ -74,8 +76,12 @@ def consent_context(user, ticket: Ticket, roles: set[str], now, actions: set[str
 
 def _ticket(request, number: str) -> Ticket:
     tickets = selectors.with_timeline(
-        selectors.with_list_relations(Ticket.objects.visible_to(request.user))
-    ).prefetch_related(Prefetch("worklogs", queryset=Worklog.objects.select_related("engineer")))
+        selectors.with_list_relations(Ticket.objects.visible_to(request.user)),
+        viewer=request.user,
+    ).prefetch_related(
+        Prefetch("worklogs", queryset=Worklog.objects.select_related("engineer")),
+        Prefetch("watches", queryset=Watch.objects.select_related("person")),
+    )
     return get_object_or_404(tickets, number=number)
 
 
@@ -137,6 +143,13 @@ def _page(request, ticket: Ticket, *, errors=None, posted=None, status=200):
         "article": article_from_ticket(request.user, ticket),
         "may_draft_article": may_draft(request.user, ticket, roles=roles),
         "note_limit": NOTE_LIMIT,
+        "may_write_internal": may(request.user, "internal_note", ticket, roles=roles),
+        "watchers": [watch.person for watch in ticket.watches.all()],
+        "watching": any(watch.person_id == request.user.pk for watch in ticket.watches.all()),
+        "may_add_watchers": may_add_watchers(request.user, ticket, roles=roles),
+        "watch_candidates": list(selectors.readers_of(ticket).order_by("full_name"))
+        if may_add_watchers(request.user, ticket, roles=roles)
+        else [],
         "errors": errors or {},
         "posted": posted or {},
         "now": now,
@@ -203,12 +216,21 @@ def ticket_action(request, number: str, slug: str):
     return redirect(_next(request, ticket))
 
 
+def _internal(request) -> bool:
+    return request.POST.get("internal") in ("1", "true", "on")
+
+
 @login_required
 @require_POST
 def ticket_comment(request, number: str):
     ticket = _ticket(request, number)
     try:
-        services.add_comment(ticket=ticket, by=request.user, text=request.POST.get("text", ""))
+        services.add_comment(
+            ticket=ticket,
+            by=request.user,
+            text=request.POST.get("text", ""),
+            internal=_internal(request),
+        )
     except TicketError as exc:
         messages.error(request, str(exc))
         return _page(request, ticket, posted={"comment": request.POST}, status=400)
@@ -246,7 +268,9 @@ def ticket_attach(request, number: str):
         messages.error(request, _("Choose a file first."))
     else:
         try:
-            services.attach_file(ticket=ticket, by=request.user, upload=upload)
+            services.attach_file(
+                ticket=ticket, by=request.user, upload=upload, internal=_internal(request)
+            )
         except TicketError as exc:
             messages.error(request, str(exc))
         else:
@@ -271,3 +295,24 @@ def attachment_download(request, number: str, pk: int):
         data={"ticket": ticket.number},
     )
     return response
+
+
+@login_required
+@require_POST
+def ticket_watchers(request, number: str):
+    """Watch or stop watching (oneself, or with `person` someone else who reads the ticket)."""
+    ticket = _ticket(request, number)
+    person = request.user
+    if request.POST.get("person"):
+        person = selectors.readers_of(ticket).filter(pk=request.POST["person"]).first()
+        if person is None:
+            messages.error(request, _("Choose someone who may see this ticket."))
+            return redirect(ticket.get_absolute_url() + "#watchers")
+    try:
+        if request.POST.get("watch") == "0":
+            services.unwatch(ticket=ticket, by=request.user, person=person)
+        else:
+            services.watch(ticket=ticket, by=request.user, person=person)
+    except TicketError as exc:
+        messages.error(request, str(exc))
+    return redirect(ticket.get_absolute_url() + "#watchers")

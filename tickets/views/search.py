@@ -22,7 +22,7 @@ def search_page(request):
             return redirect(ticket)
         results = search.search(
             tickets.select_related("contract__hospital", "system", "service_class", "assignee"),
-            search.visible_comments(tickets),
+            search.visible_comments(tickets, request.user),
             text,
         )
         context.update(results=results, Where=search.Where, max_count=search.MAX_COUNT)
