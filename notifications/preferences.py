@@ -18,6 +18,8 @@ E = NotificationEvent
 ROLE_DEFAULTS: dict[str, frozenset[str]] = {
     Role.REPORTER: frozenset(
         {
+            E.CONSENT,  # the vendor asks the hospital's consent; one recorded in their name
+            E.AGREEMENT_REQUESTED,  # an on-site time to confirm
             E.TICKET_CREATED,  # a report the vendor's desk filed for them
             E.TICKET_ACKNOWLEDGED,
             E.TICKET_ARRIVED,
@@ -28,6 +30,9 @@ ROLE_DEFAULTS: dict[str, frozenset[str]] = {
     ),
     Role.HOSPITAL_IT: frozenset(
         {
+            E.CONSENT,
+            E.AGREEMENT_REQUESTED,  # change windows and on-site times to agree
+            E.QUOTA_WARNED,
             E.TICKET_CREATED,
             E.TICKET_RESOLVED,
             E.STATE_CHANGED,  # plans awaiting approval, changes done or rolled back
@@ -42,6 +47,8 @@ ROLE_DEFAULTS: dict[str, frozenset[str]] = {
     ),
     Role.ENGINEER: frozenset(
         {
+            E.CONSENT,  # the hospital's answer
+            E.AGREEMENT_REQUESTED,
             E.TICKET_ASSIGNED,
             E.MENTIONED,
             E.COMMENT_ADDED,
@@ -54,6 +61,8 @@ ROLE_DEFAULTS: dict[str, frozenset[str]] = {
     ),
     Role.DISPATCHER: frozenset(
         {
+            E.CONSENT,
+            E.AGREEMENT_REQUESTED,
             E.TICKET_CREATED,
             E.CLOCK_WARNED,
             E.CLOCK_BREACHED,
@@ -66,6 +75,8 @@ ROLE_DEFAULTS: dict[str, frozenset[str]] = {
     ),
     Role.VENDOR_MANAGER: frozenset(
         {
+            E.CONSENT,
+            E.QUOTA_WARNED,
             E.CLOCK_BREACHED,
             E.LEVEL_RAISED,
             E.MENTIONED,
@@ -90,6 +101,9 @@ DISPLAY_ORDER = (
     E.LEVEL_RAISED,
     E.CLOCK_WARNED,
     E.CLOCK_BREACHED,
+    E.CONSENT,
+    E.AGREEMENT_REQUESTED,
+    E.QUOTA_WARNED,
 )
 
 

@@ -21,7 +21,12 @@ def full_life(ticket) -> None:
     dispatcher, engineer, reporter = (
         demo_user(u) for u in ("ny-dispatcher", "ny-engineer", "yn-reporter")
     )
-    services.acknowledge(ticket=ticket, by=dispatcher, now=at("2026-11-03 10:05"))
+    services.acknowledge(
+        ticket=ticket,
+        by=dispatcher,
+        note="已电话联系报修人，先远程排查，1 小时内反馈方案。",
+        now=at("2026-11-03 10:05"),
+    )
     services.assign(ticket=ticket, by=dispatcher, engineer=engineer, now=at("2026-11-03 10:06"))
     services.arrive(ticket=ticket, by=engineer, now=at("2026-11-03 11:00"))
     services.add_comment(
@@ -31,7 +36,7 @@ def full_life(ticket) -> None:
         ticket=ticket,
         by=engineer,
         reason="parts",
-        consent_by="信息科王主任",
+        consent_person=demo_user("yn-it"),  # agreed on the phone, recorded by the vendor
         now=at("2026-11-03 11:10"),
     )
     services.resume(ticket=ticket, by=engineer, now=at("2026-11-03 14:00"))
@@ -133,7 +138,12 @@ def test_a_watcher_hears_the_public_events_and_not_the_internal_notes(demo):
         now=at("2026-11-03 10:05"),
     )
     services.add_comment(ticket=ticket, by=engineer, text="正在排查", now=at("2026-11-03 10:06"))
-    services.acknowledge(ticket=ticket, by=dispatcher, now=at("2026-11-03 10:07"))
+    services.acknowledge(
+        ticket=ticket,
+        by=dispatcher,
+        note="已电话联系报修人，先远程排查，1 小时内反馈方案。",
+        now=at("2026-11-03 10:07"),
+    )
     bodies = [m.body for m in mails_to("yn-it", ticket)]
     assert len(bodies) == 1 and "正在排查" in bodies[0]
     assert not any("怀疑接口缺陷" in body for body in bodies)

@@ -28,13 +28,13 @@ def test_an_assignment_says_whom_and_a_hold_its_reason_and_who_agreed(demo):
         ticket=ticket,
         by=engineer,
         reason="parts",
-        consent_by="信息科王主任",
+        consent_person=demo_user("yn-it"),  # agreed on the phone, recorded by the vendor
         now=at("2026-11-03 11:10"),
     )
     services.resume(ticket=ticket, by=engineer, now=at("2026-11-03 14:00"))
     said = lines(ticket)
     assert str(engineer) in said["assign"] and "已派工" in said["assign"]
-    assert "信息科王主任" in said["hold"] and "等待备件" in said["hold"]
+    assert str(demo_user("yn-it")) in said["hold"] and "等待备件" in said["hold"]
     # A resume is a resume, not a second arrival.
     assert said["resume"].startswith("挂起后恢复处理")
     assert not said["resume"].startswith("→")
