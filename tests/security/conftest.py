@@ -202,7 +202,7 @@ def build_tenant(contract: Contract) -> Tenant:
         reporter=reporter,
         contact_phone="13800000000",
     )
-    tickets.acknowledge(ticket=waiting, by=engineer)
+    tickets.acknowledge(ticket=waiting, by=engineer, note="已联系信息科，先远程排查接口日志。")
     consent = tickets.consent.ask(
         ticket=waiting, by=engineer, kind="hold", reason="hospital", note=f"{marker}家属要求暂缓"
     )

@@ -60,7 +60,16 @@ def _value(rng, result, failing: bool) -> Decimal:
     else:
         share = rng.uniform(1.03, 1.15) if failing else rng.uniform(0.3, 0.85)
     places = 0 if result.unit in ("天", "次") else 1
-    return (limit * Decimal(str(share))).quantize(Decimal(1).scaleb(-places))
+    step = Decimal(1).scaleb(-places)
+    value = (limit * Decimal(str(share))).quantize(step)
+    if failing:
+        # Rounded to its unit, a value just past a small limit can land on it: a failing
+        # reading stays past the limit by at least one unit.
+        if result.comparator in ("ge", "gt"):
+            value = min(value, limit - step)
+        else:
+            value = max(value, limit + step)
+    return value
 
 
 def inspection_story(
