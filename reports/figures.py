@@ -1302,8 +1302,8 @@ def quarter_by_quarter(
 @dataclass(frozen=True)
 class Incident:
     """A level-1 fault reported in the period, as its record states it at the report's
-    moment: what, when, downtime, cause, fix. Prevention is not recorded on a ticket, so
-    the story never claims one."""
+    moment: what, when, downtime, cause, fix, and the prevention measure the engineer wrote
+    at resolve (none claimed where none was written)."""
 
     ticket_number: str
     title: str
@@ -1313,6 +1313,7 @@ class Incident:
     downtime_minutes: int  # merged outage spans of the ticket, up to the report's moment
     cause: str  # the label of the cause chosen at resolve, "" when none was named
     fix: str  # the note of the last resolution by the report's moment
+    prevention: str = ""  # written with that resolution (预防措施), "" when none
 
     @property
     def story(self) -> tuple[str, ...]:
@@ -1348,6 +1349,10 @@ class Incident:
             )
         if self.fix:
             sentences.append(gettext("Fix: %(fix)s") % {"fix": self.fix.strip()})
+        if self.prevention:
+            sentences.append(
+                gettext("Prevention: %(prevention)s") % {"prevention": self.prevention.strip()}
+            )
         return tuple(sentences)
 
 
@@ -1362,11 +1367,12 @@ def level1_incidents(contract: Contract, period: Period, now: dt.datetime) -> tu
     spans: dict[int, list] = defaultdict(list)
     for outage in Outage.objects.filter(ticket__in=tickets, started_at__lt=now, partial=False):
         spans[outage.ticket_id].append((outage.started_at, min(outage.ended_at or now, now)))
-    fixes: dict[int, str] = {}
+    fixes: dict[int, tuple[str, str]] = {}
     for event in Event.objects.filter(
         ticket__in=tickets, action="tickets.ticket.resolve", at__lt=now
     ).order_by("at", "id"):
-        fixes[event.ticket_id] = event.note  # the last resolution wins
+        # The last resolution wins, with its prevention measure.
+        fixes[event.ticket_id] = (event.note, (event.data or {}).get("prevention", ""))
     causes_by_value = dict(ResolutionCause.choices)
     incidents = []
     for ticket in tickets:
@@ -1383,7 +1389,8 @@ def level1_incidents(contract: Contract, period: Period, now: dt.datetime) -> tu
                 resolved_at=resolved,
                 downtime_minutes=math.ceil(seconds / 60),
                 cause=str(causes_by_value.get(ticket.resolution_cause, "")) if resolved else "",
-                fix=fixes.get(ticket.pk, "") if resolved else "",
+                fix=fixes.get(ticket.pk, ("", ""))[0] if resolved else "",
+                prevention=fixes.get(ticket.pk, ("", ""))[1] if resolved else "",
             )
         )
     return tuple(incidents)

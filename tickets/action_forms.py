@@ -72,6 +72,7 @@ class ResolveForm(ActionForm):
     # An outage still open closes when the service came back (by default now), or stays open.
     outage_ended_at = forms.DateTimeField(required=False)
     keep_outage_open = forms.BooleanField(required=False)
+    prevention = note_field()
 
 
 class AssignForm(ActionForm):

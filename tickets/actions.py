@@ -93,6 +93,7 @@ ACTIONS: tuple[Action, ...] = (
             cause=d["cause"],
             outage_ended_at=d.get("outage_ended_at"),
             keep_outage_open=d.get("keep_outage_open", False),
+            prevention=d.get("prevention", ""),
         ),
     ),
     Action(

@@ -67,6 +67,10 @@ class ResolveSerializer(serializers.Serializer):
         help_text="Leave open outages open (a workaround while the service is still down or "
         "degraded).",
     )
+    prevention = note_field(
+        help_text="What keeps the fault from happening again (预防措施, optional): the service "
+        "report tells it with each level-1 incident."
+    )
 
 
 class AssignSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ from contracts.models import ServiceClass, TicketKind
 from tests.api.conftest import file_level1, file_via_api
 from tests.factories import demo_user
 from tests.tickets.conftest import at
-from tickets.models import TicketClock
+from tickets.models import Event, TicketClock
 
 pytestmark = pytest.mark.django_db
 
@@ -253,3 +253,16 @@ def test_the_api_sets_the_reason_as_an_action_on_the_ticket(api):
     assert refused.status_code == 403
     missing = engineer.post(url, {"clock": "respond"}, format="json")
     assert missing.status_code == 400
+
+
+def test_resolve_records_the_prevention_measure_the_service_report_tells(api):
+    engineer = api("ny-engineer")
+    ticket = act(engineer, file_level1(api("yn-reporter")), "acknowledge", {"note": "已电话联系"})
+    act(
+        engineer,
+        ticket,
+        "resolve",
+        {"note": "扩容表空间", "cause": "configuration", "prevention": "表空间使用率纳入每日巡检"},
+    )
+    resolved = Event.objects.get(ticket_id=ticket["id"], action="tickets.ticket.resolve")
+    assert resolved.data["prevention"] == "表空间使用率纳入每日巡检"

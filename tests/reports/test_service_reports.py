@@ -613,6 +613,37 @@ def test_each_level1_incident_is_told_from_its_record_as_at_the_quarters_end(yn_
     assert incidents[2].story[-1] == "截至统计时尚未解决。"
 
 
+def test_a_level1_incident_tells_the_prevention_measure_written_with_its_last_resolution(
+    yn_quarter,
+):
+    contract, t = yn_quarter.contract, yn_quarter.tickets
+    engineer = demo_user("ny-engineer")
+    # T5 (down since 09-30 11:00) is resolved with its prevention measure after the quarter.
+    ticket_services.assign(
+        ticket=Ticket.objects.get(pk=t["T5"].pk),
+        by=demo_user("ny-dispatcher"),
+        engineer=engineer,
+        note="已联系信息科，工程师到场排查网络。",
+        now=at("2026-09-30 11:10"),
+    )
+    ticket_services.resolve(
+        ticket=Ticket.objects.get(pk=t["T5"].pk),
+        by=engineer,
+        note="更换交换机端口",
+        prevention="核心交换机端口纳入每日巡检，备用链路自动切换。",
+        now=at("2026-10-02 10:00"),
+    )
+    as_at_quarter_end = figures.level1_incidents(contract, Q3, figures.as_at(Q3, at("2026-10-01")))
+    assert not any("预防" in line for line in as_at_quarter_end[2].story)  # not yet written
+    annual = figures.level1_incidents(contract, Period.year(2026), at("2026-12-01 09:00"))
+    told = next(i for i in annual if i.ticket_number == t["T5"].number)
+    assert told.prevention == "核心交换机端口纳入每日巡检，备用链路自动切换。"
+    assert told.story[-2:] == (
+        "处理：更换交换机端口",
+        "预防措施：核心交换机端口纳入每日巡检，备用链路自动切换。",
+    )
+
+
 def test_reopen_rate_recurrences_and_each_engineers_load_of_the_quarter(yn_quarter):
     contract, t = yn_quarter.contract, yn_quarter.tickets
     engineer, engineer2 = demo_user("ny-engineer"), demo_user("ny-engineer2")

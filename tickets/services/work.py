@@ -10,6 +10,7 @@ from contracts.models import Clock as ClockName
 from tickets import clocks, notices
 from tickets.errors import TicketError
 from tickets.models import (
+    NOTE_LIMIT,
     ConsentChannel,
     ConsentKind,
     Pause,
@@ -171,10 +172,12 @@ def resolve(
     cause: str = "",
     outage_ended_at: dt.datetime | None = None,
     keep_outage_open: bool = False,
+    prevention: str = "",
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Resolve with how it was solved and, optionally, what the fault came from
-    (ResolutionCause), which the reports count.
+    (ResolutionCause), which the reports count, and what keeps it from happening again
+    (`prevention`, 预防措施), which the report tells with each level-1 incident.
 
     An outage still open closes when the service came back: `outage_ended_at`, by default
     now, each closing its own timeline line; `keep_outage_open` leaves it open (a workaround
@@ -183,6 +186,14 @@ def resolve(
         raise TicketError("note_required", _("Say how the problem was solved."))
     if cause and cause not in ResolutionCause.values:
         raise TicketError("invalid", _("Choose a cause from the list."))
+    prevention = prevention.strip()
+    if len(prevention) > NOTE_LIMIT:
+        raise TicketError(
+            "invalid",
+            _("Keep the prevention measure within %(limit)s characters."),
+            field="prevention",
+            limit=NOTE_LIMIT,
+        )
 
     def after(t: Ticket, at: dt.datetime) -> None:
         clocks.finish(t, at)
@@ -201,7 +212,8 @@ def resolve(
         note=note,
         now=now,
         after=after,
-        data={"cause": cause} if cause else None,
+        data={key: value for key, value in (("cause", cause), ("prevention", prevention)) if value}
+        or None,
     )
 
 
