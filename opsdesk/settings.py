@@ -339,6 +339,8 @@ SPECTACULAR_SETTINGS = {
         "ClockName": "contracts.models.Clock",
         "TicketState": "tickets.models.State",
         "WebhookEvent": "webhooks.models.WebhookEvent",
+        "ConsentKind": "tickets.models.ConsentKind",
+        "TicketKind": "contracts.models.TicketKind",
     },
 }
 

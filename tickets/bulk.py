@@ -74,14 +74,15 @@ def insert_events(rows: list[tuple[int, str, dt.datetime, str, dict]]) -> None:
 
     sql = (
         f"INSERT INTO {Event._meta.db_table} "
-        "(ticket_id, action, at, note, data, from_state, to_state) VALUES %s"
+        "(ticket_id, action, at, note, data, from_state, to_state, internal) VALUES %s"
     )
-    values = [(t, a, at, n, json.dumps(d), "", "") for t, a, at, n, d in rows]
+    # Every column without a database default is named: a recomputation is public.
+    values = [(t, a, at, n, json.dumps(d), "", "", False) for t, a, at, n, d in rows]
     with connection.cursor() as cursor:
         execute_values(
             cursor.cursor,
             sql,
             values,
-            template="(%s, %s, %s, %s, %s::jsonb, %s, %s)",
+            template="(%s, %s, %s, %s, %s::jsonb, %s, %s, %s)",
             page_size=2000,
         )

@@ -80,10 +80,11 @@ class CandidateSerializer(serializers.Serializer):
 
 
 class RecurrenceSerializer(serializers.Serializer):
-    recurrence_of = serializers.SlugRelatedField(
-        slug_field="number",
+    recurrence_of = serializers.CharField(
+        source="recurrence_of.number",
         read_only=True,
         allow_null=True,
-        help_text="The first occurrence this ticket is linked to; null when none.",
+        default=None,
+        help_text="The number of the first occurrence this ticket is linked to; null when none.",
     )
     candidates = CandidateSerializer(many=True)

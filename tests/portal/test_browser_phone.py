@@ -50,11 +50,11 @@ def some_tickets(demo) -> dict[str, Ticket]:
 
     unassigned = report(LONG_TITLE, 1, 5)
     on_site = report("住院结算打印失败", 2, 50)
-    services.acknowledge(ticket=on_site, by=dispatcher)
+    services.acknowledge(ticket=on_site, by=dispatcher, note="已联系信息科，承诺今日处理。")
     services.assign(ticket=on_site, by=dispatcher, engineer=engineer)
     services.arrive(ticket=on_site, by=engineer)
     resolved = report("检验报告无法打印", 3, 90)
-    services.acknowledge(ticket=resolved, by=engineer)
+    services.acknowledge(ticket=resolved, by=engineer, note="已联系信息科，承诺今日处理。")
     services.resolve(ticket=resolved, by=engineer, note="重装打印驱动后恢复")
     return {"unassigned": unassigned, "on_site": on_site, "resolved": resolved}
 

@@ -107,7 +107,7 @@ def test_c4_hold_with_consent_moves_the_capped_deadline_by_the_paused_time(demo)
         ticket=ticket,
         by=engineer,
         reason="hospital",
-        consent_by="王芳（信息中心）",
+        consent_person=demo_user("fd-it"),  # agreed on the phone, recorded by the vendor
         note="院方要求等待支付通道厂商",
         now=at("2026-11-02 23:00"),
     )
@@ -209,7 +209,7 @@ def test_an_extension_agreed_with_the_hospital_adds_to_the_capped_deadline(demo)
         clock="resolve",
         minutes=60,
         reason="需院方提供数据库账号",
-        consent_by="刘建国（信息科）",
+        consent_person=demo_user("cd-it"),  # agreed on the phone, recorded by the vendor
         now=at("2026-11-03 07:20"),
     )
     assert due(ticket)["resolve"] == "2026-11-03 08:30"

@@ -16,12 +16,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='attachment',
             name='internal',
-            field=models.BooleanField(default=False, verbose_name='internal'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='internal'),
         ),
         migrations.AddField(
             model_name='event',
             name='internal',
-            field=models.BooleanField(default=False, verbose_name='internal'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='internal'),
         ),
         migrations.CreateModel(
             name='Watch',

@@ -140,7 +140,8 @@ class Event(models.Model):
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
     # An internal note (内部备注), or the line of an internal file: the vendor's only.
-    internal = models.BooleanField(_("internal"), default=False)
+    # db_default: rows written in bulk (tickets/bulk.py, bench populations) are public.
+    internal = models.BooleanField(_("internal"), default=False, db_default=False)
 
     objects = VisibilityQuerySet.as_manager()
 
@@ -296,7 +297,8 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     # A file attached to an internal note: the vendor's only (VisibilityQuerySet).
-    internal = models.BooleanField(_("internal"), default=False)
+    # db_default: rows written in bulk (tickets/bulk.py, bench populations) are public.
+    internal = models.BooleanField(_("internal"), default=False, db_default=False)
 
     objects = VisibilityQuerySet.as_manager()
 
