@@ -47,8 +47,8 @@ from tickets.models import (
     Worklog,
     WorkMode,
 )
+from tickets.quota import person_day_minutes, person_days_of
 
-PERSON_DAY_MINUTES = 8 * 60  # one person-day is eight hours of work
 PERCENTILE = 90
 
 HUNDREDTH = Decimal("0.01")
@@ -791,18 +791,10 @@ def person_days(contract: Contract, period: Period) -> PersonDays:
     the quota (counts_against_quota), on the contract's tickets, dated in the period, divided
     by 480 (one person-day is 8 hours), to 0.01. Measured against the contract's yearly
     quota (person_day_quota, a maximum) pro-rated to the period by days (see prorated())."""
-    minutes = (
-        Worklog.objects.filter(
-            contract=contract,
-            counts_against_quota=True,
-            work_date__gte=period.start,
-            work_date__lt=period.end,
-        ).aggregate(total=Sum("minutes"))["total"]
-        or 0
-    )
+    minutes = person_day_minutes(contract, period.start, period.end)
     return PersonDays(
         minutes=minutes,
-        person_days=_round(Fraction(minutes, PERSON_DAY_MINUTES)),
+        person_days=person_days_of(minutes),
         quota=prorated(contract.person_day_quota, contract, period),
         yearly_quota=contract.person_day_quota,
     )

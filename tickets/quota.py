@@ -2,8 +2,10 @@
 how much of the year's quota the worklogs have used, month by month (the burn-down), and
 the one warning when the use crosses 80 %.
 
-A quota year runs from the contract's start date, a year at a time (C5's term is the
-calendar year 2026); a worklog counts in the quota year of its work date.
+A quota year is the contract's service year (contracts.periods), from its start date a year
+at a time (C5's term is the calendar year 2026); a worklog counts in the quota year of its
+work date. The reports' person-day figures read the same minutes (person_day_minutes) and
+count them the same way (person_days_of).
 """
 
 from __future__ import annotations
@@ -18,32 +20,22 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contracts import periods
 from contracts.models import Contract, Role
 from tickets.models import QuotaWarning, Worklog
 
-# One person-day is 8 hours, as the reports count it (reports.figures.PERSON_DAY_MINUTES).
-PERSON_DAY_MINUTES = 480
+PERSON_DAY_MINUTES = 8 * 60  # one person-day is eight hours of work
 WARN_AT_PERCENT = 80
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def quota_year(contract: Contract, day: dt.date) -> tuple[dt.date, dt.date]:
-    """[start, end) of the contract's year that holds `day`."""
-    start = contract.starts_on
-    while _add_years(start, 1) <= day:
-        start = _add_years(start, 1)
-    while start > day:
-        start = _add_years(start, -1)
-    return start, _add_years(start, 1)
+    """[start, end) of the contract's service year that holds `day`."""
+    year = periods.service_year(contract, day).period
+    return year.start, year.end
 
 
-def _person_days(minutes: int) -> Decimal:
+def person_days_of(minutes: int) -> Decimal:
+    """Minutes of work as person-days, to 0.01 (half up)."""
     return (Decimal(minutes) / PERSON_DAY_MINUTES).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
@@ -80,7 +72,8 @@ class BurnDown:
         return min(self.percent or 0, 100)
 
 
-def _used_minutes(contract: Contract, start: dt.date, end: dt.date) -> int:
+def person_day_minutes(contract: Contract, start: dt.date, end: dt.date) -> int:
+    """Minutes of the contract's worklogs counting against the quota, dated in [start, end)."""
     return (
         Worklog.objects.filter(
             contract=contract,
@@ -111,7 +104,7 @@ def burn_down(contract: Contract, today: dt.date) -> BurnDown:
     last = min(today, end - dt.timedelta(days=1)).replace(day=1)
     while month <= last:
         total += by_month.get(month, 0)
-        used = _person_days(total)
+        used = person_days_of(total)
         months.append(
             Month(
                 starts_on=month,
@@ -131,7 +124,7 @@ def burn_down(contract: Contract, today: dt.date) -> BurnDown:
         starts_on=start,
         ends_on=end,
         quota=quota,
-        used=_person_days(sum(by_month.values())),
+        used=person_days_of(sum(by_month.values())),
         months=tuple(months),
         warned_at=warning,
     )
@@ -162,7 +155,7 @@ def warn_if_crossed(contract: Contract, work_date: dt.date, now: dt.datetime | N
     if not contract.person_day_quota:
         return None
     start, end = quota_year(contract, work_date)
-    used = _person_days(_used_minutes(contract, start, end))
+    used = person_days_of(person_day_minutes(contract, start, end))
     if used * 100 < contract.person_day_quota * WARN_AT_PERCENT:
         return None
     try:
