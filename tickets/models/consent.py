@@ -162,6 +162,12 @@ class ConsentRequest(models.Model):
             return None
         return self.recorded_at + dt.timedelta(hours=hours)
 
+    def disputable_at(self, at: dt.datetime) -> bool:
+        """Whether the hospital may still dispute it at `at` (the page offers, the service
+        decides: both ask this)."""
+        until = self.dispute_until(self.ticket.contract.consent_dispute_hours)
+        return until is not None and at <= until
+
     @property
     def terms(self) -> str:
         """The asked terms in a reader's words (the page, the notices, the PDF)."""

@@ -292,7 +292,7 @@ def dispute(
                     "not_disputable",
                     _("Only a consent the vendor recorded in the hospital's name can be disputed."),
                 )
-            if at > until:
+            if not consent.disputable_at(at):
                 raise TicketError(
                     "dispute_window_passed",
                     _("The contract allows disputing a recorded consent for %(hours)s hours."),

@@ -51,7 +51,6 @@ def consent_context(user, ticket: Ticket, roles: set[str], now, actions: set[str
     the vendor's open questions, and the record of who agreed, how and when."""
     consents = list(ticket.consents.all())
     deciding = may_decide_consent(user, ticket, roles=roles)
-    hours = ticket.contract.consent_dispute_hours
     records_consent = bool({"hold", "extend"} & actions) and may(
         user, "record_consent", ticket, roles=roles
     )
@@ -63,11 +62,7 @@ def consent_context(user, ticket: Ticket, roles: set[str], now, actions: set[str
         else [],
         "decided_consents": [c for c in consents if not c.is_pending],
         "hold_requested": any(c.is_pending and c.kind == ConsentKind.HOLD for c in consents),
-        "disputable": {
-            c.pk
-            for c in consents
-            if deciding and (until := c.dispute_until(hours)) is not None and now <= until
-        },
+        "disputable": {c.pk for c in consents if deciding and c.disputable_at(now)},
         "records_consent": records_consent,
         "hospital_people": list(hospital_people(ticket.contract)) if records_consent else [],
         "recorded_channels": RECORDED_CHOICES,
