@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 HOSPITALS = 50
 CONTRACTS_PER_HOSPITAL = 4
 ENGINEERS = 40
@@ -72,6 +72,75 @@ TITLES = [
     "药房发药单据重复",
     "互联网医院视频问诊卡顿",
     "接口平台消息积压",
+]
+# Descriptions and resolution notes are composed from these, with a ward, a patient or
+# invoice number and a time, so that no two tickets share a text and a search index meets
+# the variety of a real desk's history (a single shared text would make every trigram common).
+PLACES = [
+    "门诊一楼收费处",
+    "急诊科",
+    "心内科病房",
+    "儿科门诊",
+    "检验科",
+    "放射科",
+    "药剂科",
+    "住院部三楼护士站",
+    "手术室",
+    "体检中心",
+    "妇产科",
+    "骨科病房",
+    "信息科机房",
+    "自助服务区",
+    "发热门诊",
+    "康复科",
+    "口腔科",
+    "眼科门诊",
+    "病案室",
+    "财务科",
+]
+SYMPTOMS = [
+    "点击保存后提示数据库连接中断",
+    "界面卡死约两分钟后恢复",
+    "打印机无响应，队列堆积",
+    "报错代码 ORA-01555",
+    "登录时提示证书过期",
+    "检验结果数值显示为空",
+    "影像缩略图无法加载",
+    "医嘱状态未同步",
+    "扫码枪读取后无反应",
+    "医保结算返回超时",
+    "发票号重复",
+    "排队叫号屏不刷新",
+    "报表导出为乱码",
+    "患者信息被覆盖",
+    "处方审核一直处于等待",
+    "接口返回 HTTP 500",
+    "体征数据录入后丢失",
+    "视频连接频繁断开",
+    "消息队列延迟超过十分钟",
+    "自助机读卡失败",
+]
+TRIED = [
+    "重启客户端无效",
+    "更换终端后复现",
+    "清理缓存后暂时恢复",
+    "其他科室正常",
+    "仅该工作站出现",
+    "全院均受影响",
+    "已联系网络组确认链路正常",
+    "重新登录后仍然报错",
+]
+FIXES = [
+    "调整连接池参数后恢复",
+    "更换打印机驱动",
+    "修复接口映射配置",
+    "清理历史锁表",
+    "重建索引并优化查询",
+    "更新证书并重启服务",
+    "修正字典对照",
+    "升级客户端版本",
+    "协调第三方厂商修复",
+    "指导用户正确操作",
 ]
 
 
@@ -414,13 +483,25 @@ def _clock_rows(
     return rows
 
 
-def _event_rows(ticket_id: int, created, life: Life, reporter, engineer) -> list[tuple]:
+def _description(rng: random.Random, created: dt.datetime) -> str:
+    local = created.astimezone(SHANGHAI)
+    return (
+        f"现象：{rng.choice(PLACES)}{local:%H:%M}起{rng.choice(SYMPTOMS)}，"
+        f"患者ID {rng.randrange(10**7, 10**8)}。\n"
+        f"影响范围：{rng.choice(PLACES)}等{rng.randrange(1, 40)}个工作站。\n"
+        f"已尝试：{rng.choice(TRIED)}。"
+    )
+
+
+def _event_rows(
+    ticket_id: int, created, life: Life, reporter, engineer, rng: random.Random
+) -> list[tuple]:
     rows = [(ticket_id, "tickets.ticket.reported", reporter, created, "", "", "", "{}")]
     state = "new"
 
-    def move(action, actor, at, to_state, data="{}"):
+    def move(action, actor, at, to_state, data="{}", note=""):
         nonlocal state
-        rows.append((ticket_id, f"tickets.ticket.{action}", actor, at, state, to_state, "", data))
+        rows.append((ticket_id, f"tickets.ticket.{action}", actor, at, state, to_state, note, data))
         state = to_state
 
     if life.cancelled_at:
@@ -441,7 +522,8 @@ def _event_rows(ticket_id: int, created, life: Life, reporter, engineer) -> list
     if life.resolved_at:
         final = life.state if life.state in ("done", "rolled_back") else "resolved"
         action = {"done": "complete_change", "rolled_back": "roll_back"}.get(final, "resolve")
-        move(action, engineer, life.resolved_at, final)
+        note = f"{rng.choice(FIXES)}，工单 {rng.randrange(10**5, 10**6)} 关联处理。"
+        move(action, engineer, life.resolved_at, final, note=note)
     if life.closed_at:
         move("confirm", reporter, life.closed_at, "closed")
     return rows
@@ -635,7 +717,7 @@ def generate(count: int, now: dt.datetime = REFERENCE_TIME) -> dict:
                     service_class.kind,
                     service_class.id,
                     rng.choice(TITLES),
-                    "现象：……\n影响范围：……\n已尝试：重启客户端无效。",
+                    _description(rng, created),
                     spec.reporter_id,
                     "13800000000",
                     assignee,
@@ -659,7 +741,7 @@ def generate(count: int, now: dt.datetime = REFERENCE_TIME) -> dict:
                 )
             )
             clocks.extend(_clock_rows(ticket_id, spec.id, created, life, service_class, now))
-            events.extend(_event_rows(ticket_id, created, life, spec.reporter_id, engineer))
+            events.extend(_event_rows(ticket_id, created, life, spec.reporter_id, engineer, rng))
             if life.held_at:
                 pauses.append(
                     (

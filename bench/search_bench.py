@@ -1,8 +1,9 @@
 """The search box on a benchmark population (`bench.measure --cases search`).
 
-The population's titles are ten phrases (a word in a tenth of the tickets: the common case)
-and its descriptions one text, and it has no comments. So, besides a common word and a
-number typed in lower case, a rare phrase is planted in 20 descriptions and 20 comments of
+The population's titles are ten phrases (a word in a tenth of the tickets: the common case);
+its descriptions and resolution notes are composed from wards, symptoms and numbers, so no
+two are alike, but none holds the rare phrase. So, besides a common word and a number typed
+in lower case, a rare phrase is planted in 20 descriptions and 20 comments of
 the busiest vendor's tickets inside a transaction that is rolled back: the database is the
 same after a run as before it. Target: p95 ≤ 50 ms at 1 000 000 tickets.
 """
