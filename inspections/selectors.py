@@ -42,19 +42,41 @@ def onsite_dates(contract: Contract, first: dt.date, end: dt.date) -> frozenset[
     """The dates in [first, end) spent on site on finished inspections of the contract: they
     count as on-site days (C2: quarterly inspections count towards the 10 days a year).
     One query; an inspection running over midnight counts each date it touched."""
-    found: set[dt.date] = set()
-    rows = Inspection.objects.filter(
-        contract=contract,
-        state__in=DONE_STATES,
-        mode=InspectionMode.ON_SITE,
-        started_at__isnull=False,
-        finished_at__isnull=False,
-        started_at__date__lt=end + dt.timedelta(days=1),
-        finished_at__date__gte=first - dt.timedelta(days=1),
-    ).only("mode", "started_at", "finished_at")
+    return onsite_dates_of({contract.pk: (first, end)})[contract.pk]
+
+
+def onsite_dates_of(spans: dict[int, tuple[dt.date, dt.date]]) -> dict[int, frozenset[dt.date]]:
+    """onsite_dates() of many contracts, each in its own [first, end) (contract id → span):
+    one query however many contracts."""
+    if not spans:
+        return {}
+    by_span: dict[tuple[dt.date, dt.date], list[int]] = {}
+    for contract_id, span in spans.items():
+        by_span.setdefault(span, []).append(contract_id)
+    found: dict[int, set[dt.date]] = {contract_id: set() for contract_id in spans}
+    touching = Q()
+    for (first, end), contract_ids in by_span.items():
+        touching |= Q(
+            contract_id__in=contract_ids,
+            started_at__date__lt=end + dt.timedelta(days=1),
+            finished_at__date__gte=first - dt.timedelta(days=1),
+        )
+    rows = (
+        Inspection.objects.filter(
+            state__in=DONE_STATES,
+            mode=InspectionMode.ON_SITE,
+            started_at__isnull=False,
+            finished_at__isnull=False,
+        )
+        .filter(touching)
+        .only("contract_id", "mode", "started_at", "finished_at")
+    )
     for inspection in rows:
-        found.update(day for day in inspection.onsite_dates() if first <= day < end)
-    return frozenset(found)
+        first, end = spans[inspection.contract_id]
+        found[inspection.contract_id].update(
+            day for day in inspection.onsite_dates() if first <= day < end
+        )
+    return {contract_id: frozenset(days) for contract_id, days in found.items()}
 
 
 @dataclass(frozen=True)

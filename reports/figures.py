@@ -35,7 +35,7 @@ from reports.formatting import duration_text
 from reports.periods import SHANGHAI, Period
 from sla.calendar import WorkingTime, overrun_minutes, working_time
 from sla.models import ServiceCalendar
-from sla.workdays import working_days
+from sla.workdays import working_days, working_days_of
 from tickets.availability import downtime_and_degraded, merged_spans
 from tickets.models import (
     Channel,
@@ -47,7 +47,7 @@ from tickets.models import (
     Worklog,
     WorkMode,
 )
-from tickets.quota import person_day_minutes, person_days_of
+from tickets.quota import person_day_minutes, person_day_minutes_of, person_days_of
 
 PERCENTILE = 90
 
@@ -313,8 +313,13 @@ class SlaCompliance:
 
 
 def _in_scope(contract: Contract, period: Period) -> Q:
+    return Q(contract=contract) & _counted_in(period)
+
+
+def _counted_in(period: Period) -> Q:
+    """The clocks sla_compliance() counts in the period, of whichever contract."""
     start, end = period.bounds()
-    return Q(contract=contract, is_active=True) & (
+    return Q(is_active=True) & (
         Q(due_at__gte=start, due_at__lt=end) | Q(met_at__gte=start, met_at__lt=end)
     )
 
@@ -330,6 +335,23 @@ def _breached(now: dt.datetime) -> Q:
 _ON_TIME = Q(breached_at__isnull=True, met_at__isnull=False) & (
     Q(due_at__isnull=True) | Q(met_at__lte=F("due_at"))
 )
+
+
+def _tally_counts(now: dt.datetime) -> dict:
+    """The aggregates a Tally is made of (_tally()), for any grouping of clocks."""
+    return {
+        "total": Count("id"),
+        "on_time": Count("id", filter=_ON_TIME),
+        "breached": Count("id", filter=_breached(now)),
+    }
+
+
+def _tally(row: dict) -> Tally:
+    return Tally(
+        on_time=row["on_time"],
+        breached=row["breached"],
+        pending=row["total"] - row["on_time"] - row["breached"],
+    )
 
 
 def sla_compliance(contract: Contract, period: Period, now: dt.datetime) -> SlaCompliance:
@@ -363,11 +385,7 @@ def sla_compliance(contract: Contract, period: Period, now: dt.datetime) -> SlaC
             "ticket__service_class__position",
             "ticket__service_class__code",
         )
-        .annotate(
-            total=Count("id"),
-            on_time=Count("id", filter=_ON_TIME),
-            breached=Count("id", filter=_breached(now)),
-        )
+        .annotate(**_tally_counts(now))
     )
     set_by_table = set(
         ClockTarget.objects.filter(service_class__contract=contract)
@@ -379,11 +397,7 @@ def sla_compliance(contract: Contract, period: Period, now: dt.datetime) -> SlaC
     per_level: dict[int, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
     level_info: dict[int, tuple] = {}
     for row in rows:
-        tally = Tally(
-            on_time=row["on_time"],
-            breached=row["breached"],
-            pending=row["total"] - row["on_time"] - row["breached"],
-        )
+        tally = _tally(row)
         per_clock[row["name"]] += tally
         key = row["ticket__service_class_id"]
         per_level[key][row["name"]] += tally
@@ -421,6 +435,35 @@ def sla_compliance(contract: Contract, period: Period, now: dt.datetime) -> SlaC
         by_clock=clock_rows(per_clock, clocks),
         by_level=tuple(by_level),
     )
+
+
+def _by_period(periods: dict[Contract, Period]) -> dict[Period, list[int]]:
+    """Contract ids grouped by their period: contracts sharing a quarter share a clause."""
+    grouped: dict[Period, list[int]] = defaultdict(list)
+    for contract, period in periods.items():
+        grouped[period].append(contract.pk)
+    return grouped
+
+
+def overall_compliance_by_contract(
+    periods: dict[Contract, Period], now: dt.datetime
+) -> dict[int, Tally]:
+    """sla_compliance(contract, period, now).overall of many contracts, each in its own
+    period, by contract id: the same clocks counted by the same rule, in one query however
+    many contracts."""
+    if not periods:
+        return {}
+    scope = Q()
+    for period, contract_ids in _by_period(periods).items():
+        scope |= Q(contract_id__in=contract_ids) & _counted_in(period)
+    rows = (
+        TicketClock.objects.filter(scope)
+        .order_by()
+        .values("contract_id")
+        .annotate(**_tally_counts(now))
+    )
+    tallies = {row["contract_id"]: _tally(row) for row in rows}
+    return {contract.pk: tallies.get(contract.pk, Tally()) for contract in periods}
 
 
 # --- breaches ----------------------------------------------------------------------------
@@ -564,12 +607,24 @@ def breach_summary(rows: tuple[Breach, ...]) -> BreachSummary:
 def open_breaches(contract: Contract, now: dt.datetime) -> tuple[Breach, ...]:
     """Clocks of the contract running now past their deadline (active, not met,
     due_at <= now), whatever the period: what needs attention today. Earliest first."""
-    return _breach_rows(
-        TicketClock.objects.filter(
-            contract=contract, is_active=True, met_at__isnull=True, due_at__lte=now
-        ),
-        now,
+    return _breach_rows(TicketClock.objects.filter(_late_now(now), contract=contract), now)
+
+
+def _late_now(now: dt.datetime) -> Q:
+    """Running past its deadline at `now`: what open_breaches() lists."""
+    return Q(is_active=True, met_at__isnull=True, due_at__lte=now)
+
+
+def open_breaches_by_contract(contract_ids: Iterable[int], now: dt.datetime) -> dict[int, int]:
+    """len(open_breaches(contract, now)) of many contracts: one query however many."""
+    wanted = list(contract_ids)
+    counts = dict(
+        TicketClock.objects.filter(_late_now(now), contract_id__in=wanted)
+        .order_by()
+        .values_list("contract_id")
+        .annotate(n=Count("id"))
     )
+    return {contract_id: counts.get(contract_id, 0) for contract_id in wanted}
 
 
 # --- response and resolution times ------------------------------------------------------
@@ -644,14 +699,6 @@ def timings(contract: Contract, period: Period, now: dt.datetime | None = None) 
 # --- yearly targets pro-rated to the period ----------------------------------------------
 
 
-def covered_days(contract: Contract, period: Period) -> list[dt.date]:
-    """The days of the period within the contract's term (starts_on to ends_on)."""
-    overlap = period.overlap(contract.starts_on, contract.ends_on)
-    if overlap is None:
-        return []
-    return [overlap.start + dt.timedelta(days=n) for n in range(overlap.days)]
-
-
 def prorated(yearly, contract: Contract, period: Period) -> Decimal | None:
     """A yearly figure of the contract (an allowance, a minimum, a quota) pro-rated to the
     period by days: each day of the period that falls within the contract's term is worth
@@ -662,12 +709,15 @@ def prorated(yearly, contract: Contract, period: Period) -> Decimal | None:
     if yearly is None:
         return None
     share = Fraction(0)
-    days = covered_days(contract, period)
-    while days:
-        year = service_year(contract, days[0]).period
-        inside = [day for day in days if year.contains(day)]
-        share += Fraction(len(inside), year.days)
-        days = days[len(inside) :]
+    covered = period.overlap(contract.starts_on, contract.ends_on)  # within the term
+    day = covered.start if covered is not None else period.end
+    while covered is not None and day < covered.end:
+        # The covered days of one service year at a time, counted by subtraction rather
+        # than listed (the overview of a vendor's contracts asks this of hundreds).
+        year = service_year(contract, day).period
+        until = min(year.end, covered.end)
+        share += Fraction((until - day).days, year.days)
+        day = until
     return _round(Fraction(Decimal(yearly)) * share)
 
 
@@ -749,20 +799,72 @@ def onsite_days(contract: Contract, period: Period) -> OnsiteDays:
     and does not count. Measured against the contract's yearly minimum (min_onsite_days)
     pro-rated to the period (see prorated())."""
     worklog_dates = set(
-        Worklog.objects.filter(
-            contract=contract,
-            mode=WorkMode.ON_SITE,
-            work_date__gte=period.start,
-            work_date__lt=period.end,
-        )
+        Worklog.objects.filter(_onsite_worklogs_in(period), contract=contract)
         .order_by()
         .values_list("work_date", flat=True)
         .distinct()
     )
-    inspection_dates = {
-        day for day in onsite_dates_from_inspections(contract, period) if period.contains(day)
+    return _onsite_figure(
+        contract,
+        period,
+        worklog_dates,
+        inspection_dates=onsite_dates_from_inspections(contract, period),
+        working=working_days(contract.calendar_id, period.start, period.end),
+    )
+
+
+def _onsite_worklogs_in(period: Period) -> Q:
+    return Q(mode=WorkMode.ON_SITE, work_date__gte=period.start, work_date__lt=period.end)
+
+
+def onsite_days_by_contract(periods: dict[Contract, Period]) -> dict[int, OnsiteDays]:
+    """onsite_days() of many contracts, each in its own period, by contract id: the worklogs,
+    the inspections and the working days in five queries however many contracts."""
+    if not periods:
+        return {}
+    from inspections.selectors import onsite_dates_of
+
+    scope = Q()
+    for period, contract_ids in _by_period(periods).items():
+        scope |= Q(contract_id__in=contract_ids) & _onsite_worklogs_in(period)
+    worklog_dates: dict[int, set[dt.date]] = defaultdict(set)
+    for contract_id, work_date in (
+        Worklog.objects.filter(scope).order_by().values_list("contract_id", "work_date").distinct()
+    ):
+        worklog_dates[contract_id].add(work_date)
+    inspection_dates = onsite_dates_of(
+        {contract.pk: (period.start, period.end) for contract, period in periods.items()}
+    )
+    # One span holding every period: a day is a working day or not whatever span asks.
+    working = working_days_of(
+        {contract.calendar_id for contract in periods},
+        min(period.start for period in periods.values()),
+        max(period.end for period in periods.values()),
+    )
+    return {
+        contract.pk: _onsite_figure(
+            contract,
+            period,
+            worklog_dates[contract.pk],
+            inspection_dates=inspection_dates[contract.pk],
+            working=working[contract.calendar_id],
+        )
+        for contract, period in periods.items()
     }
-    working = working_days(contract.calendar_id, period.start, period.end)
+
+
+def _onsite_figure(
+    contract: Contract,
+    period: Period,
+    worklog_dates: set[dt.date],
+    *,
+    inspection_dates: frozenset[dt.date],
+    working: frozenset[dt.date],
+) -> OnsiteDays:
+    """The on-site days of onsite_days(), from the dates read for the period."""
+    inspection_dates = {day for day in inspection_dates if period.contains(day)}
+    # Every on-site date is in the period, so `working` may span more (one read for many
+    # contracts' periods, onsite_days_by_contract()): only its days in the period meet them.
     on_site = worklog_dates | inspection_dates
     return OnsiteDays(
         dates=tuple(sorted(on_site & working)),
@@ -791,7 +893,24 @@ def person_days(contract: Contract, period: Period) -> PersonDays:
     the quota (counts_against_quota), on the contract's tickets, dated in the period, divided
     by 480 (one person-day is 8 hours), to 0.01. Measured against the contract's yearly
     quota (person_day_quota, a maximum) pro-rated to the period by days (see prorated())."""
-    minutes = person_day_minutes(contract, period.start, period.end)
+    return _person_days_figure(
+        contract, period, person_day_minutes(contract, period.start, period.end)
+    )
+
+
+def person_days_by_contract(periods: dict[Contract, Period]) -> dict[int, PersonDays]:
+    """person_days() of many contracts, each in its own period, by contract id: one query
+    however many contracts."""
+    minutes = person_day_minutes_of(
+        {contract.pk: (period.start, period.end) for contract, period in periods.items()}
+    )
+    return {
+        contract.pk: _person_days_figure(contract, period, minutes[contract.pk])
+        for contract, period in periods.items()
+    }
+
+
+def _person_days_figure(contract: Contract, period: Period, minutes: int) -> PersonDays:
     return PersonDays(
         minutes=minutes,
         person_days=person_days_of(minutes),

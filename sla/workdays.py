@@ -11,6 +11,7 @@ as off and no make-up days, as the clocks do.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sla.models import (
     CalendarDateOverride,
@@ -49,15 +50,28 @@ def working_days(calendar_id: int | None, start: dt.date, end: dt.date) -> froze
     """The working days in [start, end) by the calendar when it follows Chinese working days
     (its date overrides win: a date it closes is not one, a date it opens is), else Chinese
     working days. Three queries, whatever the span, read afresh each time."""
+    return working_days_of([calendar_id], start, end)[calendar_id]
+
+
+def working_days_of(
+    calendar_ids: Iterable[int | None], start: dt.date, end: dt.date
+) -> dict[int | None, frozenset[dt.date]]:
+    """working_days() of each calendar, in [start, end): three queries however many
+    calendars (the overview of a vendor's contracts asks for all of theirs at once)."""
+    wanted = set(calendar_ids)
     days = chinese_working_days(start, end)
     # Overrides count only for a calendar of Chinese working days: the join says which.
-    overrides = dict(
-        CalendarDateOverride.objects.filter(
-            calendar_id=calendar_id,
-            calendar__day_rule=DayRule.CN_WORKDAYS,
-            date__gte=start,
-            date__lt=end,
-        ).values_list("date", "is_open")
-    )
+    overrides: dict[int, dict[dt.date, bool]] = {}
+    for calendar_id, date, is_open in CalendarDateOverride.objects.filter(
+        calendar_id__in=[pk for pk in wanted if pk is not None],
+        calendar__day_rule=DayRule.CN_WORKDAYS,
+        date__gte=start,
+        date__lt=end,
+    ).values_list("calendar_id", "date", "is_open"):
+        overrides.setdefault(calendar_id, {})[date] = is_open
+    return {pk: _overridden(days, overrides.get(pk, {})) for pk in wanted}
+
+
+def _overridden(days: frozenset[dt.date], overrides: dict[dt.date, bool]) -> frozenset[dt.date]:
     opened = {day for day, is_open in overrides.items() if is_open}
     return frozenset((days - overrides.keys()) | opened)

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,15 +74,27 @@ class BurnDown:
 
 def person_day_minutes(contract: Contract, start: dt.date, end: dt.date) -> int:
     """Minutes of the contract's worklogs counting against the quota, dated in [start, end)."""
-    return (
-        Worklog.objects.filter(
-            contract=contract,
-            counts_against_quota=True,
-            work_date__gte=start,
-            work_date__lt=end,
-        ).aggregate(total=Sum("minutes"))["total"]
-        or 0
+    return person_day_minutes_of({contract.pk: (start, end)})[contract.pk]
+
+
+def person_day_minutes_of(spans: dict[int, tuple[dt.date, dt.date]]) -> dict[int, int]:
+    """person_day_minutes() of many contracts, each in its own [start, end) (contract id →
+    span): one query however many contracts."""
+    if not spans:
+        return {}
+    by_span: dict[tuple[dt.date, dt.date], list[int]] = {}
+    for contract_id, span in spans.items():
+        by_span.setdefault(span, []).append(contract_id)
+    dated = Q()
+    for (start, end), contract_ids in by_span.items():
+        dated |= Q(contract_id__in=contract_ids, work_date__gte=start, work_date__lt=end)
+    totals = dict(
+        Worklog.objects.filter(dated, counts_against_quota=True)
+        .order_by()
+        .values_list("contract_id")
+        .annotate(total=Sum("minutes"))
     )
+    return {contract_id: totals.get(contract_id) or 0 for contract_id in spans}
 
 
 def burn_down(contract: Contract, today: dt.date) -> BurnDown:
