@@ -226,9 +226,9 @@ def main() -> None:
     from bench.calendar_bench import _set_up_django
 
     if len(sys.argv) > 1 and sys.argv[1] == "--render":
-        import django
+        from bench.measure import _set_up_django as production_like
 
-        django.setup()
+        production_like()  # the measured render: DEBUG forced off
         kind = sys.argv[3] if len(sys.argv) > 3 else "annual"
         print(json.dumps(_render_once(int(sys.argv[2]), kind)))
         return
@@ -276,7 +276,8 @@ WORKERS = int(os.environ.get("BENCH_RENDER_WORKERS", "0"))
 
 def _render_in_child(contract_id: int, kind: str) -> dict:
     workers = WORKERS if kind == "annual" else 0
-    env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "0" if workers else "1"}
+    env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "0" if workers else "1", "DEBUG": "0"}
+    env.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)  # DEBUG off needs one
     worker = _start_worker(workers, env) if workers else None
     try:
         child = subprocess.run(

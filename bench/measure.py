@@ -141,6 +141,7 @@ def deep_pages(user, first_url: str, pages: int) -> dict:
         "pages": len(timings),
         "slowest_ms": round(max(timings), 2),
         "last_ms": round(timings[-1], 2),
+        "load_1m": round(os.getloadavg()[0], 2),
     }
 
 
@@ -185,6 +186,7 @@ def sweep_cases(reference: dt.datetime, runs: int) -> dict:
             "median_ms": round(statistics.median(timings), 1),
             "breached": result.breached,
             "warned": result.warned,
+            "load_1m": round(os.getloadavg()[0], 2),
         }
     with connection.cursor() as cursor:
         query = claimable("breach", reference).values("pk")[:500].query
@@ -204,10 +206,12 @@ def deadline_per_call() -> dict:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--cases", default="queue,dashboard,sweep,deadline,search")
+    parser.add_argument("--cases", default="queue,dashboard,portfolio,sweep,deadline,search")
     args = parser.parse_args(argv)
     cases = set(args.cases.split(","))
     _set_up_django()
+    from django.utils import timezone
+
     from bench.population import recorded_population
     from contracts.models import Contract, Membership
     from tickets.models import Ticket
@@ -248,6 +252,16 @@ def main(argv: list[str]) -> None:
                 manager, f"/contracts/{contract.code}/dashboard/?quarter={quarter}", args.runs
             ),
             "contract_tickets": busiest["n"],
+        }
+    if "portfolio" in cases:
+        # The vendor manager's home page: every contract of theirs in force today, one row
+        # each (reports.portfolio), the like-for-like of helpdesk's dashboard.
+        from reports.portfolio import managed_contracts
+
+        today = timezone.localdate()
+        result["portfolio"] = {
+            **measure_page(manager, "/portfolio/", args.runs),
+            "contracts": managed_contracts(manager, today).count(),
         }
     if "sweep" in cases:
         result["sweep"] = sweep_cases(reference, args.runs)

@@ -4,10 +4,13 @@ Fills (once; later runs reuse them) PostgreSQL databases with benchmark populati
 1 000, 50 000, 100 000 and 1 000 000 tickets (bench.population), then measures each in a fresh
 process (bench.measure; the search box: bench.search_bench), drives ticket creation through
 gunicorn (bench.api_load), renders the annual report (bench.annual_report_bench) and
-measures django-helpdesk on the same PostgreSQL (bench.helpdesk). Each step's JSON lands in
-var/bench/; the table compares each figure with its target, and with a baseline measured in
-the same run where the machine's noise would otherwise hide the point (the login page, which
-queries nothing; the same case on a smaller population).
+compares OpsDesk with django-helpdesk on the same PostgreSQL, requests interleaved in one
+process pair (bench.compare). Each step's JSON lands in var/bench/, with the Django and Python
+versions and the machine's load before and after it (`step`); the table compares each figure
+with its target, and with a baseline measured in the same run where the machine's noise would
+otherwise hide the point (the login page, which queries nothing; the same case on a smaller
+population), and prints the load beside each figure. Every step runs with DEBUG=0: a DEBUG=1
+exported in the shell never reaches a measuring process.
 
 Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432), BENCH_TICKETS (the
 big population, default 1 000 000), BENCH_RUNS (requests per case, default 30),
@@ -22,6 +25,7 @@ import platform
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,12 +64,13 @@ def _run_json(
     name = label.replace(" ", "-").replace(",", "")
     if writes_json:
         args = [*args, "--json", str(OUT / f"{name}.json")]
-    env = {**os.environ, **(extra_env or {})}
+    env = {**os.environ, **(extra_env or {}), "DEBUG": "0"}
+    env.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)  # DEBUG off needs one
     if database:
         _create_database(database)
         env["DATABASE_URL"] = _database_url(database)
     print(f"· {label}", file=sys.stderr, flush=True)
-    started = time.perf_counter()
+    started, load_before = time.perf_counter(), os.getloadavg()
     child = subprocess.run(
         [sys.executable, "-m", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
     )
@@ -76,9 +81,23 @@ def _run_json(
     else:
         lines = [line for line in child.stdout.strip().splitlines() if line.startswith("{")]
         result = json.loads(lines[-1])
-        (OUT / f"{name}.json").write_text(json.dumps(result, indent=1))
+    result["step"] = step_record(load_before, time.perf_counter() - started)
+    (OUT / f"{name}.json").write_text(json.dumps(result, indent=1, default=str))
     print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     return result
+
+
+def step_record(load_before: tuple[float, ...], seconds: float) -> dict:
+    """What a step ran with and on: its versions (the children run this interpreter and its
+    Django) and the machine's load average (1, 5, 15 min) before and after it."""
+    return {
+        "django": version("django"),
+        "python": platform.python_version(),
+        "debug": False,
+        "load_before": [round(load, 2) for load in load_before],
+        "load_after": [round(load, 2) for load in os.getloadavg()],
+        "seconds": round(seconds, 1),
+    }
 
 
 def _population(count: int) -> str:
@@ -95,12 +114,9 @@ def collect() -> dict:
     runs = ["--runs", str(RUNS)]
     results["big"] = _run_json(["bench.measure", *runs], big, f"measure {BIG:,}")
     results["small"] = _run_json(
-        ["bench.measure", *runs, "--cases", "queue"], small, "measure 1,000"
+        ["bench.measure", *runs, "--cases", "queue,portfolio"], small, "measure 1,000"
     )
     results["mid"] = _run_json(["bench.measure", *runs, "--cases", "sweep"], mid, "measure 100,000")
-    results["compared"] = _run_json(
-        ["bench.measure", *runs, "--cases", "queue,dashboard"], compared, f"measure {COMPARED:,}"
-    )
     results["queue_load"] = _run_json(
         ["bench.queue_load", "--clients", "8", "--seconds", "15"], big, "queue load"
     )
@@ -116,10 +132,12 @@ def collect() -> dict:
             ["bench.annual_report_bench", "2000", "3"], "opsdesk_bench_annual", "annual report"
         )
     if "helpdesk" not in SKIP:
+        # Like for like and turn about: OpsDesk's and helpdesk's requests alternate in one
+        # process pair, so the machine's other work weighs on both alike.
         results["helpdesk"] = _run_json(
-            ["bench.helpdesk", "--tickets", str(COMPARED), "--runs", str(RUNS)],
-            None,
-            "django-helpdesk",
+            ["bench.compare", "--tickets", str(COMPARED), "--runs", str(RUNS)],
+            compared,
+            "opsdesk vs django-helpdesk",
             writes_json=True,
         )
     return results
@@ -135,12 +153,45 @@ def _verdict(value: float | None, limit: float, at_least: bool = False) -> str:
     return "met" if met else "MISSED"
 
 
-def rows(results: dict) -> list[tuple[str, str, str, str]]:
-    """(case, figure, target, verdict) for every line of the table."""
-    big, small, mid, compared = (results.get(k, {}) for k in ("big", "small", "mid", "compared"))
+def _beside(figure: dict, result: dict) -> str:
+    """What a figure was measured with and on: the Django and Python of its step (`result`,
+    the step's JSON) and the load while it was measured (_load())."""
+    found = result.get("machine") or result.get("step")
+    if not found:
+        return _load(figure, None)
+    return (
+        f"Django {found['django']}, Python {found['python']}, "
+        f"load {_load(figure, result.get('step'))}"
+    )
+
+
+def _load(figure: dict, step: dict | None) -> str:
+    """The 1-minute load average while the figure was measured: its own reading where it
+    has one, else the step's before → after."""
+    if "load_1m" in figure:
+        load = figure["load_1m"]
+        if isinstance(load, dict):  # an interleaved comparison: its lowest and highest
+            return f"{load['min']:.1f}–{load['max']:.1f}"
+        return f"{load:.1f}"
+    if step:
+        return f"{step['load_before'][0]:.1f}→{step['load_after'][0]:.1f}"
+    return ""
+
+
+def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
+    """(case, figure, target, verdict, versions and load) for every line of the table."""
+    big, small, mid = (results.get(k, {}) for k in ("big", "small", "mid"))
     out = []
     baseline = big["baseline"]["median_ms"]
-    out.append(("baseline: login page (no query), median", f"{baseline:.2f} ms", "", ""))
+    out.append(
+        (
+            "baseline: login page (no query), median",
+            f"{baseline:.2f} ms",
+            "",
+            "",
+            _beside(big["baseline"], big),
+        )
+    )
     queue = big["queue"]
     out.append(
         (
@@ -149,6 +200,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             f"({queue['p95_ms'] / baseline:.1f}× baseline)",
             "p95 ≤ 25 ms",
             _verdict(queue["p95_ms"], 25),
+            _beside(queue, big),
         )
     )
     eight = results["queue_load"]
@@ -159,6 +211,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             f"{eight['pages_per_s']:.0f} pages/s, {eight['errors']} errors",
             "p95 ≤ 50 ms",
             _verdict(eight["p95_ms"], 50),
+            _beside(eight, eight),
         )
     )
     out.append(
@@ -169,6 +222,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             "met"
             if queue["queries"] <= 4 and small["queue"]["queries"] == queue["queries"]
             else "MISSED",
+            "",
         )
     )
     deep = big["queue_40_pages"]
@@ -178,6 +232,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             f"{deep['slowest_ms']:.1f} ms (page {deep['pages']}: {deep['last_ms']:.1f} ms)",
             "≤ 60 ms",
             _verdict(deep["slowest_ms"], 60),
+            _beside(deep, big),
         )
     )
     api_list = big["queue_api"]
@@ -188,6 +243,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             f"p95 {api_list['p95_ms']:.1f} ms, {api_list['queries']} queries",
             "p95 ≤ 25 ms",
             _verdict(api_list["p95_ms"], 25),
+            _beside(api_list, big),
         )
     )
     dashboard = big["dashboard"]
@@ -199,10 +255,44 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             f"{dashboard['queries']} queries",
             "median ≤ 200 ms",
             _verdict(dashboard["median_ms"], 200),
+            _beside(dashboard, big),
         )
     )
+    if "portfolio" in big:
+        portfolio = big["portfolio"]
+        out.append(
+            (
+                f"portfolio: a vendor manager's {portfolio['contracts']} contracts",
+                f"median {portfolio['median_ms']:.1f} ms, p95 {portfolio['p95_ms']:.1f} ms, "
+                f"{portfolio['queries']} queries",
+                "",
+                "",
+                _beside(portfolio, big),
+            )
+        )
+        if "portfolio" in small:
+            few = small["portfolio"]
+            out.append(
+                (
+                    "portfolio, queries for "
+                    f"{few['contracts']} / {portfolio['contracts']} contracts "
+                    f"at {small['population']['tickets']:,} / {big['population']['tickets']:,}",
+                    f"{few['queries']} / {portfolio['queries']}",
+                    "equal",
+                    "met" if few["queries"] == portfolio["queries"] else "MISSED",
+                    "",
+                )
+            )
     sweep, sweep_mid = big["sweep"], mid["sweep"]
-    out.append(("sweep, nothing due", f"median {sweep['idle']['median_ms']:.2f} ms", "", ""))
+    out.append(
+        (
+            "sweep, nothing due",
+            f"median {sweep['idle']['median_ms']:.2f} ms",
+            "",
+            "",
+            _beside(sweep["idle"], big),
+        )
+    )
     ratio = sweep["query"]["median_ms"] / sweep_mid["query"]["median_ms"]
     out.append(
         (
@@ -211,6 +301,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             f"({ratio:.2f}×)",
             "≤ 10 ms, within 2×",
             "met" if sweep["query"]["median_ms"] <= 10 and ratio <= 2 else "MISSED",
+            f"{_beside(sweep['query'], big)}; {_load(sweep_mid['query'], mid.get('step'))}",
         )
     )
     for due, limit in (("500", 1000), ("1000", None)):
@@ -222,6 +313,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 f"({case['breached']} breaches, {case['warned']} warnings)",
                 f"≤ {limit} ms" if limit else "",
                 _verdict(case["median_ms"], limit) if limit else "",
+                _beside(case, big),
             )
         )
     if "search" in big:
@@ -241,6 +333,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                     f"{case['queries']} queries",
                     "p95 ≤ 50 ms",
                     _verdict(case["p95_ms"], 50),
+                    _beside(case, big),
                 )
             )
     deadline = [row for row in big["deadline"].values() if row["kind"] == "call"]
@@ -251,6 +344,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             f"worst p99 {worst['p99_us']:.2f} µs ({worst['calendar']}, {worst['case']})",
             "p99 ≤ 10 µs",
             _verdict(worst["p99_us"], 10),
+            _beside(worst, big),
         )
     )
     if "api" in results:
@@ -268,6 +362,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 and api["latency_ms"]["p95"] <= 50
                 and not errors
                 else "MISSED",
+                _beside({}, results["api"]),
             )
         )
     if "annual" in results:
@@ -278,6 +373,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 f"{quarterly['median_s']:.2f} s, {quarterly['pages']} pages",
                 "≤ 3 s",
                 _verdict(quarterly["median_s"], 3),
+                _beside({}, results["annual"]),
             )
         )
         out.append(
@@ -289,29 +385,40 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 "met"
                 if annual["median_s"] <= 60 and annual["peak_rss_mb"] <= 1024 and annual["mb"] <= 5
                 else "MISSED",
+                _beside({}, results["annual"]),
             )
         )
     if "helpdesk" in results:
-        helpdesk = results["helpdesk"]["pages"]
-        ours_queue, ours_board = compared["queue"], compared["dashboard"]
-        queue_ratio = helpdesk["queue"]["median_ms"] / ours_queue["median_ms"]
-        board_ratio = helpdesk["dashboard"]["median_ms"] / ours_board["median_ms"]
+        out += helpdesk_rows(results["helpdesk"])
+    return out
+
+
+def helpdesk_rows(found: dict) -> list[tuple[str, str, str, str, str]]:
+    """bench.compare's two comparisons: each side's median (wall, CPU, queries) and the
+    ratio, measured turn about in one process pair."""
+    out = []
+    for name, label, target in (
+        ("queue", f"queue ({found['opsdesk']['rows']} rows) vs helpdesk's ticket list", 12),
+        (
+            "dashboard",
+            f"portfolio ({found['opsdesk']['contracts']} contracts) vs helpdesk's dashboard",
+            10,
+        ),
+    ):
+        pair = found[name]
+        ours, theirs = pair["opsdesk"], pair["helpdesk"]
         out.append(
             (
-                f"at {COMPARED:,}: queue vs django-helpdesk ticket list",
-                f"{ours_queue['median_ms']:.1f} ms vs {helpdesk['queue']['median_ms']:.1f} ms "
-                f"({queue_ratio:.0f}× faster)",
-                "≥ 20×",
-                _verdict(queue_ratio, 20, at_least=True),
-            )
-        )
-        out.append(
-            (
-                f"at {COMPARED:,}: dashboard vs django-helpdesk dashboard",
-                f"{ours_board['median_ms']:.1f} ms vs {helpdesk['dashboard']['median_ms']:.1f} ms "
-                f"({board_ratio:.0f}× faster)",
-                "≥ 10×",
-                _verdict(board_ratio, 10, at_least=True),
+                f"at {found['tickets']:,}, interleaved: {label}",
+                f"{ours['wall_ms']['median']:.1f} ms ({ours['cpu_ms']['median']:.1f} CPU, "
+                f"{ours['queries']} q) vs {theirs['wall_ms']['median']:.1f} ms "
+                f"({theirs['cpu_ms']['median']:.1f} CPU, {theirs['queries']} q): "
+                f"{pair['ratio_wall']:.1f}× (CPU {pair['ratio_cpu']:.1f}×)",
+                f"≥ {target}×",
+                _verdict(pair["ratio_wall"], target, at_least=True),
+                f"Django {found['opsdesk']['django']} / helpdesk's "
+                f"{found['helpdesk']['django']}, Python {found['opsdesk']['python']}, "
+                f"load {_load(pair, None)}",
             )
         )
     return out
@@ -322,19 +429,19 @@ MEASURED = (
     (f"{BIG:,} tickets", "big"),
     ("1,000 tickets", "small"),
     ("100,000 tickets", "mid"),
-    (f"{COMPARED:,} tickets", "compared"),
 )
 
 
 def table(results: dict) -> str:
     lines = rows(results)
-    widths = [max(len(line[i]) for line in lines) for i in range(4)]
-    header = ("case", "figure", "target", "")
+    header = ("case", "figure", "target", "", "measured with, load")
+    widths = [max(len(line[i]) for line in [*lines, header]) for i in range(5)]
     rule = "  ".join("-" * w for w in widths)
+    compared = results.get("helpdesk")
     text = [
         f"OpsDesk benchmark — {platform.node()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}, PostgreSQL at {SERVER}; "
-        f"medians of {RUNS} requests",
+        f"medians of {RUNS} requests; load: the 1-minute load average while measured",
         *[
             f"  measured at {name}: Django {found['django']}, Python {found['python']}, "
             f"DEBUG {'on' if found['debug'] else 'off'}, load average "
@@ -344,6 +451,16 @@ def table(results: dict) -> str:
             )
             if found
         ],
+        *(
+            [
+                f"  compared with django-helpdesk {compared['helpdesk']['django_helpdesk']} "
+                f"(Django {compared['helpdesk']['django']}, Python "
+                f"{compared['helpdesk']['python']}, DEBUG "
+                f"{'on' if compared['helpdesk']['debug'] else 'off'})"
+            ]
+            if compared
+            else []
+        ),
         "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
         rule,
     ]

@@ -65,13 +65,18 @@ def clean_env() -> dict[str, str]:
     return env
 
 
-def run_inside(command: str, tickets: int, runs: int) -> dict:
+def inside(command: str, tickets: int) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of inside.py's `command` under the throwaway venv."""
     env = clean_env() | {
         "DJANGO_SETTINGS_MODULE": "site_settings",
         "BENCH_HELPDESK_DB": f"bench_helpdesk_{tickets}",
         "BENCH_PG_URL": os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL),
     }
-    argv = [str(VENV_PYTHON), str(HERE / "inside.py"), command, "--tickets", str(tickets)]
+    return [str(VENV_PYTHON), str(HERE / "inside.py"), command, "--tickets", str(tickets)], env
+
+
+def run_inside(command: str, tickets: int, runs: int) -> dict:
+    argv, env = inside(command, tickets)
     done = subprocess.run([*argv, "--runs", str(runs)], env=env, stdout=subprocess.PIPE, text=True)
     if done.returncode != 0:
         raise Failed(f"the {command} step failed (exit {done.returncode}), see above")

@@ -9,6 +9,8 @@ fill     creates the database if missing, migrates it, and fills it unless a fil
          it already holds the same population (same --tickets, fill version, helpdesk version).
 measure  times helpdesk's ticket list (the HTML shell and its JSON rows) and its dashboard
          with Django's test client, signed in as a staff member who sees every queue.
+serve    the same pages, one request each time bench.compare asks on stdin (--rows: the
+         rows the list asks for), so that OpsDesk and helpdesk are timed turn about.
 """
 
 from __future__ import annotations
@@ -330,48 +332,68 @@ def csv_value(value):
 # --- measuring ---------------------------------------------------------------------------------
 
 
-def measure(tickets: int, runs: int) -> dict:
-    import django
+class Site:
+    """helpdesk's pages as the measured engineer asks for them (Django's test client)."""
 
-    # helpdesk's dashboard filters on dates given as naive strings; Django warns each time.
-    warnings.filterwarnings("ignore", "DateTimeField Ticket.created received a naive datetime")
-    django.setup()
-    from django.contrib.auth.models import User
+    def __init__(self, tickets: int, rows: int | None = None) -> None:
+        import django
+
+        # helpdesk's dashboard filters on dates given as naive strings; Django warns each time.
+        warnings.filterwarnings("ignore", "DateTimeField Ticket.created received a naive datetime")
+        django.setup()
+        from django.contrib.auth.models import User
+        from django.db import connection
+        from django.test import Client
+        from django.urls import reverse
+        from helpdesk.models import Ticket
+
+        if Ticket.objects.count() != tickets:
+            raise Refused(f"{connection.settings_dict['NAME']} does not hold {tickets} tickets")
+        self.user = User.objects.get(username=MEASURED_USER)
+        self.client = Client()
+        self.client.force_login(self.user)
+
+        # The list page as the browser loads it: the HTML shell, whose DataTable then asks the
+        # JSON endpoint for the first page of the default query (open and reopened tickets,
+        # oldest first), with the page length the shell carries (the user's tickets_per_page)
+        # unless `rows` asks for another (like for like with a page of that many rows).
+        self.shell_url = reverse("helpdesk:list")
+        shell = self.client.get(self.shell_url)
+        expect_ok("ticket list", shell)
+        html = shell.content.decode()
+        rows_match = re.search(r'"url": "([^"]*/datatables_ticket_list/[^"]*)"', html)
+        length_match = re.search(r"id=\"ticketTable\" data-page-length='(\d+)'", html)
+        if not rows_match or not length_match:
+            raise Refused("the ticket list page no longer names its rows endpoint or page length")
+        self.rows_url = rows_match.group(1)
+        self.page_length = rows or int(length_match.group(1))
+        self.rows_params = {
+            "draw": "1",
+            "start": "0",
+            "length": str(self.page_length),
+            "search[value]": "",
+            "search[regex]": "false",
+        }
+        self.dashboard_url = reverse("helpdesk:dashboard")
+
+    def get(self, name: str, url: str, params: dict):
+        response = self.client.get(url, params)
+        expect_ok(name, response)
+        return response
+
+
+def measure(tickets: int, runs: int) -> dict:
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
     from helpdesk.models import Queue, Ticket
     from helpdesk.query import query_from_base64
     from helpdesk.user import HelpdeskUser
 
-    if Ticket.objects.count() != tickets:
-        raise Refused(f"{connection.settings_dict['NAME']} does not hold {tickets} tickets")
-    user = User.objects.get(username=MEASURED_USER)
-    client = Client()
-    client.force_login(user)
+    site = Site(tickets)
+    user, client = site.user, site.client
 
-    # The list page as the browser loads it: the HTML shell, whose DataTable then asks the
-    # JSON endpoint for the first page of the default query (open and reopened tickets,
-    # oldest first), with the page length the shell carries (the user's tickets_per_page).
-    shell_url = reverse("helpdesk:list")
-    shell = client.get(shell_url)
-    expect_ok("ticket list", shell)
-    html = shell.content.decode()
-    rows_match = re.search(r'"url": "([^"]*/datatables_ticket_list/[^"]*)"', html)
-    length_match = re.search(r"id=\"ticketTable\" data-page-length='(\d+)'", html)
-    if not rows_match or not length_match:
-        raise Refused("the ticket list page no longer names its rows endpoint or page length")
-    rows_url = rows_match.group(1)
-    page_length = int(length_match.group(1))
-    rows_params = {
-        "draw": "1",
-        "start": "0",
-        "length": str(page_length),
-        "search[value]": "",
-        "search[regex]": "false",
-    }
-    dashboard_url = reverse("helpdesk:dashboard")
+    shell_url, rows_url, rows_params = site.shell_url, site.rows_url, site.rows_params
+    page_length, dashboard_url = site.page_length, site.dashboard_url
 
     last: dict[str, dict] = {}  # per part, what its last timed request answered
 
@@ -433,6 +455,65 @@ def measure(tickets: int, runs: int) -> dict:
     }
 
 
+def serve(tickets: int, rows: int) -> None:
+    """One request at a time, as bench.compare asks over stdin (one JSON line: {"case":
+    "queue" or "dashboard", "count_queries": bool}); each answer, one JSON line on stdout:
+    the request's wall and CPU milliseconds (and its queries when asked, counted apart from
+    the timing). The first line out says what is measured."""
+    import django
+
+    site = Site(tickets, rows)
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from helpdesk.models import Queue
+
+    def queue() -> dict:
+        shell = site.get("ticket list", site.shell_url, {})
+        answer = site.get("rows", site.rows_url, site.rows_params)
+        listed = len(json.loads(answer.content)["data"])
+        return {"bytes": len(shell.content) + len(answer.content), "rows": listed}
+
+    def dashboard() -> dict:
+        return {"bytes": len(site.get("dashboard", site.dashboard_url, {}).content)}
+
+    cases = {"queue": queue, "dashboard": dashboard}
+    say(
+        {
+            "side": "django-helpdesk",
+            "django_helpdesk": version("django-helpdesk"),
+            "django": django.get_version(),
+            "python": sys.version.split()[0],
+            "debug": settings.DEBUG,
+            "tickets": tickets,
+            "queues": Queue.objects.count(),
+            "user": site.user.username,
+            "rows_asked": site.page_length,
+        }
+    )
+    for line in sys.stdin:
+        asked = json.loads(line)
+        action = cases[asked["case"]]
+        if asked.get("count_queries"):
+            with CaptureQueriesContext(connection) as queries:
+                done = action()
+            say({**done, "queries": len(queries)})
+            continue
+        cpu, wall = time.process_time(), time.perf_counter()
+        done = action()
+        say(
+            {
+                **done,
+                "ms": (time.perf_counter() - wall) * 1000,
+                "cpu_ms": (time.process_time() - cpu) * 1000,
+            }
+        )
+
+
+def say(message: dict) -> None:
+    print(json.dumps(message, default=str), flush=True)
+
+
 def expect_ok(name: str, response) -> None:
     if response.status_code != 200:
         raise Refused(
@@ -460,10 +541,18 @@ def summary(times_ms: list[float]) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("command", choices=["fill", "measure"])
+    parser.add_argument("command", choices=["fill", "measure", "serve"])
     parser.add_argument("--tickets", type=int, required=True)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--rows", type=int, help="serve: the rows the ticket list asks for")
     args = parser.parse_args()
+    if args.command == "serve":
+        try:
+            serve(args.tickets, args.rows)
+        except Refused as refusal:
+            log(f"bench.helpdesk: {refusal}")
+            return 2
+        return 0
     try:
         result = fill(args.tickets) if args.command == "fill" else measure(args.tickets, args.runs)
     except Refused as refusal:
