@@ -383,13 +383,13 @@ class Site:
 
 
 def measure(tickets: int, runs: int) -> dict:
+    site = Site(tickets)  # sets Django up
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from helpdesk.models import Queue, Ticket
     from helpdesk.query import query_from_base64
     from helpdesk.user import HelpdeskUser
 
-    site = Site(tickets)
     user, client = site.user, site.client
 
     shell_url, rows_url, rows_params = site.shell_url, site.rows_url, site.rows_params
