@@ -113,7 +113,8 @@ class Side:
     def _answer(self) -> dict:
         line = self.process.stdout.readline()
         if not line:
-            raise Failed(f"{self.process.args[1]} stopped (exit {self.process.wait()}), see above")
+            command = " ".join(str(arg) for arg in self.process.args[1:3])
+            raise Failed(f"{command} stopped (exit {self.process.wait()}), see above")
         return json.loads(line)
 
     def close(self) -> None:
