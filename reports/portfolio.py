@@ -71,7 +71,9 @@ def managed_contracts(user, today: dt.date) -> QuerySet[Contract]:
 
 def portfolio(user, now: dt.datetime) -> Portfolio:
     today = now.astimezone(SHANGHAI).date()
-    contracts = list(managed_contracts(user, today))
+    # A row names the contract and its hospital; the vendor (the manager's own) and the
+    # calendar (working days are read by its id) are not read with each of hundreds.
+    contracts = list(managed_contracts(user, today).select_related(None).select_related("hospital"))
     quarters = {
         contract: periods.period_at(contract, periods.default_kind(contract), today)
         for contract in contracts
