@@ -42,7 +42,7 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -51,7 +51,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from api.models import ApiToken
 from api.tokens import issue_token
-from contracts.models import Contract, Membership, Organization, ServiceClass
+from contracts.models import Contract, CoveredSystem, Membership, Organization, ServiceClass
 from inspections.models import Inspection, InspectionEvent, InspectionResult
 from knowledge.models import Article
 from notifications.models import Channel
@@ -627,17 +627,47 @@ class Answer:
     error: str
 
 
+# Every table `fingerprint` reads, or filters through (a ticket's system names its hospital).
+FINGERPRINTED = (
+    Ticket, Event, Attachment, Worklog, Outage, Inspection, InspectionResult, InspectionEvent,
+    ServiceReport, ReportFile, Subscription, Delivery, Article, ApiToken, Channel, ServiceClass,
+    Contract, Organization, User, Membership, CoveredSystem,
+)  # fmt: skip
+
+
+def writes_to_fingerprinted_tables() -> tuple | None:
+    """The rows inserted, updated and deleted so far in this transaction in each table the
+    fingerprint reads (PostgreSQL's pg_stat_xact counters, which keep counting what a rolled
+    back savepoint wrote); None on a database that does not count them."""
+    if connection.vendor != "postgresql":
+        return None
+    tables = [model._meta.db_table for model in FINGERPRINTED]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables "
+            "WHERE relname = ANY(%s) ORDER BY relname",
+            [tables],
+        )
+        return tuple(cursor.fetchall())
+
+
 def ask(asking: Asking, method: str, url: str, body: dict, *, api: bool, watch: Tenant) -> Answer:
     """One request in a savepoint rolled back afterwards, so a leaked write cannot disturb the
-    next request; whether it changed the watched tenant is read before the rollback."""
-    before = fingerprint(watch) if method != "GET" else None
+    next request. Whether it changed the watched tenant: the fingerprint inside the savepoint
+    against the fingerprint after its rollback (the state before the request). When the
+    database counts no write at all to the fingerprinted tables, nothing of theirs changed,
+    and the two fingerprints (two dozen queries each) are not read."""
+    writes_before = writes_to_fingerprinted_tables() if method != "GET" else None
+    after = None
     with transaction.atomic():
         response = send(asking.client(), method, url, body, api=api)
         text = body_text(response)
-        changed = False
-        if before is not None and response.status_code != 500:
-            changed = fingerprint(watch) != before
+        if method != "GET" and response.status_code != 500:
+            wrote = writes_before is None or writes_to_fingerprinted_tables() != writes_before
+            if wrote:
+                after = fingerprint(watch)
         transaction.set_rollback(True)
+    changed = after is not None and fingerprint(watch) != after
     error = ""
     if response.status_code == 500 and getattr(response, "exc_info", None):
         error = repr(response.exc_info[1])
@@ -1034,6 +1064,26 @@ def test_a_partys_own_records_are_found_by_the_leak_detector(world, asking, labe
     answer = ask(own, "GET", url, {}, api=url.startswith("/api/"), watch=ready.foreign)
     assert answer.status == 200
     assert answer.leaked == [ready.own.marker]
+
+
+@pytest.mark.parametrize(
+    ("label", "body"),
+    [
+        ("yn-it", {"text": "矩阵测试：自己的评论"}),  # a comment: a row of the timeline
+        ("token:yn-it", {"text": "矩阵测试：自己的评论"}),
+    ],
+)
+def test_a_write_to_the_watched_tenant_is_seen_by_the_change_detector(world, asking, label, body):
+    """Control: a request that does write to the watched tenant's records (the caller's own
+    ticket, commented on) is reported as a change, so `changed` False above means nothing was
+    written there, not that the detector looked away."""
+    ready = asking[label]
+    ticket = ready.own.ticket
+    api = label.startswith("token:")
+    url = f"/api/v1/tickets/{ticket.pk}/comments/" if api else f"/tickets/{ticket.number}/comment/"
+    answer = ask(ready, "POST", url, body, api=api, watch=ready.own)
+    assert answer.status in (200, 201, 302), answer
+    assert answer.changed
 
 
 @pytest.mark.parametrize(
