@@ -17,15 +17,12 @@ from tickets.errors import TicketError
 from tickets.filters import TicketFilterSet, error_text, facets, is_filtered
 from tickets.models import NOTE_LIMIT, OPEN_STATES, ListPage, Ticket
 from tickets.policy import sees_all_hospital_tickets
+from tickets.presenters import ticket_rows
 from tickets.services import batch
 
 PAGE_SIZE = 50
 BY_NEXT_DEADLINE = Ordering("next_due_at", nullable=True)
 NEWEST_FIRST = Ordering("created_at", descending=True)
-
-
-def _rows(tickets, now) -> list[tuple[Ticket, str]]:
-    return [(ticket, selectors.urgency(ticket, now)) for ticket in tickets]
 
 
 def _page(request, tickets, ordering: Ordering):
@@ -143,7 +140,7 @@ def queue(request):
         if (panel := panel_response(request, context)) is not None:
             return panel
     page, next_url = _page(request, tickets, BY_NEXT_DEADLINE)
-    context.update(rows=_rows(page, now), next_url=next_url)
+    context.update(rows=ticket_rows(page, now), next_url=next_url)
     template = "tickets/_queue_table.html" if refresh else "tickets/queue.html"
     return render(request, template, context)
 
@@ -164,8 +161,8 @@ def dispatch_board(request):
     unassigned = list(tickets.filter(assignee__isnull=True).order_by(*by_deadline)[:100])
     at_risk = list(tickets.filter(assignee__isnull=False).order_by(*by_deadline)[:100])
     context.update(
-        unassigned=_rows(unassigned, now),
-        at_risk=_rows(at_risk, now),
+        unassigned=ticket_rows(unassigned, now),
+        at_risk=ticket_rows(at_risk, now),
         engineers=selectors.engineer_load(request.user),
     )
     return render(request, "tickets/dispatch.html", context)
@@ -188,7 +185,7 @@ def ticket_list(request):
     if (panel := panel_response(request, context)) is not None:
         return panel
     page, next_url = _page(request, tickets, NEWEST_FIRST)
-    context.update(rows=_rows(page, now), next_url=next_url)
+    context.update(rows=ticket_rows(page, now), next_url=next_url)
     return render(request, "tickets/list.html", context)
 
 
