@@ -8,7 +8,7 @@ from django.utils import timezone
 from opsdesk.page_policy import page_for
 from tickets import selectors
 from tickets.models import OPEN_STATES
-from tickets.presenters import ticket_rows
+from tickets.presenters import row_columns, ticket_rows
 from tickets.views.lists import BY_NEXT_DEADLINE
 
 OPEN_LIMIT = 50
@@ -18,9 +18,11 @@ OPEN_LIMIT = 50
 def hospital_desk(request):
     now = timezone.now()
     open_tickets = list(
-        selectors.hospital_tickets(request.user)
-        .filter(state__in=OPEN_STATES)
-        .order_by(*BY_NEXT_DEADLINE.order_by())[: OPEN_LIMIT + 1]
+        row_columns(
+            selectors.hospital_tickets(request.user)
+            .filter(state__in=OPEN_STATES)
+            .order_by(*BY_NEXT_DEADLINE.order_by())
+        )[: OPEN_LIMIT + 1]
     )
     sections = [
         (section, ticket_rows(section.tickets, now))

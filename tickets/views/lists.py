@@ -17,7 +17,7 @@ from tickets.errors import TicketError
 from tickets.filters import TicketFilterSet, error_text, facets, is_filtered
 from tickets.models import NOTE_LIMIT, OPEN_STATES, ListPage, Ticket
 from tickets.policy import sees_all_hospital_tickets
-from tickets.presenters import ticket_rows
+from tickets.presenters import row_columns, ticket_rows
 from tickets.services import batch
 
 PAGE_SIZE = 50
@@ -139,7 +139,7 @@ def queue(request):
         context["exports"] = export_links(request, "queue-export")
         if (panel := panel_response(request, context)) is not None:
             return panel
-    page, next_url = _page(request, tickets, BY_NEXT_DEADLINE)
+    page, next_url = _page(request, row_columns(tickets), BY_NEXT_DEADLINE)
     context.update(rows=ticket_rows(page, now), next_url=next_url)
     template = "tickets/_queue_table.html" if refresh else "tickets/queue.html"
     return render(request, template, context)
@@ -158,11 +158,11 @@ def dispatch_board(request):
     if (panel := panel_response(request, context)) is not None:
         return panel
     by_deadline = BY_NEXT_DEADLINE.order_by()
-    unassigned = list(tickets.filter(assignee__isnull=True).order_by(*by_deadline)[:100])
-    at_risk = list(tickets.filter(assignee__isnull=False).order_by(*by_deadline)[:100])
+    unassigned = row_columns(tickets.filter(assignee__isnull=True).order_by(*by_deadline))
+    at_risk = row_columns(tickets.filter(assignee__isnull=False).order_by(*by_deadline))
     context.update(
-        unassigned=ticket_rows(unassigned, now),
-        at_risk=ticket_rows(at_risk, now),
+        unassigned=ticket_rows(unassigned[:100], now),
+        at_risk=ticket_rows(at_risk[:100], now),
         engineers=selectors.engineer_load(request.user),
     )
     return render(request, "tickets/dispatch.html", context)
@@ -184,7 +184,7 @@ def ticket_list(request):
     }
     if (panel := panel_response(request, context)) is not None:
         return panel
-    page, next_url = _page(request, tickets, NEWEST_FIRST)
+    page, next_url = _page(request, row_columns(tickets), NEWEST_FIRST)
     context.update(rows=ticket_rows(page, now), next_url=next_url)
     return render(request, "tickets/list.html", context)
 
