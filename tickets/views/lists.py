@@ -50,9 +50,13 @@ def export_links(request, url_name: str) -> dict[str, str]:
 
 def filtered(
     request, tickets: QuerySet[Ticket], now=None
-) -> tuple[QuerySet[Ticket], TicketFilterSet]:
+) -> tuple[QuerySet[Ticket], TicketFilterSet | None]:
     """The list narrowed by the filters of the query string (tickets.filters); a value
-    that is not valid is left out, and `filters.errors` says which."""
+    that is not valid is left out, and `filters.errors` says which. None for the filters
+    when the query string names none: the list is whole, and no filter form is built for
+    it (its fields' copies cost more than a page of rows)."""
+    if not is_filtered(request.GET):
+        return tickets, None
     filters = TicketFilterSet(request.GET, queryset=tickets, request=request, now=now)
     return filters.qs, filters
 
@@ -60,12 +64,14 @@ def filtered(
 PANEL = "panel"
 
 
-def filter_context(request, filters: TicketFilterSet, tickets: QuerySet[Ticket], page: str) -> dict:
+def filter_context(
+    request, filters: TicketFilterSet | None, tickets: QuerySet[Ticket], page: str
+) -> dict:
     """The filter panel: open and complete (each filter's values with their counts in the
     filtered list, the person's saved views) when a filter is on or it was asked for;
     otherwise folded, to be fetched when opened (`?panel=1`), so that an unfiltered list
     costs no more than it did."""
-    if filters.errors:
+    if filters is not None and filters.errors:
         messages.warning(request, error_text(filters))
     query = request.GET.copy()
     query.pop("cursor", None)
@@ -73,7 +79,7 @@ def filter_context(request, filters: TicketFilterSet, tickets: QuerySet[Ticket],
     filter_query = query.urlencode()
     context = {
         "filters": filters,
-        "filtered": is_filtered(request.GET),
+        "filtered": filters is not None,
         "filter_query": filter_query,
         "list_page": page,
         "panel_query": f"{filter_query}&{PANEL}=1" if filter_query else f"{PANEL}=1",
