@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import person_name
 from tickets.models import State, Ticket
@@ -50,7 +50,6 @@ NO_ONE = "—"
 
 
 class TicketRow(TypedDict):
-    id: int
     number: str
     url: str
     title: str
@@ -60,7 +59,6 @@ class TicketRow(TypedDict):
     urgency: str  # selectors.Urgency
     state: SafeString  # the badge: state_badge()
     deadline: SafeString | None  # the next deadline's countdown(), None without one
-    due_at: dt.datetime | None  # the keyset paginator's position
     engineer: str
     reported_at: dt.datetime
 
@@ -83,18 +81,19 @@ def row_values(ticket: Ticket) -> dict:
     return values
 
 
-def countdown(due: dt.datetime, warn: dt.datetime | None = None) -> SafeString:
-    """A deadline as the page shows it: the time it falls due, which static/js/opsdesk.js
-    turns into the time left (or overdue) and colours from `warn` on."""
-    local_due = timezone.localtime(due)
-    warn_attribute = (
-        format_html(' data-warn="{}"', timezone.localtime(warn).isoformat()) if warn else ""
-    )
-    return format_html(
-        '<span class="countdown" data-due="{}"{}>{}</span>',
-        local_due.isoformat(),
-        warn_attribute,
-        f"{local_due:%Y-%m-%d %H:%M}",
+def countdown(
+    due: dt.datetime, warn: dt.datetime | None = None, zone: dt.tzinfo | None = None
+) -> SafeString:
+    """A deadline as the page shows it: the time it falls due, in the request's time zone
+    (or `zone`), which static/js/opsdesk.js turns into the time left (or overdue), coloured
+    from `warn` on."""
+    zone = zone or timezone.get_current_timezone()
+    local_due = due.astimezone(zone)
+    # An ISO time is digits, '-', ':', '+', '.' and 'T': nothing in it to escape.
+    warn_attribute = f' data-warn="{warn.astimezone(zone).isoformat()}"' if warn else ""
+    return mark_safe(
+        f'<span class="countdown" data-due="{local_due.isoformat()}"{warn_attribute}>'
+        f"{local_due:%Y-%m-%d %H:%M}</span>"
     )
 
 
@@ -116,6 +115,7 @@ def detail_urls() -> Callable[[str], str]:
 def ticket_rows(tickets: Iterable[dict | Ticket], now: dt.datetime) -> list[TicketRow]:
     """The rows of a ticket list, from `.values(*ROW_FIELDS)` (or tickets already read)."""
     url_of = detail_urls()
+    zone = timezone.get_current_timezone()
     badges: dict[str, SafeString] = {}  # this page's few states, each made once
     rows = []
     for ticket in tickets:
@@ -126,7 +126,6 @@ def ticket_rows(tickets: Iterable[dict | Ticket], now: dt.datetime) -> list[Tick
             badge = badges[state] = state_badge(state)
         rows.append(
             TicketRow(
-                id=values["id"],
                 number=values["number"],
                 url=url_of(values["number"]),
                 title=values["title"],
@@ -136,8 +135,7 @@ def ticket_rows(tickets: Iterable[dict | Ticket], now: dt.datetime) -> list[Tick
                 level=values["service_class__name"],
                 urgency=urgency(due, warn, now),
                 state=badge,
-                deadline=countdown(due, warn) if due else None,
-                due_at=due,
+                deadline=countdown(due, warn, zone) if due else None,
                 engineer=person_name(values["assignee__full_name"], values["assignee__username"])
                 or NO_ONE,
                 reported_at=values["created_at"],
