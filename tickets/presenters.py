@@ -29,7 +29,8 @@ from accounts.models import person_name
 from tickets.models import State, Ticket
 from tickets.selectors import urgency
 
-# The columns a row is made of, as `.values()` names them.
+# The columns a row is made of, as `.values()` names them (`id`: the keyset paginator's
+# tie-break).
 ROW_FIELDS = (
     "id",
     "number",
