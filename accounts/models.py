@@ -9,6 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from opsdesk.validators import validate_phone
 
 
+def person_name(full_name: str | None, username: str | None) -> str | None:
+    """How a person is named on every page: their full name, else their login (a list
+    reading the two columns without the User gets the same words as str(user))."""
+    return full_name or username
+
+
 class User(AbstractUser):
     """A person who signs in: hospital staff or vendor staff.
 
@@ -57,7 +63,7 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return self.full_name or self.username
+        return person_name(self.full_name, self.username)
 
     def get_full_name(self) -> str:
         return self.full_name or super().get_full_name() or self.username

@@ -82,7 +82,8 @@ def _decode(cursor: str, ordering: Ordering):
 
 def paginate(request, queryset: QuerySet, ordering: Ordering, page_size: int, cursor: str | None):
     """One page of `queryset` in `ordering`, and the URL of the next page (None at the end).
-    InvalidCursor for a cursor paginate() did not make."""
+    The rows are model instances, or dicts holding `id` and the ordering's field when the
+    queryset was read with .values(). InvalidCursor for a cursor paginate() did not make."""
     queryset = queryset.order_by(*ordering.order_by())
     if cursor:
         value, row_id = _decode(cursor, ordering)
@@ -92,7 +93,10 @@ def paginate(request, queryset: QuerySet, ordering: Ordering, page_size: int, cu
     if len(rows) > page_size:
         rows = rows[:page_size]
         last = rows[-1]
-        next_cursor = _encode(getattr(last, ordering.field), last.pk)
+        if isinstance(last, dict):  # read with .values(): a list that builds no instances
+            next_cursor = _encode(last[ordering.field], last["id"])
+        else:
+            next_cursor = _encode(getattr(last, ordering.field), last.pk)
         query = request.GET.copy()
         query["cursor"] = next_cursor
         next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")

@@ -46,13 +46,14 @@ class Urgency:
     BREACHED = "breached"
 
 
-def urgency(ticket: Ticket, now) -> str:
-    """How close the ticket's next deadline is, for colouring lists."""
-    if ticket.next_due_at is None:
+def urgency(next_due_at, next_warn_at, now) -> str:
+    """How close a ticket's next deadline is (its columns next_due_at and next_warn_at),
+    for colouring lists."""
+    if next_due_at is None:
         return Urgency.OK
-    if ticket.next_due_at <= now:
+    if next_due_at <= now:
         return Urgency.BREACHED
-    if ticket.next_warn_at is not None and ticket.next_warn_at <= now:
+    if next_warn_at is not None and next_warn_at <= now:
         return Urgency.WARNING
     return Urgency.OK
 

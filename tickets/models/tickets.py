@@ -292,12 +292,6 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         return [clock for clock in self.clocks.all() if clock.is_active]
 
     @property
-    def state_label(self) -> str:
-        """get_state_display() without its cost: Django hashes every choice's label on each
-        call, which is most of a 50-row list's rendering."""
-        return State(self.state).label
-
-    @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 

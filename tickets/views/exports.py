@@ -33,7 +33,7 @@ def _back(request, list_url_name: str):
 def _download(request, tickets: QuerySet[Ticket], *, stem: str, list_url_name: str):
     """The list's tickets narrowed by the same filters as the page (tickets.filters)."""
     tickets, filters = lists.filtered(request, tickets)
-    if filters.errors:
+    if filters is not None and filters.errors:
         messages.error(request, error_text(filters))
         return _back(request, list_url_name)
     fmt = request.GET.get("format", "csv")

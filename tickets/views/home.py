@@ -8,7 +8,8 @@ from django.utils import timezone
 from opsdesk.page_policy import page_for
 from tickets import selectors
 from tickets.models import OPEN_STATES
-from tickets.views.lists import BY_NEXT_DEADLINE, _rows
+from tickets.presenters import row_columns, ticket_rows
+from tickets.views.lists import BY_NEXT_DEADLINE
 
 OPEN_LIMIT = 50
 
@@ -17,12 +18,14 @@ OPEN_LIMIT = 50
 def hospital_desk(request):
     now = timezone.now()
     open_tickets = list(
-        selectors.hospital_tickets(request.user)
-        .filter(state__in=OPEN_STATES)
-        .order_by(*BY_NEXT_DEADLINE.order_by())[: OPEN_LIMIT + 1]
+        row_columns(
+            selectors.hospital_tickets(request.user)
+            .filter(state__in=OPEN_STATES)
+            .order_by(*BY_NEXT_DEADLINE.order_by())
+        )[: OPEN_LIMIT + 1]
     )
     sections = [
-        (section, _rows(section.tickets, now))
+        (section, ticket_rows(section.tickets, now))
         for section in selectors.awaiting_hospital(request.user)
     ]
     return render(
@@ -31,7 +34,7 @@ def hospital_desk(request):
         {
             "sections": sections,
             "waiting": sum(len(section.tickets) for section, _ in sections),
-            "open_rows": _rows(open_tickets[:OPEN_LIMIT], now),
+            "open_rows": ticket_rows(open_tickets[:OPEN_LIMIT], now),
             "more_open": len(open_tickets) > OPEN_LIMIT,
             "now": now,
         },

@@ -17,15 +17,12 @@ from tickets.errors import TicketError
 from tickets.filters import TicketFilterSet, error_text, facets, is_filtered
 from tickets.models import NOTE_LIMIT, OPEN_STATES, ListPage, Ticket
 from tickets.policy import sees_all_hospital_tickets
+from tickets.presenters import row_columns, ticket_rows
 from tickets.services import batch
 
 PAGE_SIZE = 50
 BY_NEXT_DEADLINE = Ordering("next_due_at", nullable=True)
 NEWEST_FIRST = Ordering("created_at", descending=True)
-
-
-def _rows(tickets, now) -> list[tuple[Ticket, str]]:
-    return [(ticket, selectors.urgency(ticket, now)) for ticket in tickets]
 
 
 def _page(request, tickets, ordering: Ordering):
@@ -53,9 +50,13 @@ def export_links(request, url_name: str) -> dict[str, str]:
 
 def filtered(
     request, tickets: QuerySet[Ticket], now=None
-) -> tuple[QuerySet[Ticket], TicketFilterSet]:
+) -> tuple[QuerySet[Ticket], TicketFilterSet | None]:
     """The list narrowed by the filters of the query string (tickets.filters); a value
-    that is not valid is left out, and `filters.errors` says which."""
+    that is not valid is left out, and `filters.errors` says which. None for the filters
+    when the query string names none: the list is whole, and no filter form is built for
+    it (its fields' copies cost more than a page of rows)."""
+    if not is_filtered(request.GET):
+        return tickets, None
     filters = TicketFilterSet(request.GET, queryset=tickets, request=request, now=now)
     return filters.qs, filters
 
@@ -63,12 +64,14 @@ def filtered(
 PANEL = "panel"
 
 
-def filter_context(request, filters: TicketFilterSet, tickets: QuerySet[Ticket], page: str) -> dict:
+def filter_context(
+    request, filters: TicketFilterSet | None, tickets: QuerySet[Ticket], page: str
+) -> dict:
     """The filter panel: open and complete (each filter's values with their counts in the
     filtered list, the person's saved views) when a filter is on or it was asked for;
     otherwise folded, to be fetched when opened (`?panel=1`), so that an unfiltered list
     costs no more than it did."""
-    if filters.errors:
+    if filters is not None and filters.errors:
         messages.warning(request, error_text(filters))
     query = request.GET.copy()
     query.pop("cursor", None)
@@ -76,7 +79,7 @@ def filter_context(request, filters: TicketFilterSet, tickets: QuerySet[Ticket],
     filter_query = query.urlencode()
     context = {
         "filters": filters,
-        "filtered": is_filtered(request.GET),
+        "filtered": filters is not None,
         "filter_query": filter_query,
         "list_page": page,
         "panel_query": f"{filter_query}&{PANEL}=1" if filter_query else f"{PANEL}=1",
@@ -142,8 +145,8 @@ def queue(request):
         context["exports"] = export_links(request, "queue-export")
         if (panel := panel_response(request, context)) is not None:
             return panel
-    page, next_url = _page(request, tickets, BY_NEXT_DEADLINE)
-    context.update(rows=_rows(page, now), next_url=next_url)
+    page, next_url = _page(request, row_columns(tickets), BY_NEXT_DEADLINE)
+    context.update(rows=ticket_rows(page, now), next_url=next_url)
     template = "tickets/_queue_table.html" if refresh else "tickets/queue.html"
     return render(request, template, context)
 
@@ -161,11 +164,11 @@ def dispatch_board(request):
     if (panel := panel_response(request, context)) is not None:
         return panel
     by_deadline = BY_NEXT_DEADLINE.order_by()
-    unassigned = list(tickets.filter(assignee__isnull=True).order_by(*by_deadline)[:100])
-    at_risk = list(tickets.filter(assignee__isnull=False).order_by(*by_deadline)[:100])
+    unassigned = row_columns(tickets.filter(assignee__isnull=True).order_by(*by_deadline))
+    at_risk = row_columns(tickets.filter(assignee__isnull=False).order_by(*by_deadline))
     context.update(
-        unassigned=_rows(unassigned, now),
-        at_risk=_rows(at_risk, now),
+        unassigned=ticket_rows(unassigned[:100], now),
+        at_risk=ticket_rows(at_risk[:100], now),
         engineers=selectors.engineer_load(request.user),
     )
     return render(request, "tickets/dispatch.html", context)
@@ -187,8 +190,8 @@ def ticket_list(request):
     }
     if (panel := panel_response(request, context)) is not None:
         return panel
-    page, next_url = _page(request, tickets, NEWEST_FIRST)
-    context.update(rows=_rows(page, now), next_url=next_url)
+    page, next_url = _page(request, row_columns(tickets), NEWEST_FIRST)
+    context.update(rows=ticket_rows(page, now), next_url=next_url)
     return render(request, "tickets/list.html", context)
 
 

@@ -1,0 +1,145 @@
+"""What a ticket list shows of each ticket, computed once per row in Python.
+
+The queue, the dispatch board, a hospital's list and hospital IT's home page render their rows
+from these plain dicts in one template loop (templates/tickets/_ticket_table.html). A row is
+made from the ticket's columns (`ROW_FIELDS`, read with `.values()`: no model instance, no
+state-machine set-up per row) by the same functions every other page asks: the urgency
+colour is `selectors.urgency`, the state badge and the countdown are this module's own
+`state_badge` and `countdown`, which the ticket page's template tags call too, and the link
+is the ticket's `get_absolute_url`, reversed once per list instead of once per row.
+
+Nothing here is kept between requests: the labels are translated in the request's language
+and every deadline is read from the row just fetched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import TypedDict
+from urllib.parse import quote
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from accounts.models import person_name
+from tickets.models import State, Ticket
+from tickets.selectors import urgency
+
+# The columns a row is made of, as `.values()` names them (`id`: the keyset paginator's
+# tie-break).
+ROW_FIELDS = (
+    "id",
+    "number",
+    "title",
+    "state",
+    "next_due_at",
+    "next_warn_at",
+    "created_at",
+    "contract__hospital__short_name",
+    "contract__hospital__name",
+    "system__name",
+    "service_class__name",
+    "assignee__full_name",
+    "assignee__username",
+)
+
+NO_ONE = "—"
+
+
+class TicketRow(TypedDict):
+    number: str
+    url: str
+    title: str
+    hospital: str
+    system: str
+    level: str
+    urgency: str  # selectors.Urgency
+    state: SafeString  # the badge: state_badge()
+    deadline: SafeString | None  # the next deadline's countdown(), None without one
+    engineer: str
+    reported_at: dt.datetime
+
+
+def row_columns(tickets: QuerySet[Ticket]) -> QuerySet:
+    """The tickets as the columns their rows are made of: dicts, not model instances (each
+    instance, its four related ones and its state machine cost more than its row)."""
+    return tickets.values(*ROW_FIELDS)
+
+
+def row_values(ticket: Ticket) -> dict:
+    """A ticket already read as a model instance (hospital IT's waiting sections), as the
+    columns ROW_FIELDS names: its relations followed as `.values()` would have."""
+    values = {}
+    for field in ROW_FIELDS:
+        value = ticket
+        for name in field.split("__"):
+            value = getattr(value, name) if value is not None else None
+        values[field] = value
+    return values
+
+
+def countdown(
+    due: dt.datetime, warn: dt.datetime | None = None, zone: dt.tzinfo | None = None
+) -> SafeString:
+    """A deadline as the page shows it: the time it falls due, in the request's time zone
+    (or `zone`), which static/js/opsdesk.js turns into the time left (or overdue), coloured
+    from `warn` on."""
+    zone = zone or timezone.get_current_timezone()
+    local_due = due.astimezone(zone)
+    # An ISO time is digits, '-', ':', '+', '.' and 'T': nothing in it to escape.
+    warn_attribute = f' data-warn="{warn.astimezone(zone).isoformat()}"' if warn else ""
+    return mark_safe(
+        f'<span class="countdown" data-due="{local_due.isoformat()}"{warn_attribute}>'
+        f"{local_due:%Y-%m-%d %H:%M}</span>"
+    )
+
+
+def state_badge(state: str) -> SafeString:
+    """A ticket's state as a coloured label. State(state).label, not get_state_display():
+    Django hashes every choice's label on each call of that."""
+    return format_html('<span class="state state-{}">{}</span>', state, State(state).label)
+
+
+def detail_urls() -> Callable[[str], str]:
+    """Ticket.get_absolute_url for many tickets: reversed once, then each number put in
+    its place, quoted as reverse() quotes it."""
+    placeholder = "__number__"
+    pattern = reverse("ticket-detail", kwargs={"number": placeholder})
+    before, after = pattern.split(placeholder)
+    return lambda number: f"{before}{quote(number, safe='/~:@!$&()*+,;=')}{after}"
+
+
+def ticket_rows(tickets: Iterable[dict | Ticket], now: dt.datetime) -> list[TicketRow]:
+    """The rows of a ticket list, from `.values(*ROW_FIELDS)` (or tickets already read)."""
+    url_of = detail_urls()
+    zone = timezone.get_current_timezone()
+    badges: dict[str, SafeString] = {}  # this page's few states, each made once
+    rows = []
+    for ticket in tickets:
+        values = ticket if isinstance(ticket, dict) else row_values(ticket)
+        due, warn, state = values["next_due_at"], values["next_warn_at"], values["state"]
+        badge = badges.get(state)
+        if badge is None:
+            badge = badges[state] = state_badge(state)
+        rows.append(
+            TicketRow(
+                number=values["number"],
+                url=url_of(values["number"]),
+                title=values["title"],
+                hospital=values["contract__hospital__short_name"]
+                or values["contract__hospital__name"],
+                system=values["system__name"],
+                level=values["service_class__name"],
+                urgency=urgency(due, warn, now),
+                state=badge,
+                deadline=countdown(due, warn, zone) if due else None,
+                engineer=person_name(values["assignee__full_name"], values["assignee__username"])
+                or NO_ONE,
+                reported_at=values["created_at"],
+            )
+        )
+    return rows
