@@ -25,7 +25,7 @@ from reports.pdf import RenderedPdf, render_html, render_pdf
 
 TEMPLATE = "reports/pdf/service_report.html"
 BOOK_TEMPLATE = "reports/pdf/bound_book.html"
-TICKETS_PER_PART = 250  # about 60 pages: parts small enough to share among workers
+TICKETS_PER_PART = 125  # about 12 pages: small enough that two workers finish together
 INSPECTIONS_PER_PART = 6
 
 # The chapters, in order, as the contents page lists them; the template's headings use the
@@ -125,8 +125,17 @@ def check_figures(report_file: ReportFile, figures: dict) -> FiguresCheck:
     )
 
 
-def _main(contents: ReportContents, report_file: ReportFile, book_pages=None) -> RenderedPdf:
+def _main(
+    contents: ReportContents,
+    report_file: ReportFile,
+    book_pages=None,
+    *,
+    chapter_pages: dict[str, int] | None = None,
+) -> RenderedPdf:
+    """The report's own pages; with `chapter_pages` (anchor → page, as found in the whole
+    report rendered before) only its front pages, the cover and the contents page."""
     report = contents.report
+    pages = chapter_pages or {}
     return render_pdf(
         TEMPLATE,
         {
@@ -136,13 +145,29 @@ def _main(contents: ReportContents, report_file: ReportFile, book_pages=None) ->
             "contract": report.contract,
             "period": report.period,
             "toc": [
-                (anchor, _Numbered(number, title))
+                (anchor, _Numbered(number, title), pages.get(anchor))
                 for number, (anchor, title) in enumerate(CHAPTERS, start=1)
             ],
+            "breach_list_page": pages.get(BREACH_LIST_ANCHOR),
+            "front_only": chapter_pages is not None,
             "book_pages": book_pages,
             "figures_check": check_figures(report_file, report_file.figures),
         },
     )
+
+
+BREACH_LIST_ANCHOR = "breach-list"
+
+
+def anchor_pages(content: bytes) -> dict[str, int]:
+    """Where each anchor (HTML id) of a PDF WeasyPrint made lies: its page, from 1."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(content))
+    return {
+        str(name): reader.get_destination_page_number(destination) + 1
+        for name, destination in reader.named_destinations.items()
+    }
 
 
 def _book_part(
@@ -201,20 +226,30 @@ def _book_parts(
     return parts, starts
 
 
-def _join(documents: list[RenderedPdf], numbers: RenderedPdf | None = None) -> RenderedPdf:
-    """The documents one after the other; `numbers` (page numbers on blank pages) is laid
-    over the last pages, those the documents printed without numbers."""
-    from pypdf import PdfWriter
+def _join(
+    documents: list[RenderedPdf],
+    numbers: RenderedPdf | None = None,
+    *,
+    front: RenderedPdf | None = None,
+) -> RenderedPdf:
+    """The documents one after the other; `front` replaces the first document's first
+    pages (as many as it has); `numbers` (page numbers on blank pages) is laid over the last
+    pages, those the documents printed without numbers."""
+    from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
-    for document in documents:
-        writer.append(io.BytesIO(document.content))
+    for index, document in enumerate(documents):
+        if index == 0 and front is not None:
+            writer.append(io.BytesIO(front.content))
+            writer.append(io.BytesIO(document.content), pages=(front.pages, document.pages))
+        else:
+            writer.append(io.BytesIO(document.content))
     if numbers is not None:
-        from pypdf import PdfReader
-
         overlay = PdfReader(io.BytesIO(numbers.content)).pages
         for page, number in zip(writer.pages[-len(overlay) :], overlay, strict=True):
             page.merge_page(number)
+            # merge_page leaves the page's drawing uncompressed: three times the file size.
+            page.compress_content_streams()
     buffer = io.BytesIO()
     writer.write(buffer)
     return RenderedPdf(content=buffer.getvalue(), pages=sum(d.pages for d in documents))
@@ -318,7 +353,11 @@ def render_part(part: ReportPart) -> RenderedPdf:
 
 def join_parts(report_file: ReportFile, parts: list[ReportPart]) -> RenderedPdf:
     """The whole report from its rendered parts (in position order): the report's pages with
-    the book's page numbers in its contents page, the book, the book's page numbers."""
+    the book's page numbers in its contents page, the book, the book's page numbers.
+
+    Only the front pages (cover and contents) are rendered again, with the chapters' pages
+    read from the report part's anchors: rendering the whole report again here would put its
+    full cost after the last part, on every report's critical path."""
     main_part, book = parts[0], parts[1:]
     contents = report_contents(report_file.report)
 
@@ -326,12 +365,17 @@ def join_parts(report_file: ReportFile, parts: list[ReportPart]) -> RenderedPdf:
         tickets = sum(p.pages for p in book if p.section == ReportPart.Section.TICKETS)
         return {"tickets": main_pages + 1, "inspections": main_pages + 1 + tickets}
 
-    main = _main(contents, report_file, book_pages=starts(main_part.pages))
-    if main.pages != main_part.pages:  # never seen; the book's numbers follow the real length
-        main = _main(contents, report_file, book_pages=starts(main.pages))
+    main = RenderedPdf(content=Path(main_part.path).read_bytes(), pages=main_part.pages)
+    chapter_pages = anchor_pages(main.content)
+    front = _main(contents, report_file, starts(main.pages), chapter_pages=chapter_pages)
+    if front.pages != chapter_pages[CHAPTERS[0][0]] - 1:  # never seen: render it all again
+        front = None
+        main = _main(contents, report_file, book_pages=starts(main_part.pages))
+        if main.pages != main_part.pages:  # the book's numbers follow the real length
+            main = _main(contents, report_file, book_pages=starts(main.pages))
     documents = [RenderedPdf(content=Path(p.path).read_bytes(), pages=p.pages) for p in book]
     book_pages = sum(p.pages for p in book)
     numbers = render_html(
         PAGE_NUMBERS.format(first=main.pages + 1, pages="<div></div>" * book_pages)
     )
-    return _join([main, *documents], numbers=numbers)
+    return _join([main, *documents], numbers=numbers, front=front)

@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from reports import rendering, services
 from reports.models import RenderState, ReportFile, ReportPart
@@ -112,3 +113,44 @@ def test_a_join_never_runs_on_missing_parts(annual, yn_quarter, monkeypatch):
         ReportFile.objects.filter(pk=annual.pk).update(parts_left=0)
         failed = services.run_join(annual.pk)
     assert failed.state == RenderState.FAILED and "not rendered" in failed.error
+
+
+def test_the_join_renders_only_the_front_pages_again_and_they_list_each_chapters_page(
+    annual, yn_quarter, monkeypatch
+):
+    """The report's body is rendered once, as a part; the join renders the cover and the
+    contents page with the pages the part's chapters fell on."""
+    render_pdf, fronts = rendering.render_pdf, []
+
+    def recorded(template, context, **kwargs):
+        if template == rendering.TEMPLATE:
+            fronts.append(context["front_only"])
+        return render_pdf(template, context, **kwargs)
+
+    monkeypatch.setattr(rendering, "render_pdf", recorded)
+    with time_machine.travel(yn_quarter.now, tick=False):
+        done = services.run_render(annual.pk)
+    assert done.state == RenderState.DONE, done.error
+    assert fronts == [False, True]  # the report part, then the front pages in the join
+    with done.file.open("rb") as handle:
+        pages = pdftotext(handle.read())
+    contents = next(page for page in pages if "目录" in page)
+    for number, (_anchor, title) in enumerate(rendering.CHAPTERS, start=1):
+        heading = f"{number} {title}"
+        listed = last_number(next(line for line in contents.splitlines() if heading in line))
+        assert listed > pages.index(contents) + 1
+        assert heading in pages[listed - 1], f"{heading} is not on page {listed}"
+
+
+def test_each_ticket_record_prints_its_facts_and_timeline_one_line_a_step(annual, yn_quarter):
+    with time_machine.travel(yn_quarter.now, tick=False):
+        done = services.run_render(annual.pk)
+    with done.file.open("rb") as handle:
+        text = "\n".join(pdftotext(handle.read()))
+    ticket = next(iter(yn_quarter.tickets.values()))
+    record = text[text.index(f"{ticket.number} · {ticket.title}") :]
+    assert f"系统：{ticket.system.path()}" in record.replace("\n", "")
+    timeline = [event for event in ticket.events.public().order_by("at", "id") if event.actor_id]
+    first = timezone.localtime(timeline[0].at).strftime("%Y-%m-%d %H:%M")
+    # the time, then who did what, on one line
+    assert re.search(rf"^\s*{first}\s+{timeline[0].actor.get_full_name()} ", record, re.M)

@@ -788,3 +788,34 @@ def test_the_pdfs_print_the_incidents_rework_engineers_and_year_on_year_in_their
     assert row(pages, "停机时间", "120.5 小时", "0 分钟", "+120.5 小时")
     assert any(re.match(r"^满意度\s+3\s*/\s*5\s+—\s+—$", line) for lines in pages for line in lines)
     assert_no_page_is_blank_but_for_its_footer(pages)
+
+
+def test_the_breach_appendix_gives_each_clock_one_line(yn_quarter, media):
+    """Ticket, level, clock, due and met times, how late and why on one line: a row that
+    wraps its cells over four lines spread a year's breaches over a hundred pages."""
+    from django.utils.timezone import localtime
+
+    from reports.formatting import duration_text
+
+    now = at("2026-10-05 09:00")
+    with time_machine.travel(now, tick=False):
+        report_file = services.request_report(
+            contract=yn_quarter.contract, kind="quarterly", period=Q3, by=demo_user("ny-manager")
+        )
+        done = services.run_render(report_file.pk)
+        listed = figures.breaches(yn_quarter.contract, Q3, figures.as_at(Q3, now))
+    pages = pdf_pages(done)
+    appendix = pages[next(i for i, page in enumerate(pages) if "附录：超时明细" in page[0]) :]
+    assert listed
+    for breach in listed:
+        met = f"{localtime(breach.met_at):%Y-%m-%d %H:%M}" if breach.met_at else "尚未达成"
+        assert row(
+            appendix,
+            breach.ticket_number,
+            breach.level_label,
+            breach.clock_label,
+            f"{localtime(breach.due_at):%Y-%m-%d %H:%M}",
+            met,
+            duration_text(breach.minutes_late),
+            breach.reason or "—",
+        ), breach
