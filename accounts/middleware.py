@@ -80,7 +80,9 @@ class PasswordPolicyMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and not self._allowed(request.path) and needs_new_password(user):
+        # The person's own flags first: they are read from the user already loaded, while
+        # the pages always allowed are URL reversals, asked for only when it matters.
+        if user.is_authenticated and needs_new_password(user) and not self._allowed(request.path):
             if user.must_change_password:
                 message = _("An administrator asks you to choose a new password before you go on.")
             else:
