@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.schema import inline_enum
-from api.serializers.base import ModelSerializer
+from api.serializers.base import ModelSerializer, Serializer
 from contracts.models import Contract, CoveredSystem, ServiceClass, TicketKind
 from tickets.models import (
     DESCRIPTION_LIMIT,
@@ -73,7 +73,7 @@ class ClockSerializer(ModelSerializer):
         ]
 
 
-class CallerSerializer(serializers.Serializer):
+class CallerSerializer(Serializer):
     """Who reported it: the reporter, or a caller known only by the name they gave."""
 
     id = serializers.SerializerMethodField(
