@@ -92,7 +92,8 @@ def insert_once(
     return created
 
 
-# Rows queued inside batched(), by (model, task, what), inserted when the block ends.
+# Rows queued inside batched(), by (model, task, what, new_fact), inserted when the block
+# ends.
 _pending: ContextVar[dict | None] = ContextVar("outbox_pending", default=None)
 
 
@@ -110,8 +111,8 @@ def batched() -> Iterator[None]:
         yield
     finally:
         _pending.reset(token)
-    for (model, task, what), rows in pending.items():
-        created = insert_once(model, rows)
+    for (model, task, what, new_fact), rows in pending.items():
+        created = insert_once(model, rows, new_fact=new_fact)
         enqueue_after_commit(task, [row.pk for row in created], what)
 
 
@@ -123,7 +124,7 @@ def queue(
     `new_fact`: see insert_once()."""
     pending = _pending.get()
     if pending is not None:
-        pending.setdefault((model, task, what), []).extend(rows)
+        pending.setdefault((model, task, what, new_fact), []).extend(rows)
         return rows
     created = insert_once(model, rows, new_fact=new_fact)
     enqueue_after_commit(task, [row.pk for row in created], what)

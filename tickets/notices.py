@@ -25,6 +25,7 @@ from notifications.services import (
     notify_channels,
     notify_people,
 )
+from opsdesk import outbox
 from tickets.models import Event, State, Ticket, TicketClock
 from tickets.policy import HOSPITAL_STAFF, readers
 from webhooks.models import WebhookEvent
@@ -183,6 +184,18 @@ def ticket_created(
             "description": ticket.description,
         }
 
+    # One INSERT for the people's and the channels' messages.
+    with outbox.batched():
+        _tell_new_ticket(ticket, readers, subject, body)
+    _tell_systems(
+        WebhookEvent.TICKET_CREATED,
+        ticket,
+        dedupe=f"ticket:{ticket.pk}:created",
+        subscriptions=readers.subscriptions,
+    )
+
+
+def _tell_new_ticket(ticket: Ticket, readers: NewTicketReaders, subject, body) -> None:
     if readers.filed_for is not None:
         # The hospital hears its report was taken, in the words of filed_for_hospital().
         filed_for_hospital(ticket, addressed=readers.filed_for)
@@ -203,12 +216,6 @@ def ticket_created(
         dedupe=f"ticket:{ticket.pk}:created",
         channels=readers.channels,
         new_fact=True,
-    )
-    _tell_systems(
-        WebhookEvent.TICKET_CREATED,
-        ticket,
-        dedupe=f"ticket:{ticket.pk}:created",
-        subscriptions=readers.subscriptions,
     )
 
 
