@@ -8,7 +8,7 @@ because a channel or the broker is down.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 from django.utils import translation
@@ -30,28 +30,24 @@ _SUBJECT_LIMIT = Notification._meta.get_field("subject").max_length
 _KEY_LIMIT = Notification._meta.get_field("dedupe_key").max_length
 
 
-def notify_people(
-    *,
-    event: str,
-    ticket: Ticket | None,
-    recipients: Iterable[User],
-    subject: Text,
-    body: Text,
-    dedupe: str = "",
-    preferences: Book | None = None,
-) -> list[Notification]:
-    """Queue one e-mail per distinct active recipient with an address, and one WeCom app
-    message per recipient with a bound UserID whose organisation has a sending WeCom app,
-    in their language, each only if the person's preferences for `event` (or their roles'
-    defaults, notifications.preferences) choose that medium.
+class Addressee(NamedTuple):
+    """A person who hears an event, and by which media (already chosen: preferences, an
+    address, a WeCom app that can reach them)."""
 
-    `subject` and `body` may be callables (or lazy strings): they are rendered once per
-    language under translation.override, so gettext inside them speaks each reader's
-    language. With `dedupe`, a person gets the message at most once ever per medium: the
-    key is extended per person ("clock:12:breach" → "clock:12:breach:user:7", and
-    "…:user:7:wecom" for the app message).
-    Returns the rows created now (not those already queued under the same key).
-    """
+    person: User
+    media: tuple[str, ...]
+
+
+def addressees(
+    *, event: str, recipients: Iterable[User], preferences: Book | None = None
+) -> list[Addressee]:
+    """Who of `recipients` hears `event`, by which media: one e-mail per distinct active
+    recipient with an address, and one WeCom app message per recipient with a bound UserID
+    whose organisation has a sending WeCom app, each only if the person's preferences for
+    `event` (or their roles' defaults, notifications.preferences) choose that medium.
+
+    Only reads (the preferences, unless `preferences` has them; the WeCom apps, if anyone
+    is bound): a caller that holds a lock may work this out before taking it."""
     people: dict[int, User] = {}
     for person in recipients:
         if person.pk not in people and person.is_active:
@@ -62,15 +58,48 @@ def notify_people(
     wanted = {pk: book.media(pk, event) for pk in people}
     bound = [pk for pk, person in people.items() if person.wecom_userid and wanted[pk]]
     by_wecom = WeComApp.objects.reachable(bound) if bound else set()
-    rendered: dict[str, tuple[str, str]] = {}
-    rows = []
+    chosen = []
     for person in people.values():
         media = [Medium.EMAIL] if person.email else []
         if person.pk in by_wecom:
             media.append(Medium.WECOM_APP)
         media = [medium for medium in media if medium in wanted[person.pk]]
-        if not media:
-            continue
+        if media:
+            chosen.append(Addressee(person, tuple(media)))
+    return chosen
+
+
+def notify_people(
+    *,
+    event: str,
+    ticket: Ticket | None,
+    recipients: Iterable[User] = (),
+    subject: Text,
+    body: Text,
+    dedupe: str = "",
+    preferences: Book | None = None,
+    addressed: list[Addressee] | None = None,
+    new_fact: bool = False,
+) -> list[Notification]:
+    """Queue the message for each of addressees(event, recipients), in their language.
+
+    `addressed`: what addressees() gave, when the caller worked it out beforehand (then
+    `recipients` and `preferences` are not read).
+
+    `subject` and `body` may be callables (or lazy strings): they are rendered once per
+    language under translation.override, so gettext inside them speaks each reader's
+    language. With `dedupe`, a person gets the message at most once ever per medium: the
+    key is extended per person ("clock:12:breach" → "clock:12:breach:user:7", and
+    "…:user:7:wecom" for the app message). `new_fact`: the key names a fact written in
+    this very transaction (a ticket just filed), so no earlier row can hold it and the rows
+    are inserted without looking first.
+    Returns the rows created now (not those already queued under the same key).
+    """
+    if addressed is None:
+        addressed = addressees(event=event, recipients=recipients, preferences=preferences)
+    rendered: dict[str, tuple[str, str]] = {}
+    rows = []
+    for person, media in addressed:
         language = person.language or settings.LANGUAGE_CODE
         if language not in rendered:
             rendered[language] = _render(subject, body, language, ticket)
@@ -88,7 +117,7 @@ def notify_people(
                     dedupe_key=_key(dedupe, target),
                 )
             )
-    return _queue(rows)
+    return _queue(rows, new_fact=new_fact)
 
 
 def notify_channels(
@@ -99,9 +128,11 @@ def notify_channels(
     body: Text,
     dedupe: str = "",
     channels: list[Channel] | None = None,
+    new_fact: bool = False,
 ) -> list[Notification]:
     """Queue the message for each active channel of the ticket's contract that wants `event`
-    (`channels`: active_channels() of the contract, when the caller already has them).
+    (`channels`: active_channels() of the contract, when the caller already has them;
+    `new_fact` as for notify_people()).
 
     Group channels are read by a team, so the message is rendered in Simplified Chinese.
     """
@@ -124,7 +155,7 @@ def notify_channels(
         )
         for channel in wanted
     ]
-    return _queue(rows)
+    return _queue(rows, new_fact=new_fact)
 
 
 def active_channels(contract_ids: list[int]) -> dict[int, list[Channel]]:
@@ -163,5 +194,5 @@ def _key(dedupe: str, target: str) -> str:
     return outbox.dedupe_key(dedupe, target, _KEY_LIMIT)
 
 
-def _queue(rows: list[Notification]) -> list[Notification]:
-    return outbox.queue(Notification, rows, deliver, "notifications")
+def _queue(rows: list[Notification], *, new_fact: bool = False) -> list[Notification]:
+    return outbox.queue(Notification, rows, deliver, "notifications", new_fact=new_fact)

@@ -42,9 +42,15 @@ def dedupe_key(dedupe: str, target: str, limit: int) -> str:
     return key
 
 
-def insert_once(model: type[models.Model], rows: list[models.Model]) -> list[models.Model]:
+def insert_once(
+    model: type[models.Model], rows: list[models.Model], *, new_fact: bool = False
+) -> list[models.Model]:
     """Insert the rows, skipping any whose `dedupe_key` is already taken; returns those
     inserted now.
+
+    `new_fact`: the keys name a fact written in the caller's own, uncommitted transaction
+    (a ticket just filed: "ticket:<its new id>:created:…"), so neither an earlier row nor
+    a concurrent transaction can hold them: one plain INSERT, no look-up, no savepoint.
 
     The unique index decides races: when two transactions insert the same key on
     PostgreSQL, the second waits for the first and then fails; its savepoint is rolled
@@ -54,6 +60,8 @@ def insert_once(model: type[models.Model], rows: list[models.Model]) -> list[mod
     INSERT however many readers); only if that fails, because a concurrent transaction took
     a key meanwhile, are they inserted one by one, each in its own savepoint.
     """
+    if new_fact:
+        return model.objects.bulk_create(rows) if rows else []
     plain = [row for row in rows if not row.dedupe_key]
     keyed = [row for row in rows if row.dedupe_key]
     created = model.objects.bulk_create(plain) if plain else []
@@ -84,7 +92,8 @@ def insert_once(model: type[models.Model], rows: list[models.Model]) -> list[mod
     return created
 
 
-# Rows queued inside batched(), by (model, task, what), inserted when the block ends.
+# Rows queued inside batched(), by (model, task, what, new_fact), inserted when the block
+# ends.
 _pending: ContextVar[dict | None] = ContextVar("outbox_pending", default=None)
 
 
@@ -102,19 +111,22 @@ def batched() -> Iterator[None]:
         yield
     finally:
         _pending.reset(token)
-    for (model, task, what), rows in pending.items():
-        created = insert_once(model, rows)
+    for (model, task, what, new_fact), rows in pending.items():
+        created = insert_once(model, rows, new_fact=new_fact)
         enqueue_after_commit(task, [row.pk for row in created], what)
 
 
-def queue(model: type[models.Model], rows: list[models.Model], task, what: str) -> list:
+def queue(
+    model: type[models.Model], rows: list[models.Model], task, what: str, *, new_fact: bool = False
+) -> list:
     """Insert the rows (once per dedupe key) and hand them to `task` after commit; returns
-    the rows inserted now, or, inside batched(), the rows as queued (before deduplication)."""
+    the rows inserted now, or, inside batched(), the rows as queued (before deduplication).
+    `new_fact`: see insert_once()."""
     pending = _pending.get()
     if pending is not None:
-        pending.setdefault((model, task, what), []).extend(rows)
+        pending.setdefault((model, task, what, new_fact), []).extend(rows)
         return rows
-    created = insert_once(model, rows)
+    created = insert_once(model, rows, new_fact=new_fact)
     enqueue_after_commit(task, [row.pk for row in created], what)
     return created
 

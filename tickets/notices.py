@@ -7,7 +7,10 @@ the broker is down.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +18,14 @@ from contracts.models import EscalationTrigger, Membership, Role, escalation_rol
 from notifications.links import ticket_url
 from notifications.models import NotificationEvent
 from notifications.preferences import Book
-from notifications.services import active_channels, notify_channels, notify_people
+from notifications.services import (
+    Addressee,
+    active_channels,
+    addressees,
+    notify_channels,
+    notify_people,
+)
+from opsdesk import outbox
 from tickets.models import Event, State, Ticket, TicketClock
 from tickets.policy import HOSPITAL_STAFF, readers
 from webhooks.models import WebhookEvent
@@ -50,14 +60,38 @@ def people(ticket: Ticket, role: str):
 
 def staff(ticket: Ticket, *roles: str) -> list:
     """people(ticket, role) for each of these organisation roles in turn, in one query."""
+    by_role, _roles = staff_by_role(ticket, *roles)
+    return [person for role in roles for person in by_role[role]]
+
+
+def staff_by_role(
+    ticket: Ticket, *roles: str, also: tuple[int, ...] = ()
+) -> tuple[dict[str, list], dict[int, set[str]]]:
+    """people(ticket, role) for each of these organisation roles, and every role each of
+    them (and of the people `also` names) holds anywhere, which their notification defaults
+    follow (notifications.preferences.Book): one query, reading only these people's
+    memberships, not every member of both parties."""
     wanted = {(party_holding(ticket, role), role) for role in roles}
-    found = staff_of({organization for organization, _role in wanted})
-    return [
-        person
-        for role in roles
-        for organization, held, person in found
-        if held == role and (organization, role) in wanted
-    ]
+    # Anyone holding one of the roles at one of the parties: a few more than wanted at
+    # most (a role held at the other party), which the loop below leaves out.
+    holders = Membership.objects.filter(
+        organization_id__in={organization for organization, _role in wanted},
+        role__in=roles,
+    ).values("user_id")
+    whose = Q(user__in=holders) | Q(user_id__in=also) if also else Q(user__in=holders)
+    memberships = (
+        Membership.objects.filter(whose, user__is_active=True)
+        .select_related("user")
+        .order_by("user_id", "pk")
+    )
+    by_role: dict[str, list] = {role: [] for role in roles}
+    roles_of: dict[int, set[str]] = {}
+    for membership in memberships:
+        roles_of.setdefault(membership.user_id, set()).add(membership.role)
+        key = (membership.organization_id, membership.role)
+        if key in wanted and all(p.pk != membership.user_id for p in by_role[key[1]]):
+            by_role[membership.role].append(membership.user)
+    return by_role, roles_of
 
 
 def _tell_systems(
@@ -78,9 +112,55 @@ def _prefix(ticket: Ticket) -> str:
     return f"[{ticket.number}] "
 
 
-def ticket_created(ticket: Ticket, *, found_in=None) -> None:
+@dataclass(frozen=True)
+class NewTicketReaders:
+    """Who hears of a ticket being filed, and how, worked out before it is: see
+    readers_of_new_ticket()."""
+
+    staff: list[Addressee]  # the vendor's dispatchers (and hospital IT, if the hospital filed)
+    filed_for: list[Addressee] | None  # the reporter and hospital IT, if the vendor filed
+    channels: list
+    subscriptions: list
+
+
+def readers_of_new_ticket(ticket: Ticket) -> NewTicketReaders:
+    """Everything ticket_created() reads, from the ticket before it is saved (its contract,
+    reporter and who entered it): filing calls this before it takes the hospital's number,
+    so that the number sequence stays locked for the inserts only, not for these reads.
+    Three queries (four with a WeCom-bound reader), whoever files."""
+    entered = bool(ticket.entered_by_id)
+    also = (ticket.reporter_id,) if entered else ()
+    by_role, roles = staff_by_role(ticket, Role.DISPATCHER, Role.HOSPITAL_IT, also=also)
+    reporter = [ticket.reporter] if entered and ticket.reporter.is_active else []
+    preferences = Book().load(
+        {person.pk for people in by_role.values() for person in people} | set(also), roles
+    )
+    event = NotificationEvent.TICKET_CREATED
+    told = [*by_role[Role.DISPATCHER], *([] if entered else by_role[Role.HOSPITAL_IT])]
+    return NewTicketReaders(
+        staff=addressees(event=event, recipients=told, preferences=preferences),
+        filed_for=addressees(
+            event=event,
+            recipients=[*reporter, *by_role[Role.HOSPITAL_IT]],
+            preferences=preferences,
+        )
+        if entered
+        else None,
+        channels=active_channels([ticket.contract_id])[ticket.contract_id],
+        subscriptions=active_subscriptions([ticket.contract])[ticket.contract_id],
+    )
+
+
+def ticket_created(
+    ticket: Ticket, *, found_in=None, readers: NewTicketReaders | None = None
+) -> None:
     """`found_in`: the inspection in which the vendor's engineer (or hospital IT) found the
-    problem and filed it; the message says so, not that the hospital reported it."""
+    problem and filed it; the message says so, not that the hospital reported it.
+    `readers`: readers_of_new_ticket(ticket), read before the ticket was saved; called in
+    the filing's transaction right after the ticket's rows are written, so the messages'
+    keys (the new ticket's id) cannot be taken yet."""
+    if readers is None:
+        readers = readers_of_new_ticket(ticket)
 
     def subject() -> str:
         return _prefix(ticket) + _("New ticket: %(title)s") % {"title": ticket.title}
@@ -104,19 +184,29 @@ def ticket_created(ticket: Ticket, *, found_in=None) -> None:
             "description": ticket.description,
         }
 
-    if ticket.entered_by_id:
+    # One INSERT for the people's and the channels' messages.
+    with outbox.batched():
+        _tell_new_ticket(ticket, readers, subject, body)
+    _tell_systems(
+        WebhookEvent.TICKET_CREATED,
+        ticket,
+        dedupe=f"ticket:{ticket.pk}:created",
+        subscriptions=readers.subscriptions,
+    )
+
+
+def _tell_new_ticket(ticket: Ticket, readers: NewTicketReaders, subject, body) -> None:
+    if readers.filed_for is not None:
         # The hospital hears its report was taken, in the words of filed_for_hospital().
-        recipients = staff(ticket, Role.DISPATCHER)
-        filed_for_hospital(ticket)
-    else:
-        recipients = staff(ticket, Role.DISPATCHER, Role.HOSPITAL_IT)
+        filed_for_hospital(ticket, addressed=readers.filed_for)
     notify_people(
         event=NotificationEvent.TICKET_CREATED,
         ticket=ticket,
-        recipients=recipients,
+        addressed=readers.staff,
         subject=subject,
         body=body,
         dedupe=f"ticket:{ticket.pk}:created",
+        new_fact=True,
     )
     notify_channels(
         event=NotificationEvent.TICKET_CREATED,
@@ -124,8 +214,9 @@ def ticket_created(ticket: Ticket, *, found_in=None) -> None:
         subject=subject,
         body=body,
         dedupe=f"ticket:{ticket.pk}:created",
+        channels=readers.channels,
+        new_fact=True,
     )
-    _tell_systems(WebhookEvent.TICKET_CREATED, ticket, dedupe=f"ticket:{ticket.pk}:created")
 
 
 def _when(moment) -> str:
@@ -211,10 +302,11 @@ def appointment_recorded(ticket: Ticket, *, by, appointment) -> None:
     )
 
 
-def filed_for_hospital(ticket: Ticket) -> None:
+def filed_for_hospital(ticket: Ticket, *, addressed: list[Addressee] | None = None) -> None:
     """A report the vendor's desk typed in for the hospital: the reporter and hospital IT
     learn at once that it is on record, by whom, from which report, with the ticket's link,
-    each in their own language, so that the hospital can check what was written down."""
+    each in their own language, so that the hospital can check what was written down.
+    `addressed`: readers_of_new_ticket()'s choice of them, when filing read it ahead."""
 
     def subject() -> str:
         return _prefix(ticket) + _("Filed for you: %(title)s") % {"title": ticket.title}
@@ -240,10 +332,14 @@ def filed_for_hospital(ticket: Ticket) -> None:
     notify_people(
         event=NotificationEvent.TICKET_CREATED,
         ticket=ticket,
-        recipients=[*people(ticket, Role.REPORTER), *people(ticket, Role.HOSPITAL_IT)],
+        recipients=()
+        if addressed is not None
+        else [*people(ticket, Role.REPORTER), *people(ticket, Role.HOSPITAL_IT)],
+        addressed=addressed,
         subject=subject,
         body=body,
         dedupe=f"ticket:{ticket.pk}:filed-for",
+        new_fact=addressed is not None,
     )
 
 

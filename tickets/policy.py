@@ -90,14 +90,32 @@ def is_colleagues_ticket(user, action: str, ticket: Ticket, held: set[str]) -> b
     return ticket.assignee_id is not None and ticket.assignee_id != user.pk
 
 
+def read_memberships_once(user) -> None:
+    """For the rest of one request: read all the user's memberships now (a person holds a
+    few), and let roles_on_contract() and is_vendor_staff() answer from them rather than
+    each asking the database. Only for a request's own user object, which lives as long as
+    the request: memberships do not change under a filing."""
+    if user.is_authenticated:
+        user._memberships = list(
+            Membership.objects.filter(user=user).values_list("organization_id", "role")
+        )
+
+
+def _memberships_at(user, organizations: tuple[int, ...]):
+    known = getattr(user, "_memberships", None)
+    if known is not None:
+        return [(org, role) for org, role in known if org in organizations]
+    return Membership.objects.filter(user=user, organization_id__in=organizations).values_list(
+        "organization_id", "role"
+    )
+
+
 def roles_on_contract(user, contract) -> set[str]:
     """The roles the user holds at the contract's hospital (hospital roles) or vendor."""
     if not user.is_authenticated:
         return set()
     roles = set()
-    for organization_id, role in Membership.objects.filter(
-        user=user, organization_id__in=(contract.hospital_id, contract.vendor_id)
-    ).values_list("organization_id", "role"):
+    for organization_id, role in _memberships_at(user, (contract.hospital_id, contract.vendor_id)):
         at_hospital = organization_id == contract.hospital_id
         if (at_hospital and role in HOSPITAL_STAFF) or (not at_hospital and role in VENDOR_STAFF):
             roles.add(role)
@@ -194,7 +212,12 @@ def hospital_people(contract):
 
 
 def is_vendor_staff(user) -> bool:
-    return user.is_superuser or Membership.objects.filter(user=user, role__in=VENDOR_STAFF).exists()
+    if user.is_superuser:
+        return True
+    known = getattr(user, "_memberships", None)
+    if known is not None:
+        return any(role in VENDOR_STAFF for _organization, role in known)
+    return Membership.objects.filter(user=user, role__in=VENDOR_STAFF).exists()
 
 
 def sees_all_hospital_tickets(user) -> bool:

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.schema import inline_enum
+from api.serializers.base import ModelSerializer, Serializer
 from contracts.models import Contract, CoveredSystem, ServiceClass, TicketKind
 from tickets.models import (
     DESCRIPTION_LIMIT,
@@ -27,7 +28,7 @@ from tickets.models import (
 from tickets.selectors import TicketFilter
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ModelSerializer):
     name = serializers.CharField(source="get_full_name", read_only=True)
 
     class Meta:
@@ -35,13 +36,13 @@ class PersonSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
-class TicketSystemSerializer(serializers.ModelSerializer):
+class TicketSystemSerializer(ModelSerializer):
     class Meta:
         model = CoveredSystem
         fields = ["id", "code", "name"]
 
 
-class ClockSerializer(serializers.ModelSerializer):
+class ClockSerializer(ModelSerializer):
     paused = serializers.BooleanField(source="is_paused", read_only=True)
     breached = serializers.BooleanField(read_only=True)
     target_minutes = serializers.IntegerField(
@@ -72,7 +73,7 @@ class ClockSerializer(serializers.ModelSerializer):
         ]
 
 
-class CallerSerializer(serializers.Serializer):
+class CallerSerializer(Serializer):
     """Who reported it: the reporter, or a caller known only by the name they gave."""
 
     id = serializers.SerializerMethodField(
@@ -92,7 +93,7 @@ class ChannelField(serializers.CharField):
     pass
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(ModelSerializer):
     contract = serializers.SlugRelatedField(slug_field="code", read_only=True)
     system = TicketSystemSerializer(read_only=True)
     level = serializers.IntegerField(source="service_class.level", read_only=True, allow_null=True)
@@ -154,7 +155,7 @@ class TicketSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     actor = PersonSerializer(read_only=True, allow_null=True)
     summary = serializers.CharField(
         source="label",
@@ -182,7 +183,7 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(ModelSerializer):
     name = serializers.CharField(source="original_name", read_only=True)
     uploaded_by = PersonSerializer(read_only=True)
     download_url = serializers.SerializerMethodField()
@@ -206,7 +207,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class ConsentSerializer(serializers.ModelSerializer):
+class ConsentSerializer(ModelSerializer):
     """A consent request: what the vendor asked, and who at the hospital agreed (or refused),
     how and when; a consent the vendor recorded may be disputed until `dispute_until`."""
 

@@ -30,7 +30,7 @@ from opsdesk.keyset import InvalidCursor, Ordering, paginate
 from tickets import search, selectors, services
 from tickets.filters import TicketFilterSet
 from tickets.models import Channel, Ticket
-from tickets.policy import is_vendor_staff, may_file_for
+from tickets.policy import is_vendor_staff, may_file_for, read_memberships_once
 
 ORDERINGS = {
     "next_due": Ordering("next_due_at", nullable=True),
@@ -177,6 +177,8 @@ class TicketListView(APIView):
     )
     def post(self, request):
         def create() -> Response:
+            # Who may file for whom is asked three times below; one query answers all.
+            read_memberships_once(request.user)
             incoming = TicketCreateSerializer(
                 data=request.data,
                 context={

@@ -5,9 +5,15 @@ every row of every demo contract, a system or a part of one, and a replayed retr
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from contracts.models import Contract, CoveredSystem
+from notifications.models import Medium, Notification, NotificationEvent
+from notifications.preferences import set_preferences
 from tests.api.conftest import token_client
+from tests.factories import demo_user
+from tests.notifications.factories import ChannelFactory
 from tests.tickets.conftest import REPORTERS
 
 pytestmark = pytest.mark.django_db
@@ -66,10 +72,99 @@ def test_filing_through_the_api_takes_a_bounded_number_of_queries(
 ):
     """46 before the create path was trimmed (bench/api_load.py measures it under load);
     one more since people choose what they hear (their notification preferences, read once
-    for all recipients)."""
+    for all recipients); 27 until issue 19 read the recipients with their roles in one
+    query and inserted a new ticket's messages without looking for earlier ones."""
     client = api("yn-reporter")
     contract = Contract.objects.get(code="yn-his")
     request = body(contract, contract.systems.first(), contract.service_classes.get(level=2))
     client.post("/api/v1/tickets/", request, format="json")  # the year's number row exists
-    with django_assert_max_num_queries(27):
+    with django_assert_max_num_queries(21):
         assert client.post("/api/v1/tickets/", request, format="json").status_code == 201
+
+
+def a_desk_that_chose(contract: Contract) -> None:
+    """What a desk in use has set up: the dispatcher hears of new tickets by e-mail only,
+    hospital IT turned them off, and the hospital's WeCom group hears of each one."""
+    set_preferences(
+        person=demo_user("ny-dispatcher"),
+        choices={NotificationEvent.TICKET_CREATED: {"email": True, "wecom_app": False}},
+    )
+    set_preferences(
+        person=demo_user("yn-it"),
+        choices={NotificationEvent.TICKET_CREATED: {"email": False, "wecom_app": False}},
+    )
+    ChannelFactory(contract=contract, events=[NotificationEvent.TICKET_CREATED])
+
+
+def test_filing_through_the_api_reads_and_writes_in_a_bounded_number_of_queries(
+    api, django_assert_max_num_queries
+):
+    """Seven reads to check the request (token, the caller's memberships, contract,
+    system, SLA row, coverage, clock targets), four to know who hears of it (the people
+    with their roles, their choices, the group channels, the subscriptions), then the
+    writes: the number, the ticket, its clocks, its timeline line and audit entry (in a
+    savepoint of its own), and one INSERT of every message. 27 before issue 19."""
+    client = api("yn-reporter")
+    contract = Contract.objects.get(code="yn-his")
+    a_desk_that_chose(contract)
+    request = body(contract, contract.systems.first(), contract.service_classes.get(level=2))
+    client.post("/api/v1/tickets/", request, format="json")  # the year's number row exists
+    with django_assert_max_num_queries(21):
+        assert client.post("/api/v1/tickets/", request, format="json").status_code == 201
+
+
+def test_from_taking_the_number_to_the_commit_filing_only_writes(api):
+    """The hospital's number sequence stays locked from the number to the commit: whoever
+    files next for the hospital waits that long, so nothing is read in between."""
+    client = api("yn-reporter")
+    contract = Contract.objects.get(code="yn-his")
+    a_desk_that_chose(contract)
+    request = body(contract, contract.systems.first(), contract.service_classes.get(level=1))
+    client.post("/api/v1/tickets/", request, format="json")  # the year's number row exists
+    with CaptureQueriesContext(connection) as captured:
+        assert client.post("/api/v1/tickets/", request, format="json").status_code == 201
+    statements = [query["sql"].split()[0] for query in captured.captured_queries]
+    numbered = next(
+        index
+        for index, query in enumerate(captured.captured_queries)
+        if query["sql"].startswith('UPDATE "tickets_ticketsequence"')
+    )
+    after = statements[numbered + 1 :]
+    assert after.count("INSERT") >= 5  # the ticket, its clocks, timeline, audit, messages
+    assert set(after) <= {"INSERT", "SAVEPOINT", "RELEASE"}
+
+
+def test_a_new_ticket_is_told_to_whom_their_choices_say(api):
+    contract = Contract.objects.get(code="yn-his")
+    a_desk_that_chose(contract)
+    created = api("yn-reporter").post(
+        "/api/v1/tickets/",
+        body(contract, contract.systems.first(), contract.service_classes.get(level=2)),
+        format="json",
+    )
+    told = Notification.objects.filter(ticket_id=created.json()["id"])
+    people = told.filter(recipient__isnull=False)
+    assert [(n.recipient.username, n.medium) for n in people] == [("ny-dispatcher", Medium.EMAIL)]
+    assert told.filter(channel__contract=contract).count() == 1
+
+
+def test_a_ticket_filed_for_a_caller_is_told_to_the_reporter_and_hospital_it(api):
+    contract = Contract.objects.get(code="yn-his")
+    reporter = demo_user("yn-reporter")
+    created = api("ny-dispatcher").post(
+        "/api/v1/tickets/",
+        {
+            **body(contract, contract.systems.first(), contract.service_classes.get(level=2)),
+            "caller": reporter.pk,
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    told = Notification.objects.filter(ticket_id=created.json()["id"]).exclude(
+        channel__isnull=False
+    )
+    assert {(n.recipient.username, n.dedupe_key.split(":")[2]) for n in told} == {
+        ("yn-reporter", "filed-for"),
+        ("yn-it", "filed-for"),
+        ("ny-dispatcher", "created"),
+    }

@@ -110,7 +110,8 @@ def file_ticket(
 
     The ticket's number is taken first in the transaction, and the hospital's number
     sequence stays locked until it commits (numbers are gap-free): whatever can be worked
-    out before (validation, the clocks' deadlines) is, so that concurrent filings for one
+    out before (validation, the clocks' deadlines, who is told and how) is, so that from
+    the number to the commit the transaction only inserts, and concurrent filings for one
     hospital wait on each other as briefly as possible."""
     at = _now(now)
     if entered_by is not None:
@@ -168,6 +169,8 @@ def file_ticket(
             "invalid", _("Please correct the ticket: %(errors)s"), errors="; ".join(exc.messages)
         ) from exc
     started = _clocks_to_start(ticket, service_class, at)
+    # Who hears of it, read now: from the number on, the transaction only writes.
+    readers = notices.readers_of_new_ticket(ticket)
     with transaction.atomic():
         ticket.number = next_number(contract.hospital, reported)
         ticket.save()
@@ -195,7 +198,7 @@ def file_ticket(
         )
         # C5: a level-1 fault opens its outage span at the report time.
         opened = outages.open_when_filed(ticket)
-        notices.ticket_created(ticket, found_in=found_in)
+        notices.ticket_created(ticket, found_in=found_in, readers=readers)
     return Filed(
         ticket=ticket, clocks=started, event=event, later_events=(opened,) if opened else ()
     )

@@ -1,0 +1,120 @@
+"""What the API's serializers share: fields built once per class, rows written without
+DRF's per-row overhead. Both give exactly DRF's answer (tests/api/test_serializer_base.py)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
+
+
+def _plain_getter(field: serializers.Field) -> Callable[[Any], Any]:
+    """field.get_attribute(), without DRF's checks on every step of every row: plain
+    attribute lookups, and DRF itself for anything else (a method to call, a dict, a
+    missing attribute or related row: its defaults, nulls and errors stay DRF's)."""
+    attrs = tuple(field.source_attrs)
+    slow = field.get_attribute
+    if type(field).get_attribute is not serializers.Field.get_attribute:
+        return slow
+
+    def get(instance):
+        value = instance
+        try:
+            for attr in attrs:
+                if isinstance(value, dict):
+                    return slow(instance)
+                value = getattr(value, attr)
+                if callable(value):
+                    return slow(instance)
+        except Exception:
+            return slow(instance)
+        return value
+
+    return get
+
+
+def _datetime_writer(field: serializers.Field) -> Callable[[Any], Any] | None:
+    """DateTimeField.to_representation() for an aware datetime in ISO 8601, with the
+    current time zone read once per row rather than once per value; None where DRF's own is
+    needed (another format, a time zone of the field's own)."""
+    if type(field) is not serializers.DateTimeField or hasattr(field, "timezone"):
+        return None
+    if getattr(field, "format", api_settings.DATETIME_FORMAT) != "iso-8601":
+        return None
+    slow = field.to_representation
+
+    def write(value, zone):
+        if zone is None or getattr(value, "tzinfo", None) is None or isinstance(value, str):
+            return slow(value)
+        try:
+            text = value.astimezone(zone).isoformat()
+        except OverflowError:
+            return slow(value)  # DRF's error
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return write
+
+
+class FastRowsMixin:
+    """Serializer.to_representation() with the per-row work done once per serializer: the
+    readable fields, how each reads its value and writes it out. A list's rows share one
+    child serializer, so 50 tickets pay for the plan once."""
+
+    def _row_plan(self) -> list:
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            plan = [
+                (field.field_name, _plain_getter(field), _datetime_writer(field), field)
+                for field in self._readable_fields
+            ]
+            self._plan = plan
+        return plan
+
+    def to_representation(self, instance):
+        if isinstance(instance, Mapping):
+            return super().to_representation(instance)
+        zone = timezone.get_current_timezone()
+        row = {}
+        for name, get, write_datetime, field in self._row_plan():
+            try:
+                attribute = get(instance)
+            except SkipField:
+                continue
+            check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            if check_for_none is None:
+                row[name] = None
+            elif write_datetime is not None:
+                row[name] = write_datetime(attribute, zone)
+            else:
+                row[name] = field.to_representation(attribute)
+        return row
+
+
+class Serializer(FastRowsMixin, serializers.Serializer):
+    """DRF's Serializer, writing rows with FastRowsMixin."""
+
+
+class ModelSerializer(FastRowsMixin, serializers.ModelSerializer):
+    """DRF's ModelSerializer, working out its fields from the model once per class rather
+    than once per instance, and writing rows with FastRowsMixin.
+
+    DRF builds a ModelSerializer's fields anew for every instance it makes: it reads the
+    model's fields and relations and decides each field's class and options (build_field),
+    the same every time. For a ticket's detail that was about an eighth of the CPU of
+    filing one through the API. The fields are built once per class and each instance gets
+    a deep copy, the way DRF itself copies the declared fields: unbound, so each instance
+    binds its own to its own parent and context (the request)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        built = type(self).__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            # On the class itself, not inherited: a subclass has fields of its own.
+            type(self)._built_fields = built
+        return copy.deepcopy(built)
