@@ -291,3 +291,29 @@ def test_the_api_says_when_only_short_words_were_searched(desk):
     client = token_client("yn-it")
     assert client.get("/api/v1/tickets/search/", {"q": "卡纸"}).json()["since"] is not None
     assert client.get("/api/v1/tickets/search/", {"q": "打印机卡纸"}).json()["since"] is None
+
+
+def test_several_words_found_more_often_than_counted_give_the_newest_first(desk, monkeypatch):
+    # Several words look at the last week first; older matches still count when it is short.
+    monkeypatch.setattr(search, "MAX_COUNT", 2)
+    days = ("2026-08-01", "2026-09-01", "2026-09-12", "2026-09-13", "2026-09-14")
+    found = [reported("yn-his", "接口返回 HTTP 500", when=f"{day} 09:00") for day in days]
+    results = search.search(
+        Ticket.objects.visible_to(demo_user("yn-it")),
+        search.visible_comments(Ticket.objects.all(), demo_user("yn-it")),
+        "http 500",
+    )
+    assert results.count == 3
+    assert [hit.ticket.number for hit in results.hits] == [
+        ticket.number for ticket in reversed(found)
+    ]
+    monkeypatch.setattr(search, "MAX_COUNT", 4)
+    wider = search.search(
+        Ticket.objects.visible_to(demo_user("yn-it")),
+        search.visible_comments(Ticket.objects.all(), demo_user("yn-it")),
+        "http 500",
+    )
+    assert wider.count == 5
+    assert [hit.ticket.number for hit in wider.hits] == [
+        ticket.number for ticket in reversed(found)
+    ]
