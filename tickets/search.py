@@ -2,17 +2,39 @@
 title, description and comments, best match first.
 
 Chinese is written without spaces, so words are substrings (`icontains`), not tokens: "打印"
-finds "门诊收费处发票打印机卡纸". On PostgreSQL each searched column has a pg_trgm GIN index on
-UPPER(column) (migration tickets/0008), which is what `icontains` asks for; SQLite scans.
-The caller passes the tickets and comments the person may see: search never widens them.
+finds "门诊收费处发票打印机卡纸". The caller passes the tickets and comments the person may
+see: search never widens them.
+
+How it stays fast on PostgreSQL (bench/search_bench.py, a million tickets):
+
+- Each searched column has a pg_trgm GIN index on UPPER(column) (migration
+  tickets/0009_search_trigram_indexes), which is what `icontains` asks for: a word of three
+  characters or more that is rare is gathered from the indexes, whatever its age.
+- Nothing reads every match: one query reads the newest matches, at most MAX_COUNT + 1
+  (the count shown is "more than MAX_COUNT" beyond), each with where it matched; a common
+  word is met again and again walking the reporting-time index newest first, so that walk
+  stops after a few thousand rows. Ranks with too few of their matches among those are
+  asked for alone, each with its own limit (`_best`).
+- A word that cannot be part of a ticket number (Chinese, say) does not search numbers.
+- Words shorter than three characters have no trigram, so no index can gather them (pg_trgm
+  has none for two characters, and pg_bigm is not available). A common one (打印, 发票) is
+  met quickly by the newest-first walk; a rare one would read every ticket. So a search of
+  only short words looks at the tickets reported in the last SHORT_WORDS_DAYS days, and
+  says so (`Results.since`); one longer word with them lifts the limit, its index bounding
+  the rows. A short word without letters (Chinese, digits) is matched with LIKE on the
+  column itself, not on UPPER(column): the same rows, at a third of the cost per row.
+
+SQLite (development) has no pg_trgm: it scans, with the same rules.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -26,8 +48,15 @@ MAX_TERMS = 5
 MAX_COMMENT_HITS = 2000
 PAGE = 50
 MAX_COUNT = 200
+# A trigram index finds words of this many characters or more (see the module's docstring).
+TRIGRAM = 3
+SHORT_WORDS_DAYS = 90
+# Several words' newest matches are looked for in this last stretch first (`_newest`).
+RECENT = dt.timedelta(days=7)
 # A ticket number as people type it: hospital code, year, sequence (yn-2026-00001).
 NUMBER = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,9}-\d{4}-\d{1,6}$")
+# What a stored number is made of (hospital codes are capitals and digits).
+NUMBER_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
 
 class Where:
@@ -52,6 +81,8 @@ class Results:
     terms: tuple[str, ...]
     hits: list[Hit]
     count: int
+    # Set when only short words were searched: the tickets reported since then were read.
+    since: dt.datetime | None = None
 
 
 def terms_of(text: str) -> tuple[str, ...]:
@@ -93,79 +124,138 @@ def search(
     if not terms:
         return Results(terms, [], 0)
     matched = tickets
+    since = None
+    if all(len(term) < TRIGRAM for term in terms):
+        since = timezone.now() - dt.timedelta(days=SHORT_WORDS_DAYS)
+        matched = matched.filter(created_at__gte=since)
     commented: dict[int, str] = {}
+    commented_by_first: list[int] | None = None
     for term in terms:
         notes = _comments_matching(comments, term)
         for ticket_id, note in notes:
             commented.setdefault(ticket_id, note)
-        matched = matched.filter(
-            Q(number__icontains=term)
-            | Q(title__icontains=term)
-            | Q(description__icontains=term)
-            | Q(pk__in=sorted({ticket_id for ticket_id, _note in notes}))
-        )
-    # Most searches match a few tickets: read them all, newest first, and rank them here in
-    # one query. A word found in more than MAX_COUNT is ranked by the database, rank by rank.
-    ids = list(matched.order_by("-created_at", "-pk").values_list("pk", flat=True)[: MAX_COUNT + 1])
-    count = len(ids)
-    if count <= MAX_COUNT:
-        by_id = matched.in_bulk(ids)
-        newest = [by_id[pk] for pk in ids]
-        rows = sorted(((_where(row, terms[0]), row) for row in newest), key=lambda r: r[0])
-        rows = rows[:limit]
-    else:
-        rows = _ranked(matched, terms[0], limit)
+        ticket_ids = sorted({ticket_id for ticket_id, _note in notes})
+        if commented_by_first is None:
+            commented_by_first = ticket_ids
+        matched = matched.filter(_found(term, ticket_ids))
+    ranks = _ranks(terms[0], commented_by_first or [])
+    newest = _newest(matched, ranks, words=len(terms))
+    chosen = _best(matched, ranks, newest, limit)
+    by_id = tickets.order_by().in_bulk([pk for _where, pk in chosen])
     hits = [
         Hit(
-            ticket=row,
+            ticket=by_id[pk],
             where=where,
             excerpt=excerpt(
-                row.description if where <= Where.DESCRIPTION else commented.get(row.pk, ""),
+                by_id[pk].description if where <= Where.DESCRIPTION else commented.get(pk, ""),
                 terms,
             ),
         )
-        for where, row in rows
+        for where, pk in chosen
+        if pk in by_id
     ]
-    return Results(terms, hits, count)
+    return Results(terms, hits, len(newest), since)
 
 
-def _where(ticket: Ticket, first: str) -> int:
-    """Where the first word is found in the ticket, as the database's icontains finds it."""
-    needle = first.upper()
-    for where, text in (
-        (Where.NUMBER, ticket.number),
-        (Where.TITLE, ticket.title),
-        (Where.DESCRIPTION, ticket.description),
-    ):
-        if needle in text.upper():
-            return where
-    return Where.COMMENT
+def may_be_in_a_number(term: str) -> bool:
+    """Whether `term` could be part of a ticket number (capitals, digits, hyphens): a Chinese
+    word never is, so its search does not read the numbers' index at all."""
+    return all(character in NUMBER_CHARACTERS for character in term.upper())
 
 
-def _ranked(matched: QuerySet[Ticket], first: str, limit: int) -> list[tuple[int, Ticket]]:
-    """The best `limit` of the matched tickets: those whose number has the first word, then
-    whose title has it, then description, then the rest (found through a comment); newest
-    first within each. One query per rank, each newest-first with its own limit: the planner
-    walks the reporting-time index for a common word and the trigram index for a rare one,
-    instead of ranking every match of a word found in a tenth of a million tickets."""
-    ranks = (
-        (Where.NUMBER, Q(number__icontains=first)),
-        (Where.TITLE, Q(title__icontains=first)),
-        (Where.DESCRIPTION, Q(description__icontains=first)),
-        (Where.COMMENT, Q()),
+def _found(term: str, commented_ids: list[int]) -> Q:
+    """The word is in the number, the title, the description or a comment (`commented_ids`:
+    the tickets with a readable comment that has it)."""
+    found = _has("title", term) | _has("description", term)
+    if may_be_in_a_number(term):
+        found |= _has("number", term)
+    if commented_ids:
+        found |= Q(pk__in=commented_ids)
+    return found
+
+
+def _has(column: str, term: str) -> Q:
+    """The column holds the word, in any case. A short word without letters is compared with
+    the column itself: no index serves a short word, and UPPER() of every row read is most of
+    the cost of reading it (upper-casing changes no character of such a word, nor makes one
+    from another character, so the rows are the same)."""
+    if len(term) < TRIGRAM and term.upper() == term == term.lower():
+        return Q(**{f"{column}__contains": term})
+    return Q(**{f"{column}__icontains": term})
+
+
+def _ranks(first: str, commented_ids: list[int]) -> list[tuple[int, Q]]:
+    """Where the first word may be found, best first, each with its condition; a match
+    found in none of the others was found through a comment."""
+    ranks = [(Where.NUMBER, _has("number", first))] if may_be_in_a_number(first) else []
+    ranks += [(Where.TITLE, _has("title", first)), (Where.DESCRIPTION, _has("description", first))]
+    if commented_ids:
+        ranks.append((Where.COMMENT, Q(pk__in=commented_ids)))
+    return ranks
+
+
+def _newest(
+    matched: QuerySet[Ticket], ranks: list[tuple[int, Q]], *, words: int
+) -> list[tuple[int, int]]:
+    """The newest matches (id, rank), up to one more than are counted: one query that reads
+    along the reporting-time index while a common word keeps turning up, or gathers a rare
+    word's few rows from the trigram indexes, and never reads every match of a word found
+    in a tenth of a million tickets. Each row's rank is worked out for these rows only."""
+    rank = Case(
+        *(When(condition, then=Value(where)) for where, condition in ranks[:-1]),
+        default=Value(ranks[-1][0]),
+        output_field=IntegerField(),
     )
-    found: list[tuple[int, Ticket]] = []
+    rows = matched.order_by("-created_at", "-pk").annotate(search_rank=rank)
+    rows = rows.values_list("pk", "search_rank")
+    # Several words: the desk's last week first. Enough matches there are the newest of all,
+    # and the reporting-time index bounds what is read even when the planner guesses wrong:
+    # it takes words as independent, so two that go together ("HTTP 500") look rare, and
+    # all their fifty thousand matches in a million would be read from the trigram indexes
+    # (0.9 s). One word is estimated well, and a rare one is best gathered from its index at
+    # once, not after a week's walk. The week ends at the newest ticket (one row of that
+    # index), not now: a quiet fortnight leaves it full.
+    newest_report = None
+    if words > 1:
+        newest_report = Ticket.objects.aggregate(newest=Max("created_at"))["newest"]
+    if newest_report is not None:
+        recent = rows.filter(created_at__gte=newest_report - RECENT)
+        found = list(recent[: MAX_COUNT + 1])
+        if len(found) > MAX_COUNT:
+            return found
+    return list(rows[: MAX_COUNT + 1])
+
+
+def _best(
+    matched: QuerySet[Ticket],
+    ranks: list[tuple[int, Q]],
+    newest: list[tuple[int, int]],
+    limit: int,
+) -> list[tuple[int, int]]:
+    """The best `limit` matches (rank, id): rank by rank, newest first within each.
+
+    When `newest` holds every match, they are all ranked here. Otherwise `newest` holds every
+    match of each rank down to the oldest one read: a rank with enough of them there needs
+    no query; a rank with too few (a word in a thousand descriptions and a dozen titles) is
+    asked for alone, newest first, with its own limit."""
+    every_match = len(newest) <= MAX_COUNT
+    chosen: list[tuple[int, int]] = []
     better = Q()
     for where, condition in ranks:
-        wanted = limit - len(found)
+        wanted = limit - len(chosen)
         if wanted <= 0:
             break
-        rows = matched.filter(condition)
-        if better:
-            rows = rows.exclude(better)
-        found += [(where, row) for row in rows.order_by("-created_at", "-pk")[:wanted]]
+        read = [pk for pk, rank in newest if rank == where]
+        if every_match or len(read) >= wanted:
+            found = read[:wanted]
+        else:
+            rows = matched.filter(condition)
+            if better:
+                rows = rows.exclude(better)
+            found = list(rows.order_by("-created_at", "-pk").values_list("pk", flat=True)[:wanted])
+        chosen += [(where, pk) for pk in found]
         better |= condition
-    return found
+    return chosen
 
 
 def _comments_matching(comments: QuerySet[Event], term: str) -> list[tuple[int, str]]:

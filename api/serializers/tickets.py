@@ -556,6 +556,11 @@ class TicketHitSerializer(serializers.Serializer):
 
 class TicketSearchPageSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Matching tickets, counted up to 201 (more: 201).")
+    since = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Null, or the earliest report time searched: when every word is shorter than "
+        "three characters, only the tickets reported in the last 90 days are searched.",
+    )
     results = TicketHitSerializer(many=True)
 
 

@@ -302,7 +302,8 @@ class TicketSearchView(APIView):
             {"ticket": hit.ticket, "matched_in": MATCHED_IN[hit.where], "excerpt": hit.excerpt}
             for hit in results.hits
         ]
-        return Response(TicketSearchPageSerializer({"count": results.count, "results": hits}).data)
+        page = {"count": results.count, "since": results.since, "results": hits}
+        return Response(TicketSearchPageSerializer(page).data)
 
 
 class TicketDetailView(APIView):

@@ -207,3 +207,113 @@ def test_the_search_reads_the_trigram_indexes_on_postgresql(desk):
         )
         plan = " ".join(line for (line,) in cursor.fetchall())
     assert "tickets_search_description" in plan
+
+
+def test_part_of_a_number_finds_that_ticket_before_one_that_mentions_it(desk):
+    numbered = reported("yn-his", "挂号系统卡顿", when="2026-09-10 09:00")
+    mentioning = reported("yn-his", "收费窗口故障", when="2026-09-14 09:00")
+    Ticket.objects.filter(pk=mentioning.pk).update(description=f"与 {numbered.number} 同一故障")
+    fragment = numbered.number.split("-", 1)[1]  # 2026-00001: no hospital code, so no jump
+    page = login("yn-it").get("/search/", {"q": fragment})
+    hits = [(hit.ticket.number, hit.where) for hit in page.context["results"].hits]
+    assert hits[:2] == [
+        (numbered.number, search.Where.NUMBER),
+        (mentioning.number, search.Where.DESCRIPTION),
+    ]
+
+
+def test_a_word_that_cannot_be_in_a_number_is_not_looked_for_in_numbers():
+    assert search.may_be_in_a_number("yn-2026")
+    assert search.may_be_in_a_number("00042")
+    assert not search.may_be_in_a_number("打印")
+    assert not search.may_be_in_a_number("yn_2026")
+
+
+def test_beyond_the_count_an_older_title_match_still_ranks_before_newer_descriptions(
+    desk, monkeypatch
+):
+    # More tickets match than are counted: the newest matches read are all descriptions,
+    # yet the best are still asked for rank by rank.
+    monkeypatch.setattr(search, "MAX_COUNT", 3)
+    titled = reported("yn-his", "医保结算接口超时", when="2026-09-01 09:00")
+    described = []
+    for day in range(10, 14):
+        ticket = reported("yn-his", "收费窗口故障", when=f"2026-09-{day} 09:00")
+        Ticket.objects.filter(pk=ticket.pk).update(description="医保结算接口返回空")
+        described.append(ticket)
+    page = login("yn-it").get("/search/", {"q": "医保结算接口"})
+    results = page.context["results"]
+    assert results.count == 4  # more than MAX_COUNT: "more than 3 match"
+    assert [hit.ticket.number for hit in results.hits] == [titled.number] + [
+        ticket.number for ticket in reversed(described)
+    ]
+    assert "匹配的工单超过 3 张" in page.content.decode()
+
+
+def test_beyond_the_count_the_page_keeps_to_its_limit_newest_first(desk, monkeypatch):
+    monkeypatch.setattr(search, "MAX_COUNT", 2)
+    titles = [
+        reported("yn-his", f"打印机故障 {day}", when=f"2026-09-0{day} 09:00")
+        for day in (1, 2, 3, 4)
+    ]
+    tickets = Ticket.objects.visible_to(demo_user("yn-it"))
+    results = search.search(
+        tickets, search.visible_comments(tickets, demo_user("yn-it")), "打印机故障", limit=3
+    )
+    assert results.count == 3
+    assert [hit.ticket.number for hit in results.hits] == [
+        ticket.number for ticket in reversed(titles)
+    ][:3]
+
+
+def test_only_short_words_are_looked_for_in_the_last_days_and_the_page_says_so(desk):
+    older = reported("yn-his", "打印机卡纸", when="2026-05-01 09:00")
+    recent = reported("yn-his", "打印机卡纸", when="2026-09-14 09:00")
+    assert numbers_found("yn-it", "卡纸") == [recent.number]
+    page = login("yn-it").get("/search/", {"q": "卡纸"})
+    assert page.context["results"].since is not None
+    assert f"最近 {search.SHORT_WORDS_DAYS} 天" in page.content.decode()
+    # A longer word lifts the limit: its index bounds what is read.
+    assert numbers_found("yn-it", "打印机卡纸") == [recent.number, older.number]
+    assert numbers_found("yn-it", "卡纸 打印机") == [recent.number, older.number]
+    assert login("yn-it").get("/search/", {"q": "打印机卡纸"}).context["results"].since is None
+
+
+def test_a_short_word_is_found_in_any_letter_case(desk):
+    ticket = reported("yn-his", "CT机影像无法上传")
+    reported("yn-his", "挂号系统卡顿")
+    assert numbers_found("yn-it", "ct") == [ticket.number]
+    assert numbers_found("yn-it", "影像") == [ticket.number]
+
+
+def test_the_api_says_when_only_short_words_were_searched(desk):
+    reported("yn-his", "打印机卡纸")
+    client = token_client("yn-it")
+    assert client.get("/api/v1/tickets/search/", {"q": "卡纸"}).json()["since"] is not None
+    assert client.get("/api/v1/tickets/search/", {"q": "打印机卡纸"}).json()["since"] is None
+
+
+def test_several_words_found_more_often_than_counted_give_the_newest_first(desk, monkeypatch):
+    # Several words look at the last week first; older matches still count when it is short.
+    monkeypatch.setattr(search, "MAX_COUNT", 2)
+    days = ("2026-08-01", "2026-09-01", "2026-09-12", "2026-09-13", "2026-09-14")
+    found = [reported("yn-his", "接口返回 HTTP 500", when=f"{day} 09:00") for day in days]
+    results = search.search(
+        Ticket.objects.visible_to(demo_user("yn-it")),
+        search.visible_comments(Ticket.objects.all(), demo_user("yn-it")),
+        "http 500",
+    )
+    assert results.count == 3
+    assert [hit.ticket.number for hit in results.hits] == [
+        ticket.number for ticket in reversed(found)
+    ]
+    monkeypatch.setattr(search, "MAX_COUNT", 4)
+    wider = search.search(
+        Ticket.objects.visible_to(demo_user("yn-it")),
+        search.visible_comments(Ticket.objects.all(), demo_user("yn-it")),
+        "http 500",
+    )
+    assert wider.count == 5
+    assert [hit.ticket.number for hit in wider.hits] == [
+        ticket.number for ticket in reversed(found)
+    ]

@@ -25,5 +25,10 @@ def search_page(request):
             search.visible_comments(tickets, request.user),
             text,
         )
-        context.update(results=results, Where=search.Where, max_count=search.MAX_COUNT)
+        context.update(
+            results=results,
+            Where=search.Where,
+            max_count=search.MAX_COUNT,
+            short_words_days=search.SHORT_WORDS_DAYS,
+        )
     return render(request, "tickets/search.html", context)
