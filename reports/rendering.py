@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.functional import lazy
+from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from inspections.report import report_body
 from reports.contents import ReportContents, book_inspections, book_tickets, report_contents
 from reports.figures import snapshot_differences
 from reports.models import RenderState, ReportFile, ReportPart
-from reports.pdf import RenderedPdf, render_html, render_pdf
+from reports.pdf import RenderedPdf, css_string, render_html, render_pdf
 
 TEMPLATE = "reports/pdf/service_report.html"
 BOOK_TEMPLATE = "reports/pdf/bound_book.html"
@@ -156,7 +159,37 @@ def _main(
     )
 
 
+def warm_up() -> None:
+    """What a worker process loads once, before its first report: WeasyPrint with the fonts
+    and stylesheets (reports.pdf.warm_up), the templates compiled, the translations read."""
+    from django.template.loader import get_template
+    from django.utils import translation
+
+    from reports.pdf import warm_up as warm_up_weasyprint
+
+    warm_up_weasyprint()
+    with translation.override(settings.LANGUAGE_CODE):
+        for name in (TEMPLATE, BOOK_TEMPLATE, "inspections/_report_body.html"):
+            get_template(name)
+        str(CHAPTERS[0][1])
+
+
 BREACH_LIST_ANCHOR = "breach-list"
+BOOK_TITLE = _("Appendix: the bound book")
+
+
+class _LazyCss:
+    """A text quoted as a CSS string when the template prints it (in the PDF's language);
+    safe: css_string escapes what could end the <style> element."""
+
+    def __init__(self, text) -> None:
+        self.text = text
+
+    def __html__(self) -> str:
+        return css_string(str(self.text))
+
+    def __str__(self) -> str:  # the template prints str(value), escaped unless marked safe
+        return mark_safe(self.__html__())  # css_string escapes what could end <style>
 
 
 def anchor_pages(content: bytes) -> dict[str, int]:
@@ -181,9 +214,15 @@ def _book_part(
 ) -> RenderedPdf:
     """One chunk of the bound book: ticket records, or inspection bodies (_inspection_bodies)."""
     report = report_file.report
+    running_title = format_lazy(
+        "{} · {} · {}", report.contract.name, lazy(report.get_kind_display, str)(), BOOK_TITLE
+    )
     return render_pdf(
         BOOK_TEMPLATE,
         {
+            "running_title": running_title,
+            # Rendered in the PDF's language (render_pdf), then quoted for the footer.
+            "running_title_css": _LazyCss(running_title),
             "report": report,
             "contract": report.contract,
             "report_file": report_file,
@@ -240,8 +279,17 @@ def _join(
     writer = PdfWriter()
     for index, document in enumerate(documents):
         if index == 0 and front is not None:
-            writer.append(io.BytesIO(front.content))
-            writer.append(io.BytesIO(document.content), pages=(front.pages, document.pages))
+            # The body's bookmarks, all of them (its cover's and contents page's fall on the
+            # front's pages, at the same places): pypdf would keep those whose page it copies,
+            # and leave the chapters under a title that points nowhere.
+            writer.append(io.BytesIO(front.content), import_outline=False)
+            writer.append(
+                io.BytesIO(document.content),
+                pages=(front.pages, document.pages),
+                import_outline=False,
+            )
+            body = PdfReader(io.BytesIO(document.content))
+            _copy_outline(writer, body, body.outline)
         else:
             writer.append(io.BytesIO(document.content))
     if numbers is not None:
@@ -250,9 +298,58 @@ def _join(
             page.merge_page(number)
             # merge_page leaves the page's drawing uncompressed: three times the file size.
             page.compress_content_streams()
+    link_contents(writer)
     buffer = io.BytesIO()
     writer.write(buffer)
     return RenderedPdf(content=buffer.getvalue(), pages=sum(d.pages for d in documents))
+
+
+def _copy_outline(writer, reader, outline, parent=None) -> None:
+    """`reader`'s bookmarks (pypdf's outline: an item, then the list of its children) added
+    to `writer`, each to the page of the same number."""
+    item = None
+    for entry in outline:
+        if isinstance(entry, list):
+            _copy_outline(writer, reader, entry, parent=item)
+        else:
+            item = writer.add_outline_item(
+                title=entry.title,
+                page_number=reader.get_destination_page_number(entry),
+                parent=parent,
+            )
+
+
+PAGE_LINK = "opsdesk-page:"
+
+
+def link_contents(writer) -> None:
+    """Make the contents page's "opsdesk-page:N" links (pages in other parts, unknown to
+    WeasyPrint when it drew them) links to page N of the joined PDF; a number beyond it
+    (a provisional 0) loses its link rather than point nowhere."""
+    from pypdf.generic import ArrayObject, NameObject, NullObject
+
+    for page in writer.pages:
+        annotations = page.get("/Annots")
+        if not annotations:
+            continue
+        kept = ArrayObject()
+        for reference in annotations.get_object():
+            annotation = reference.get_object()
+            uri = str(annotation.get("/A", {}).get("/URI", ""))
+            if not uri.startswith(PAGE_LINK):
+                kept.append(reference)
+                continue
+            number = int(uri.removeprefix(PAGE_LINK) or 0)
+            if not 1 <= number <= len(writer.pages):
+                continue
+            del annotation[NameObject("/A")]
+            target = writer.pages[number - 1].indirect_reference
+            # The page's top, at the zoom the reader has.
+            annotation[NameObject("/Dest")] = ArrayObject(
+                [target, NameObject("/XYZ"), NullObject(), NullObject(), NullObject()]
+            )
+            kept.append(reference)
+        page[NameObject("/Annots")] = kept
 
 
 def render_report_file(report_file: ReportFile) -> RenderedPdf:
