@@ -246,10 +246,12 @@ def _inspection_bodies(inspections) -> list[dict]:
 
 def _book_parts(
     contents: ReportContents, report_file: ReportFile, first_page: int
-) -> tuple[list[RenderedPdf], dict]:
-    """The bound book's parts from `first_page` on, and where its two sections start."""
+) -> tuple[list[RenderedPdf], dict, set[int]]:
+    """The bound book's parts from `first_page` on, where its two sections start, and which
+    parts (their indexes) open a section."""
     book = contents.bound_book
     parts: list[RenderedPdf] = []
+    openings: set[int] = set()
     page = first_page
     starts = {"tickets": page}
     sections = (
@@ -260,9 +262,11 @@ def _book_parts(
         starts[section] = page
         for index, chunk in enumerate(chunks):
             part = _book_part(report_file, section, chunk, first_part=index == 0, first_page=page)
+            if index == 0:
+                openings.add(len(parts))
             parts.append(part)
             page += part.pages
-    return parts, starts
+    return parts, starts, openings
 
 
 def _join(
@@ -270,13 +274,17 @@ def _join(
     numbers: RenderedPdf | None = None,
     *,
     front: RenderedPdf | None = None,
+    openings: set[int] | None = None,
 ) -> RenderedPdf:
     """The documents one after the other; `front` replaces the first document's first
     pages (as many as it has); `numbers` (page numbers on blank pages) is laid over the last
-    pages, those the documents printed without numbers."""
+    pages, those the documents printed without numbers. With `openings` (the indexes of the
+    documents that open a section of the bound book) the book's bookmarks are nested across
+    its parts (_nest_book_outline)."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
+    book_places: dict = {}
     for index, document in enumerate(documents):
         if index == 0 and front is not None:
             # The body's bookmarks, all of them (its cover's and contents page's fall on the
@@ -289,9 +297,14 @@ def _join(
                 import_outline=False,
             )
             body = PdfReader(io.BytesIO(document.content))
-            _copy_outline(writer, body, body.outline)
-        else:
+            _copy_outline(writer, body, body.outline)  # same pages, same numbers
+        elif openings is None or index == 0:
             writer.append(io.BytesIO(document.content))
+        else:
+            offset = len(writer.pages)
+            writer.append(io.BytesIO(document.content), import_outline=False)
+            reader = PdfReader(io.BytesIO(document.content))
+            _nest_book_outline(writer, reader, offset, index in openings, book_places)
     if numbers is not None:
         overlay = PdfReader(io.BytesIO(numbers.content)).pages
         for page, number in zip(writer.pages[-len(overlay) :], overlay, strict=True):
@@ -304,19 +317,50 @@ def _join(
     return RenderedPdf(content=buffer.getvalue(), pages=sum(d.pages for d in documents))
 
 
-def _copy_outline(writer, reader, outline, parent=None) -> None:
+def _copy_outline(writer, reader, outline, parent=None, *, offset: int = 0) -> list:
     """`reader`'s bookmarks (pypdf's outline: an item, then the list of its children) added
-    to `writer`, each to the page of the same number."""
-    item = None
+    to `writer` under `parent`, each to its page moved by `offset`; the items made, as
+    (depth, item)."""
+    made, item = [], parent  # a list first: children of `parent`
     for entry in outline:
         if isinstance(entry, list):
-            _copy_outline(writer, reader, entry, parent=item)
+            made += [
+                (depth + 1, child)
+                for depth, child in _copy_outline(writer, reader, entry, item, offset=offset)
+            ]
         else:
             item = writer.add_outline_item(
                 title=entry.title,
-                page_number=reader.get_destination_page_number(entry),
+                page_number=reader.get_destination_page_number(entry) + offset,
                 parent=parent,
             )
+            made.append((0, item))
+    return made
+
+
+def _nest_book_outline(writer, reader, offset: int, opening: bool, places: dict) -> None:
+    """A part of the bound book's bookmarks where a reader looks for them: the book's title
+    over its sections, each section's records under it, whichever part they were in (each
+    part knows only its own headings)."""
+    outline = reader.outline
+    if not outline:
+        return
+    if opening and "book" not in places:  # the book's title, its first section, records
+        made = _copy_outline(writer, reader, outline, offset=offset)
+        places["book"] = next(item for depth, item in made if depth == 0)
+        places["section"] = next(
+            (item for depth, item in reversed(made) if depth == 1), places["book"]
+        )
+    elif opening:  # a later section: its heading under the book's title, the rest under it
+        first, rest = outline[0], outline[1:]
+        places["section"] = writer.add_outline_item(
+            title=first.title,
+            page_number=reader.get_destination_page_number(first) + offset,
+            parent=places["book"],
+        )
+        _copy_outline(writer, reader, rest, places["section"], offset=offset)
+    else:
+        _copy_outline(writer, reader, outline, places.get("section"), offset=offset)
 
 
 PAGE_LINK = "opsdesk-page:"
@@ -362,12 +406,12 @@ def render_report_file(report_file: ReportFile) -> RenderedPdf:
         return _main(contents, report_file)
     # The contents page lists the book's page numbers; its length does not depend on them.
     provisional = _main(contents, report_file, book_pages={"tickets": 0, "inspections": 0})
-    parts, starts = _book_parts(contents, report_file, first_page=provisional.pages + 1)
+    parts, starts, openings = _book_parts(contents, report_file, first_page=provisional.pages + 1)
     main = _main(contents, report_file, book_pages=starts)
     if main.pages != provisional.pages:  # never seen; would shift every number after it
-        parts, starts = _book_parts(contents, report_file, first_page=main.pages + 1)
+        parts, starts, openings = _book_parts(contents, report_file, first_page=main.pages + 1)
         main = _main(contents, report_file, book_pages=starts)
-    return _join([main, *parts])
+    return _join([main, *parts], openings={1 + index for index in openings})
 
 
 # --- in parts, on several workers ----------------------------------------------------------
@@ -475,4 +519,5 @@ def join_parts(report_file: ReportFile, parts: list[ReportPart]) -> RenderedPdf:
     numbers = render_html(
         PAGE_NUMBERS.format(first=main.pages + 1, pages="<div></div>" * book_pages)
     )
-    return _join([main, *documents], numbers=numbers, front=front)
+    openings = {1 + index for index, part in enumerate(book) if part.first_in_section}
+    return _join([main, *documents], numbers=numbers, front=front, openings=openings)

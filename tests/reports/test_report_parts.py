@@ -11,6 +11,7 @@ import time_machine
 from django.utils import timezone
 
 from reports import rendering, services
+from reports.contents import book_tickets
 from reports.models import RenderState, ReportFile, ReportPart
 from reports.periods import Period
 from tests.factories import demo_user
@@ -223,6 +224,16 @@ def test_the_joined_report_keeps_a_bookmark_for_each_chapter_on_its_page(annual,
         heading = f"{number} {title}"
         assert heading in bookmarks, f"no bookmark for {heading}"
         assert heading in pages[bookmarks[heading] - 1]
+    # The book's parts (two tickets each) nest as one book: its title over its two sections,
+    # every ticket's record under the first, whichever part it was printed in.
+    top = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert len(top) == 2 and top[1] == "附录：年度维护记录装订册", top
+    book = reader.outline[-1]
+    sections = [item.title for item in book if not isinstance(item, list)]
+    assert sections == ["A. 工单记录", "B. 巡检报告"]
+    records = [item.title for item in book[1] if not isinstance(item, list)]
+    numbers = sorted(book_tickets(annual.report).values_list("number", flat=True))
+    assert [title.split(" · ")[0] for title in records] == numbers
 
 
 def test_the_book_shows_its_running_title_once_a_section_and_in_every_footer(annual, yn_quarter):
