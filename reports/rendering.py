@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.functional import lazy
+from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from inspections.report import report_body
 from reports.contents import ReportContents, book_inspections, book_tickets, report_contents
 from reports.figures import snapshot_differences
 from reports.models import RenderState, ReportFile, ReportPart
-from reports.pdf import RenderedPdf, render_html, render_pdf
+from reports.pdf import RenderedPdf, css_string, render_html, render_pdf
 
 TEMPLATE = "reports/pdf/service_report.html"
 BOOK_TEMPLATE = "reports/pdf/bound_book.html"
@@ -156,7 +159,37 @@ def _main(
     )
 
 
+def warm_up() -> None:
+    """What a worker process loads once, before its first report: WeasyPrint with the fonts
+    and stylesheets (reports.pdf.warm_up), the templates compiled, the translations read."""
+    from django.template.loader import get_template
+    from django.utils import translation
+
+    from reports.pdf import warm_up as warm_up_weasyprint
+
+    warm_up_weasyprint()
+    with translation.override(settings.LANGUAGE_CODE):
+        for name in (TEMPLATE, BOOK_TEMPLATE, "inspections/_report_body.html"):
+            get_template(name)
+        str(CHAPTERS[0][1])
+
+
 BREACH_LIST_ANCHOR = "breach-list"
+BOOK_TITLE = _("Appendix: the bound book")
+
+
+class _LazyCss:
+    """A text quoted as a CSS string when the template prints it (in the PDF's language);
+    safe: css_string escapes what could end the <style> element."""
+
+    def __init__(self, text) -> None:
+        self.text = text
+
+    def __html__(self) -> str:
+        return css_string(str(self.text))
+
+    def __str__(self) -> str:  # the template prints str(value), escaped unless marked safe
+        return mark_safe(self.__html__())  # css_string escapes what could end <style>
 
 
 def anchor_pages(content: bytes) -> dict[str, int]:
@@ -181,9 +214,15 @@ def _book_part(
 ) -> RenderedPdf:
     """One chunk of the bound book: ticket records, or inspection bodies (_inspection_bodies)."""
     report = report_file.report
+    running_title = format_lazy(
+        "{} · {} · {}", report.contract.name, lazy(report.get_kind_display, str)(), BOOK_TITLE
+    )
     return render_pdf(
         BOOK_TEMPLATE,
         {
+            "running_title": running_title,
+            # Rendered in the PDF's language (render_pdf), then quoted for the footer.
+            "running_title_css": _LazyCss(running_title),
             "report": report,
             "contract": report.contract,
             "report_file": report_file,
@@ -207,10 +246,12 @@ def _inspection_bodies(inspections) -> list[dict]:
 
 def _book_parts(
     contents: ReportContents, report_file: ReportFile, first_page: int
-) -> tuple[list[RenderedPdf], dict]:
-    """The bound book's parts from `first_page` on, and where its two sections start."""
+) -> tuple[list[RenderedPdf], dict, set[int]]:
+    """The bound book's parts from `first_page` on, where its two sections start, and which
+    parts (their indexes) open a section."""
     book = contents.bound_book
     parts: list[RenderedPdf] = []
+    openings: set[int] = set()
     page = first_page
     starts = {"tickets": page}
     sections = (
@@ -221,9 +262,11 @@ def _book_parts(
         starts[section] = page
         for index, chunk in enumerate(chunks):
             part = _book_part(report_file, section, chunk, first_part=index == 0, first_page=page)
+            if index == 0:
+                openings.add(len(parts))
             parts.append(part)
             page += part.pages
-    return parts, starts
+    return parts, starts, openings
 
 
 def _join(
@@ -231,28 +274,126 @@ def _join(
     numbers: RenderedPdf | None = None,
     *,
     front: RenderedPdf | None = None,
+    openings: set[int] | None = None,
 ) -> RenderedPdf:
     """The documents one after the other; `front` replaces the first document's first
     pages (as many as it has); `numbers` (page numbers on blank pages) is laid over the last
-    pages, those the documents printed without numbers."""
+    pages, those the documents printed without numbers. With `openings` (the indexes of the
+    documents that open a section of the bound book) the book's bookmarks are nested across
+    its parts (_nest_book_outline)."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
+    book_places: dict = {}
     for index, document in enumerate(documents):
         if index == 0 and front is not None:
-            writer.append(io.BytesIO(front.content))
-            writer.append(io.BytesIO(document.content), pages=(front.pages, document.pages))
-        else:
+            # The body's bookmarks, all of them (its cover's and contents page's fall on the
+            # front's pages, at the same places): pypdf would keep those whose page it copies,
+            # and leave the chapters under a title that points nowhere.
+            writer.append(io.BytesIO(front.content), import_outline=False)
+            writer.append(
+                io.BytesIO(document.content),
+                pages=(front.pages, document.pages),
+                import_outline=False,
+            )
+            body = PdfReader(io.BytesIO(document.content))
+            _copy_outline(writer, body, body.outline)  # same pages, same numbers
+        elif openings is None or index == 0:
             writer.append(io.BytesIO(document.content))
+        else:
+            offset = len(writer.pages)
+            writer.append(io.BytesIO(document.content), import_outline=False)
+            reader = PdfReader(io.BytesIO(document.content))
+            _nest_book_outline(writer, reader, offset, index in openings, book_places)
     if numbers is not None:
         overlay = PdfReader(io.BytesIO(numbers.content)).pages
         for page, number in zip(writer.pages[-len(overlay) :], overlay, strict=True):
             page.merge_page(number)
             # merge_page leaves the page's drawing uncompressed: three times the file size.
             page.compress_content_streams()
+    link_contents(writer)
     buffer = io.BytesIO()
     writer.write(buffer)
     return RenderedPdf(content=buffer.getvalue(), pages=sum(d.pages for d in documents))
+
+
+def _copy_outline(writer, reader, outline, parent=None, *, offset: int = 0) -> list:
+    """`reader`'s bookmarks (pypdf's outline: an item, then the list of its children) added
+    to `writer` under `parent`, each to its page moved by `offset`; the items made, as
+    (depth, item)."""
+    made, item = [], parent  # a list first: children of `parent`
+    for entry in outline:
+        if isinstance(entry, list):
+            made += [
+                (depth + 1, child)
+                for depth, child in _copy_outline(writer, reader, entry, item, offset=offset)
+            ]
+        else:
+            item = writer.add_outline_item(
+                title=entry.title,
+                page_number=reader.get_destination_page_number(entry) + offset,
+                parent=parent,
+            )
+            made.append((0, item))
+    return made
+
+
+def _nest_book_outline(writer, reader, offset: int, opening: bool, places: dict) -> None:
+    """A part of the bound book's bookmarks where a reader looks for them: the book's title
+    over its sections, each section's records under it, whichever part they were in (each
+    part knows only its own headings)."""
+    outline = reader.outline
+    if not outline:
+        return
+    if opening and "book" not in places:  # the book's title, its first section, records
+        made = _copy_outline(writer, reader, outline, offset=offset)
+        places["book"] = next(item for depth, item in made if depth == 0)
+        places["section"] = next(
+            (item for depth, item in reversed(made) if depth == 1), places["book"]
+        )
+    elif opening:  # a later section: its heading under the book's title, the rest under it
+        first, rest = outline[0], outline[1:]
+        places["section"] = writer.add_outline_item(
+            title=first.title,
+            page_number=reader.get_destination_page_number(first) + offset,
+            parent=places["book"],
+        )
+        _copy_outline(writer, reader, rest, places["section"], offset=offset)
+    else:
+        _copy_outline(writer, reader, outline, places.get("section"), offset=offset)
+
+
+PAGE_LINK = "opsdesk-page:"
+
+
+def link_contents(writer) -> None:
+    """Make the contents page's "opsdesk-page:N" links (pages in other parts, unknown to
+    WeasyPrint when it drew them) links to page N of the joined PDF; a number beyond it
+    (a provisional 0) loses its link rather than point nowhere."""
+    from pypdf.generic import ArrayObject, NameObject, NullObject
+
+    for page in writer.pages:
+        annotations = page.get("/Annots")
+        if not annotations:
+            continue
+        kept = ArrayObject()
+        for reference in annotations.get_object():
+            annotation = reference.get_object()
+            uri = str(annotation.get("/A", {}).get("/URI", ""))
+            if not uri.startswith(PAGE_LINK):
+                kept.append(reference)
+                continue
+            number = int(uri.removeprefix(PAGE_LINK) or 0)
+            if not 1 <= number <= len(writer.pages):
+                continue
+            del annotation[NameObject("/A")]
+            target = writer.pages[number - 1].indirect_reference
+            # The page's top, at the zoom the reader has.
+            annotation[NameObject("/Dest")] = ArrayObject(
+                [target, NameObject("/XYZ"), NullObject(), NullObject(), NullObject()]
+            )
+            kept.append(reference)
+        page[NameObject("/Annots")] = kept
 
 
 def render_report_file(report_file: ReportFile) -> RenderedPdf:
@@ -265,12 +406,12 @@ def render_report_file(report_file: ReportFile) -> RenderedPdf:
         return _main(contents, report_file)
     # The contents page lists the book's page numbers; its length does not depend on them.
     provisional = _main(contents, report_file, book_pages={"tickets": 0, "inspections": 0})
-    parts, starts = _book_parts(contents, report_file, first_page=provisional.pages + 1)
+    parts, starts, openings = _book_parts(contents, report_file, first_page=provisional.pages + 1)
     main = _main(contents, report_file, book_pages=starts)
     if main.pages != provisional.pages:  # never seen; would shift every number after it
-        parts, starts = _book_parts(contents, report_file, first_page=main.pages + 1)
+        parts, starts, openings = _book_parts(contents, report_file, first_page=main.pages + 1)
         main = _main(contents, report_file, book_pages=starts)
-    return _join([main, *parts])
+    return _join([main, *parts], openings={1 + index for index in openings})
 
 
 # --- in parts, on several workers ----------------------------------------------------------
@@ -378,4 +519,5 @@ def join_parts(report_file: ReportFile, parts: list[ReportPart]) -> RenderedPdf:
     numbers = render_html(
         PAGE_NUMBERS.format(first=main.pages + 1, pages="<div></div>" * book_pages)
     )
-    return _join([main, *documents], numbers=numbers, front=front)
+    openings = {1 + index for index, part in enumerate(book) if part.first_in_section}
+    return _join([main, *documents], numbers=numbers, front=front, openings=openings)

@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_process_init
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+@worker_process_init.connect
+def warm_up_pdf_rendering(**_kwargs) -> None:
+    """Each worker process loads the PDF renderer once, when it starts, not in its first
+    report (the quarterly report's 3 s include no import)."""
+    from reports.rendering import warm_up
+
+    try:
+        warm_up()
+    except Exception:  # only a head start: a real render reports what is wrong
+        logger.exception("Could not warm up PDF rendering in a new worker process")
 
 
 @shared_task(name="reports.render")

@@ -11,6 +11,7 @@ import time_machine
 from django.utils import timezone
 
 from reports import rendering, services
+from reports.contents import book_tickets
 from reports.models import RenderState, ReportFile, ReportPart
 from reports.periods import Period
 from tests.factories import demo_user
@@ -154,3 +155,135 @@ def test_each_ticket_record_prints_its_facts_and_timeline_one_line_a_step(annual
     first = timezone.localtime(timeline[0].at).strftime("%Y-%m-%d %H:%M")
     # the time, then who did what, on one line
     assert re.search(rf"^\s*{first}\s+{timeline[0].actor.get_full_name()} ", record, re.M)
+
+
+def contents_links(content: bytes) -> tuple[int, dict[int, int]]:
+    """The contents page (from 1) and its links: the line's top (PDF units) → target page."""
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(content))
+    contents = next(i for i, page in enumerate(reader.pages) if "目录" in page.extract_text())
+    links = {}
+    for reference in reader.pages[contents].get("/Annots") or []:
+        annotation = reference.get_object()
+        if annotation.get("/Subtype") != "/Link":
+            continue
+        destination = annotation.get("/Dest")
+        assert destination is not None, f"a contents link goes nowhere: {annotation}"
+        if isinstance(destination, str):  # a named destination
+            page = reader.get_destination_page_number(reader.named_destinations[destination])
+        else:
+            page = reader.get_page_number(destination[0].get_object())
+        links[round(float(annotation["/Rect"][3]))] = page + 1
+    return contents + 1, links
+
+
+def test_the_joined_contents_page_links_each_entry_to_the_page_it_lists(annual, yn_quarter):
+    """Front pages rendered apart from the chapters still link to them: every entry of the
+    contents page is a link, and it leads to the page number the entry prints."""
+    with time_machine.travel(yn_quarter.now, tick=False):
+        done = services.run_render(annual.pk)
+    assert done.state == RenderState.DONE, done.error
+    with done.file.open("rb") as handle:
+        joined = handle.read()
+    pages = pdftotext(joined)
+    contents_page, links = contents_links(joined)
+    listed = [
+        last_number(line)
+        for line in pages[contents_page - 1].splitlines()
+        if re.search(r"\.\s*\d+\s*$", line)
+    ]
+    # One link a listed entry, top to bottom, each to the page printed after its dots.
+    assert [links[top] for top in sorted(links, reverse=True)] == listed
+    for number, (_anchor, title) in enumerate(rendering.CHAPTERS, start=1):
+        assert f"{number} {title}" in pages[listed[number - 1] - 1]
+
+
+def test_the_joined_report_keeps_a_bookmark_for_each_chapter_on_its_page(annual, yn_quarter):
+    import io
+
+    from pypdf import PdfReader
+
+    with time_machine.travel(yn_quarter.now, tick=False):
+        done = services.run_render(annual.pk)
+    with done.file.open("rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+
+    def flat(outline):
+        for item in outline:
+            if isinstance(item, list):
+                yield from flat(item)
+            else:
+                yield item.title, reader.get_destination_page_number(item) + 1
+
+    bookmarks = dict(flat(reader.outline))
+    pages = [page.extract_text() for page in reader.pages]
+    for number, (_anchor, title) in enumerate(rendering.CHAPTERS, start=1):
+        heading = f"{number} {title}"
+        assert heading in bookmarks, f"no bookmark for {heading}"
+        assert heading in pages[bookmarks[heading] - 1]
+    # The book's parts (two tickets each) nest as one book: its title over its two sections,
+    # every ticket's record under the first, whichever part it was printed in.
+    top = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert len(top) == 2 and top[1] == "附录：年度维护记录装订册", top
+    book = reader.outline[-1]
+    sections = [item.title for item in book if not isinstance(item, list)]
+    assert sections == ["A. 工单记录", "B. 巡检报告"]
+    records = [item.title for item in book[1] if not isinstance(item, list)]
+    numbers = sorted(book_tickets(annual.report).values_list("number", flat=True))
+    assert [title.split(" · ")[0] for title in records] == numbers
+
+
+def test_the_book_shows_its_running_title_once_a_section_and_in_every_footer(annual, yn_quarter):
+    """Parts of two tickets: the title line opens the ticket records and the inspection
+    reports, not each part; every page of the book still names it at its foot."""
+    with time_machine.travel(yn_quarter.now, tick=False):
+        done = services.run_render(annual.pk)
+    with done.file.open("rb") as handle:
+        pages = pdftotext(handle.read())
+    title = f"{yn_quarter.contract.name} · 年度服务报告 · 附录：年度维护记录装订册"
+    book = pages[next(i for i, page in enumerate(pages) if title in page) :]
+    opened = [page for page in book if page.strip().splitlines()[0].strip() == title]
+    assert len(opened) == 2
+    assert "A. " in opened[0] and "B. " in opened[1]
+    for page in book:
+        assert title in page.strip().splitlines()[-1], page[-300:]
+
+
+def test_an_inspection_in_the_book_keeps_its_suggestions_and_signatures_with_its_results(
+    annual, yn_quarter
+):
+    """A dozen items, an abnormal one, findings and suggestions: one page of the book, not a
+    second page holding only the suggestions and the signatures."""
+    import datetime as dt
+
+    from inspections import services as inspection_services
+    from inspections.models import Inspection
+    from tests.inspections.conftest import answer_all
+    from tests.reports.test_service_reports import GENERAL_READINGS
+    from tests.tickets.conftest import at
+
+    engineer = demo_user("ny-engineer")
+    q3 = Inspection.objects.get(contract=yn_quarter.contract, due_on=dt.date(2026, 9, 30))
+    q3 = inspection_services.start(
+        inspection=q3, by=engineer, mode="on_site", now=at("2026-09-20 09:00")
+    )
+    answer_all(q3, readings=GENERAL_READINGS)
+    inspection_services.complete(
+        inspection=q3,
+        by=engineer,
+        findings="磁盘使用率超过阈值，已建立工单跟进。",
+        suggestions="建议持续关注磁盘与表空间增长趋势，下季度巡检前完成日志归档。",
+        now=at("2026-09-20 11:00"),
+    )
+    with time_machine.travel(yn_quarter.now, tick=False):
+        done = services.run_render(annual.pk)
+    with done.file.open("rb") as handle:
+        pages = pdftotext(handle.read())
+    suggestions = [page for page in pages if "改进建议" in page]
+    assert suggestions
+    for page in suggestions:
+        assert "巡检结果" in page, "a page holds the suggestions without the results"
+        assert "服务商工程师" in page  # the signatures too
