@@ -203,10 +203,71 @@ def deadline_per_call() -> dict:
     return {row["case"]: row for row in rows}
 
 
+def api_create_case(runs: int) -> dict:
+    """POST /api/v1/tickets/ in-process, as a hospital system files a fault with its token:
+    wall and CPU time (time.process_time: this process only, not PostgreSQL) and the
+    queries of one filing. Each filing is rolled back, so the population stays as it was."""
+    import json as json_module
+
+    from django.db import transaction
+    from django.test import Client
+
+    from api.tokens import issue_token
+    from bench import api_load
+    from contracts.models import Organization
+
+    target = api_load.choose_target(None, None)
+    body = json_module.dumps(target.body("measure"), ensure_ascii=False)
+    client = Client()
+
+    def create():
+        response = client.post(
+            "/api/v1/tickets/", body, content_type="application/json", headers=headers
+        )
+        if response.status_code != 201:
+            raise RuntimeError(f"API create answered {response.status_code}: {response.content}")
+        return response
+
+    def rolled_back(action):
+        def run():
+            with transaction.atomic():
+                action()
+                transaction.set_rollback(True)
+
+        return run
+
+    with transaction.atomic():
+        _token, raw = issue_token(
+            user=api_load._user(target.reporter_id),
+            organization=Organization.objects.get(pk=target.hospital_id),
+            name="bench.measure api create",
+            rate_limit_per_minute=1_000_000,
+        )
+        headers = {"Authorization": f"Token {raw}"}
+        wall = timed(rolled_back(create), runs)
+        cpu = []
+        for _ in range(runs):
+            started = time.process_time()
+            rolled_back(create)()
+            cpu.append((time.process_time() - started) * 1000)
+        # One filing's statements, the transaction's own included (BEGIN is the savepoint
+        # of the rolled-back block here; in production, the request's transaction).
+        queries = queries_of(create)
+        transaction.set_rollback(True)
+    return {
+        **wall,
+        "cpu_median_ms": round(statistics.median(cpu), 2),
+        "queries": queries,
+        "contract": target.contract,
+    }
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--cases", default="queue,dashboard,portfolio,sweep,deadline,search")
+    parser.add_argument(
+        "--cases", default="queue,dashboard,portfolio,sweep,deadline,search,api_create"
+    )
     args = parser.parse_args(argv)
     cases = set(args.cases.split(","))
     _set_up_django()
@@ -271,6 +332,8 @@ def main(argv: list[str]) -> None:
         from bench.search_bench import search_cases
 
         result["search"] = search_cases(engineer, args.runs)
+    if "api_create" in cases:
+        result["api_create"] = api_create_case(args.runs)
     result["machine_after"] = machine()
     json.dump(result, sys.stdout, default=str)
 
