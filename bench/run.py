@@ -156,7 +156,11 @@ def _verdict(value: float | None, limit: float, at_least: bool = False) -> str:
 def _beside(figure: dict, result: dict) -> str:
     """What a figure was measured with and on: the Django and Python of its step (`result`,
     the step's JSON) and the load while it was measured (_load())."""
-    found = result.get("machine") or result.get("step")
+    # bench.api_load's own "machine" names the CPUs and PostgreSQL, not Django: then the step's.
+    found = next(
+        (seen for seen in (result.get("machine"), result.get("step")) if seen and "django" in seen),
+        None,
+    )
     if not found:
         return _load(figure, None)
     return (
