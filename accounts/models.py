@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,11 @@ def person_name(full_name: str | None, username: str | None) -> str | None:
     """How a person is named on every page: their full name, else their login (a list
     reading the two columns without the User gets the same words as str(user))."""
     return full_name or username
+
+
+def person_name_column() -> Coalesce:
+    """person_name() as a column of the user table, for a query that reads the name alone."""
+    return Coalesce(NullIf("full_name", Value("")), "username")
 
 
 class User(AbstractUser):

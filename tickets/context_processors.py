@@ -25,8 +25,10 @@ def _sides(user) -> dict[str, bool]:
 
 def portal_navigation(request) -> dict:
     # upload_limit: for a hand-written file input, what forms.upload_limit_attrs() puts on
-    # a form's own.
+    # a form's own. search_query: the header's search box keeps what was searched for (in the
+    # template, request.GET.q raised and logged a KeyError on every other page).
     return {
+        "search_query": request.GET.get("q", ""),
         "sides": SimpleLazyObject(lambda: _sides(request.user)),
         "upload_limit": {"max_bytes": ATTACHMENT_MAX_BYTES, "too_large": ATTACHMENT_TOO_LARGE},
     }

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 
@@ -85,6 +86,11 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.short_name or self.name
+
+    @staticmethod
+    def name_column() -> Coalesce:
+        """str() of an organisation as a column, for a query that reads the name alone."""
+        return Coalesce(NullIf("short_name", Value("")), "name")
 
     @property
     def is_hospital(self) -> bool:
