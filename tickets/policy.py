@@ -96,8 +96,9 @@ def read_memberships_once(user) -> None:
     each asking the database. Only for a request's own user object, which lives as long as
     the request: memberships do not change under a filing."""
     if user.is_authenticated:
+        # Unordered: the model's ordering would join the organisations only to sort.
         user._memberships = list(
-            Membership.objects.filter(user=user).values_list("organization_id", "role")
+            Membership.objects.filter(user=user).order_by().values_list("organization_id", "role")
         )
 
 
