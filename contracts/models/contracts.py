@@ -24,7 +24,14 @@ from opsdesk.validators import validate_phone
 def party_to(user, contract_path: str = "") -> Q:
     """Rows whose contract (reached by `contract_path`, e.g. "contract__") has the user's
     organisation as hospital or vendor. The one definition of "what a user may see"."""
-    own = Membership.objects.filter(user=user).values("organization_id")
+    # The user's memberships when this request has read them already
+    # (contracts.selectors.memberships_of): their ids compile and plan faster than the
+    # subquery that reads them again.
+    known = getattr(user, "_memberships_read", None)
+    if known is not None:
+        own = sorted({organization for organization, _role in known})
+    else:
+        own = Membership.objects.filter(user=user).values("organization_id")
     return Q(**{f"{contract_path}hospital_id__in": own}) | Q(
         **{f"{contract_path}vendor_id__in": own}
     )
