@@ -130,7 +130,8 @@ def test_from_taking_the_number_to_the_commit_filing_only_writes(api):
     numbered = next(
         index
         for index, query in enumerate(captured.captured_queries)
-        if query["sql"].startswith('UPDATE "tickets_ticketsequence"')
+        # The number: one upsert of the hospital's year row (tickets.numbering).
+        if query["sql"].startswith('INSERT INTO "tickets_ticketsequence"')
     )
     after = statements[numbered + 1 :]
     assert after.count("INSERT") >= 5  # the ticket, its clocks, timeline, audit, messages
