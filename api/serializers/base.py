@@ -85,22 +85,27 @@ class FastRowsMixin:
     readable fields, how each reads its value and writes it out. A list's rows share one
     child serializer, so 50 tickets pay for the plan once."""
 
-    def _row_plan(self) -> list:
+    def _row_plan(self) -> tuple[list, Any]:
+        """The plan, and the time zone its times are written in: the request's, which
+        stays the same while one serializer writes its rows (asked once, not per row)."""
         plan = self.__dict__.get("_plan")
         if plan is None:
-            plan = [
-                (field.field_name, _plain_getter(field), _datetime_writer(field), field)
-                for field in self._readable_fields
-            ]
+            plan = (
+                [
+                    (field.field_name, _plain_getter(field), _datetime_writer(field), field)
+                    for field in self._readable_fields
+                ],
+                timezone.get_current_timezone(),
+            )
             self._plan = plan
         return plan
 
     def to_representation(self, instance):
         if isinstance(instance, Mapping):
             return super().to_representation(instance)
-        zone = timezone.get_current_timezone()
+        plan, zone = self._row_plan()
         row = {}
-        for name, get, write_datetime, field in self._row_plan():
+        for name, get, write_datetime, field in plan:
             try:
                 attribute = get(instance)
             except SkipField:
