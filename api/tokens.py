@@ -66,6 +66,7 @@ def token_for(raw: str) -> ApiToken | None:
         ApiToken.objects.usable()
         .select_related("user", "organization")
         .filter(digest=digest(raw))
+        .order_by()  # the digest is unique
         .first()
     )
     if token is None or not token.user.is_active:

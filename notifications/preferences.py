@@ -137,7 +137,7 @@ class Book:
         else:
             for person in wanted:
                 self._roles[person] |= roles.get(person, set())
-        for row in Preference.objects.filter(person_id__in=wanted):
+        for row in Preference.objects.filter(person_id__in=wanted).order_by():  # into a dict
             self._chosen[(row.person_id, row.event)] = _media(row)
         self._read.update(wanted)
         return self

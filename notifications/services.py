@@ -161,7 +161,11 @@ def notify_channels(
 def active_channels(contract_ids: list[int]) -> dict[int, list[Channel]]:
     """The active group channels of each of these contracts (an empty list if none)."""
     channels: dict[int, list[Channel]] = {contract_id: [] for contract_id in contract_ids}
-    for channel in Channel.objects.filter(contract_id__in=contract_ids, is_active=True):
+    # Each contract's channels by name, as the model orders them, without joining the
+    # contracts to order by their codes.
+    for channel in Channel.objects.filter(contract_id__in=contract_ids, is_active=True).order_by(
+        "contract_id", "name", "pk"
+    ):
         channels[channel.contract_id].append(channel)
     return channels
 

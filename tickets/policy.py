@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django_fsm import can_proceed
 
 from contracts.models import Membership, Role
+from contracts.selectors import memberships_of
 from tickets.models import State, Ticket
 
 VENDOR_STAFF = frozenset({Role.ENGINEER, Role.DISPATCHER, Role.VENDOR_MANAGER})
@@ -96,9 +97,8 @@ def read_memberships_once(user) -> None:
     each asking the database. Only for a request's own user object, which lives as long as
     the request: memberships do not change under a filing."""
     if user.is_authenticated:
-        user._memberships = list(
-            Membership.objects.filter(user=user).values_list("organization_id", "role")
-        )
+        # The one read of contracts.selectors, which party_to() then answers from too.
+        user._memberships = list(memberships_of(user))
 
 
 def _memberships_at(user, organizations: tuple[int, ...]):

@@ -422,15 +422,23 @@ class TicketCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         contracts = self.context["contracts"]
-        # The hospital names the ticket (YN-2026-00042); the parents make the system's path.
-        contract = contracts.select_related("hospital").filter(code=attrs["contract"]).first()
+        # The row and its contract in one query; the hospital names the ticket (YN-2026-00042).
+        row = self._row_of_contract(contracts, attrs)
+        if row is not None:
+            contract = row.contract
+        else:
+            # No such contract, or no such row: asked one by one, to say which.
+            contract = contracts.select_related("hospital").filter(code=attrs["contract"]).first()
         if contract is None:
             raise serializers.ValidationError(
                 {"contract": [_("No contract of yours has this code.")]}
             )
+        # The parents make the system's path; whether the contract covers it comes along.
         system = (
             CoveredSystem.objects.select_related("parent__parent")
+            .with_coverage_by(contract)
             .filter(pk=attrs["system"], hospital_id=contract.hospital_id)
+            .order_by()
             .first()
         )
         if system is None:
@@ -438,14 +446,29 @@ class TicketCreateSerializer(serializers.Serializer):
                 {"system": [_("This contract's hospital has no system with this id.")]}
             )
         attrs["contract"], attrs["system"] = contract, system
-        attrs["service_class"] = self._service_class(contract, attrs)
+        attrs["service_class"] = self._service_class(contract, attrs, row)
         attrs.pop("level", None)
         return attrs
 
     @staticmethod
-    def _service_class(contract: Contract, attrs: dict) -> ServiceClass:
+    def _row_of_contract(contracts, attrs: dict) -> ServiceClass | None:
+        """The SLA row asked for, with its contract and hospital, if the caller may file
+        under that contract and it has that row; None otherwise."""
+        code = attrs.get("service_class")
+        if not code and attrs.get("level") is None:
+            return None
+        return (
+            ServiceClass.objects.sla_row(code=code, level=None if code else attrs["level"])
+            .filter(contract__in=contracts.filter(code=attrs["contract"]).values("pk"))
+            .select_related("contract__hospital")
+            .order_by()
+            .first()
+        )
+
+    @staticmethod
+    def _service_class(contract: Contract, attrs: dict, row: ServiceClass | None) -> ServiceClass:
         if attrs.get("service_class"):
-            row = contract.sla_row(code=attrs["service_class"])
+            row = row or contract.sla_row(code=attrs["service_class"])
             if row is None:
                 raise serializers.ValidationError(
                     {"service_class": [_("The contract has no SLA row with this code.")]}
@@ -459,7 +482,7 @@ class TicketCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"level": [_("Give the fault level, or the code of an SLA row.")]}
             )
-        row = contract.sla_row(level=attrs["level"])
+        row = row or contract.sla_row(level=attrs["level"])
         if row is None:
             raise serializers.ValidationError(
                 {"level": [_("The contract defines no such fault level.")]}

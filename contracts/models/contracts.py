@@ -24,7 +24,14 @@ from opsdesk.validators import validate_phone
 def party_to(user, contract_path: str = "") -> Q:
     """Rows whose contract (reached by `contract_path`, e.g. "contract__") has the user's
     organisation as hospital or vendor. The one definition of "what a user may see"."""
-    own = Membership.objects.filter(user=user).values("organization_id")
+    # The user's memberships when this request has read them already
+    # (contracts.selectors.memberships_of): their ids compile and plan faster than the
+    # subquery that reads them again.
+    known = getattr(user, "_memberships_read", None)
+    if known is not None:
+        own = sorted({organization for organization, _role in known})
+    else:
+        own = Membership.objects.filter(user=user).values("organization_id")
     return Q(**{f"{contract_path}hospital_id__in": own}) | Q(
         **{f"{contract_path}vendor_id__in": own}
     )
@@ -225,6 +232,8 @@ class Contract(models.Model):
 
     def covers(self, system: CoveredSystem) -> bool:
         """A contract covering a system covers its subsystems and modules too."""
+        if getattr(system, "coverage_by_contract", None) == self.pk:
+            return system.covered  # read with the system: CoveredSystem…with_coverage_by()
         covered = set(self.contract_systems.values_list("system_id", flat=True))
         return any(node.pk in covered for node in [*system.ancestors(), system])
 
@@ -247,16 +256,11 @@ class Contract(models.Model):
     def sla_row(self, *, code: str | None = None, level: int | None = None, kind=None):
         """The SLA row with this code, or else the row of this level (of faults unless `kind`
         says otherwise); None when the contract has no such row."""
-        from contracts.models.terms import ServiceClass, TicketKind
+        from contracts.models.terms import ServiceClass
 
-        rows = ServiceClass.objects.filter(contract=self)
-        if kind:
-            rows = rows.filter(kind=kind)
-        if code:
-            return rows.filter(code=code).first()
-        if level is not None:
-            return rows.filter(kind=kind or TicketKind.FAULT, level=level).first()
-        return None
+        rows = ServiceClass.objects.filter(contract=self).sla_row(code=code, level=level, kind=kind)
+        # One row at most (unique per contract): no ordering, which would join the contract.
+        return rows.order_by().first()
 
     def fault_levels(self):
         from contracts.models.terms import TicketKind

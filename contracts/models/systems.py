@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models.organizations import Membership, Organization, OrganizationKind
@@ -35,6 +35,20 @@ class CoveredSystemQuerySet(models.QuerySet):
         return self.filter(
             Q(hospital_id__in=own) | Q(hospital__hospital_contracts__vendor_id__in=own)
         ).distinct()
+
+    def with_coverage_by(self, contract) -> CoveredSystemQuerySet:
+        """Each system with whether `contract` covers it, read in the same query: then
+        Contract.covers() answers without one of its own. A contract covering a system
+        covers its parts too, so the system, its parent or its grandparent is named
+        (systems nest MAX_DEPTH deep)."""
+        from contracts.models.contracts import ContractSystem
+
+        named = ContractSystem.objects.filter(contract_id=contract.pk).filter(
+            Q(system_id=OuterRef("pk"))
+            | Q(system_id=OuterRef("parent_id"))
+            | Q(system_id=OuterRef("parent__parent_id"))
+        )
+        return self.annotate(coverage_by_contract=Value(contract.pk), covered=Exists(named))
 
 
 class CoveredSystem(models.Model):

@@ -44,6 +44,19 @@ class TargetUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("working days")
 
 
+class ServiceClassQuerySet(models.QuerySet):
+    def sla_row(self, *, code: str | None = None, level: int | None = None, kind=None):
+        """The rows with this code, or else the rows of this level (of faults unless `kind`
+        says otherwise); none when neither is given. Contract.sla_row() is this under one
+        contract; the API's filing asks it under the contract's code (one query for both)."""
+        rows = self.filter(kind=kind) if kind else self
+        if code:
+            return rows.filter(code=code)
+        if level is not None:
+            return rows.filter(kind=kind or TicketKind.FAULT, level=level)
+        return rows.none()
+
+
 class ServiceClass(models.Model):
     contract = models.ForeignKey(
         Contract,
@@ -90,6 +103,8 @@ class ServiceClass(models.Model):
             "until the dispatcher sets the right one."
         ),
     )
+
+    objects = ServiceClassQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("SLA row")

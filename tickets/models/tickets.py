@@ -8,6 +8,7 @@ clocks, writes the timeline and schedules notifications.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -106,6 +107,29 @@ class Satisfaction(models.IntegerChoices):
 
 
 class TicketQuerySet(models.QuerySet):
+    # The people fields with_people() reads with the tickets (see there).
+    _people: tuple[str, ...] = ()
+
+    def with_people(self, *fields: str) -> TicketQuerySet:
+        """Read the people these foreign keys name (reporter, assignee …) in one query once
+        the tickets are read, as prefetch_related() would with one query for each field.
+        Not joined: each join of the users table made PostgreSQL plan a page's query some
+        10 ms longer, while reading a few users by id plans in no time."""
+        clone = self._chain()
+        clone._people = fields
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._people = self._people
+        return clone
+
+    def _fetch_all(self) -> None:
+        fetched = self._result_cache is not None
+        super()._fetch_all()
+        if not fetched and self._people and self._iterable_class is models.query.ModelIterable:
+            _attach_people(self._result_cache, self._people)
+
     def visible_to(self, user) -> TicketQuerySet:
         """Tickets of contracts the user's organisation is party to."""
         if not user.is_authenticated:
@@ -116,6 +140,18 @@ class TicketQuerySet(models.QuerySet):
 
     def open(self) -> TicketQuerySet:
         return self.filter(state__in=OPEN_STATES)
+
+
+def _attach_people(tickets: list, fields: tuple[str, ...]) -> None:
+    """Each ticket's people named by `fields`, read in one query and cached on the ticket
+    as its foreign keys would cache them."""
+    descriptors = [getattr(Ticket, name).field for name in fields]
+    ids = {getattr(ticket, field.attname) for ticket in tickets for field in descriptors}
+    ids.discard(None)
+    people = get_user_model().objects.order_by().in_bulk(ids) if ids else {}
+    for ticket in tickets:
+        for field in descriptors:
+            field.set_cached_value(ticket, people.get(getattr(ticket, field.attname)))
 
 
 class Ticket(ConcurrentTransitionMixin, models.Model):
