@@ -175,7 +175,15 @@ def _main(
             ],
             # Apart, its page is known only at the join (0 until then: no link).
             "breach_list_page": pages.get(BREACH_LIST_ANCHOR, 0 if breaches_apart else None),
-            "breach_pages": [] if breaches_apart else breach_pages(contents.summary.breaches),
+            "breach_pages": (
+                []
+                if breaches_apart
+                # Pages of their own only in a report rendered in parts (with its bound
+                # book): one table lays out faster and fills its pages.
+                else breach_pages(contents.summary.breaches)
+                if report_file.include_bound_book
+                else [contents.summary.breaches]
+            ),
             "breaches_apart": breaches_apart,
             "front_only": chapter_pages is not None,
             "book_pages": book_pages,
