@@ -217,6 +217,7 @@ class ReportPart(models.Model):
 
     class Section(models.TextChoices):
         MAIN = "main", _("Report")
+        BREACHES = "breaches", _("Breached clocks")  # the appendix's pages (item_ids: pages)
         TICKETS = "tickets", _("Ticket records")
         INSPECTIONS = "inspections", _("Inspection reports")
 

@@ -105,3 +105,68 @@ def warm_up() -> None:
     that a worker's first report does not pay for them (about 0.6 CPU seconds: the imports,
     fontconfig's setup, the CJK font's first load). Called as a worker process starts."""
     render_html(WARM_UP_HTML)
+
+
+def _used_glyphs(cid_font) -> set[int]:
+    """The glyphs a CID font of WeasyPrint's draws: those its widths (/W) list, as
+    `first [w w …]` runs (WeasyPrint keeps the font's own glyph ids: CIDToGIDMap Identity)."""
+    used: set[int] = set()
+    widths = list(cid_font.get("/W", ()))
+    for first, run in zip(widths[::2], widths[1::2], strict=False):
+        used.update(range(int(first), int(first) + len(run.get_object())))
+    return used
+
+
+def embed_fonts_once(writer) -> int:
+    """One embedded subset per font in a PDF joined from several WeasyPrint documents, each
+    of which embedded its own subset of the same font (the joined annual report held its CJK
+    fonts twenty times over: two thirds of the file). The subsets are replaced with one
+    subset of the glyphs all of them use, made from the font as WeasyPrint made each; a font
+    this process cannot find as WeasyPrint's, or with glyphs missing, keeps its subsets.
+    Returns how many subsets were dropped."""
+    import copy
+
+    from pypdf.generic import NameObject, NullObject, NumberObject, StreamObject
+    from weasyprint import HTML
+
+    probe = HTML(
+        string=WARM_UP_HTML, base_url=str(STATIC_ROOT_FOR_PDF) + "/", url_fetcher=pdf_url_fetcher()
+    ).render()
+    probe.write_pdf()  # WeasyPrint loads the fonts a document draws with as it draws it
+    fonts = {font.hash: font for font in probe.fonts.values()}
+    groups: dict[str, list] = {}  # font hash → [(descriptor, file key, glyphs)]
+    for obj in writer._objects:  # every object of the joined PDF
+        if not hasattr(obj, "get") or obj.get("/Type") != "/Font":
+            continue
+        if obj.get("/Subtype") != "/Type0" or obj.get("/Encoding") != "/Identity-H":
+            continue  # WeasyPrint's own encoding: glyphs were missing from the font
+        cid_font = obj["/DescendantFonts"][0].get_object()
+        descriptor = cid_font["/FontDescriptor"].get_object()
+        key = "/FontFile3" if "/FontFile3" in descriptor else "/FontFile2"
+        font_hash = str(descriptor.get("/FontName", "")).lstrip("/").split("+")[0]
+        if font_hash in fonts and key in descriptor:
+            groups.setdefault(font_hash, []).append((descriptor, key, _used_glyphs(cid_font)))
+    dropped = 0
+    for font_hash, uses in groups.items():
+        files = {descriptor.raw_get(key).idnum for descriptor, key, _ in uses}
+        if len(files) < 2:
+            continue
+        font = copy.copy(fonts[font_hash])
+        font.clean({glyph: "" for _, _, glyphs in uses for glyph in glyphs}, hinting=False)
+        key = uses[0][1]
+        if key != ("/FontFile3" if font.type == "otf" else "/FontFile2"):
+            continue
+        stream = StreamObject()
+        stream.set_data(font.file_content)
+        if font.type == "otf":
+            stream[NameObject("/Subtype")] = NameObject("/OpenType")
+        else:
+            stream[NameObject("/Length1")] = NumberObject(len(font.file_content))
+        stream = stream.flate_encode()
+        reference = writer._add_object(stream)
+        for descriptor, key, _ in uses:
+            descriptor[NameObject(key)] = reference
+        for idnum in files:  # the subsets no page uses any more
+            writer._objects[idnum - 1] = NullObject()
+        dropped += len(files) - 1
+    return dropped

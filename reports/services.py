@@ -261,7 +261,8 @@ def _render_in_parts(report_file: ReportFile) -> ReportFile:
 
     try:
         figures = report_contents(report_file.report).snapshot()
-        parts = plan_parts(report_file)
+        report_file.figures = figures  # the breach appendix's parts count as at its moment
+        parts = plan_parts(report_file, breach_count=len(figures.get("breaches", ())))
     except Exception as exc:
         return _fail(report_file, exc)
     _remove_parts(report_file)  # a retried render starts over
