@@ -27,7 +27,7 @@ from notifications.models import Notification, NotificationStatus
 from reports.figures import quarter_summary
 from reports.models import RenderState, ServiceReport
 from reports.periods import Period
-from tests.session_demo import FAST_HASHERS, quiet_brokers
+from tests.session_demo import FAST_HASHERS, quiet_brokers, settle_deferred_checks
 from tickets.clocks import opening_time, schedule
 from tickets.models import (
     ConsentChannel,
@@ -62,6 +62,7 @@ def history(django_db_setup, django_db_blocker) -> Iterator[dict[str, Contract]]
         transaction.atomic(),
     ):
         contracts = {c.code: c for c in load_demo(history=True, months=MONTHS)}
+        settle_deferred_checks()
         try:
             yield contracts
         finally:

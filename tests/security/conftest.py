@@ -49,7 +49,7 @@ from notifications.models import Channel, Notification, WeComApp
 from reports import services as reports
 from reports.models import RenderState, ReportFile, ServiceReport
 from reports.periods import Period
-from tests.session_demo import quiet_brokers
+from tests.session_demo import quiet_brokers, settle_deferred_checks
 from tickets import services as tickets
 from tickets.models import Attachment, Event, Ticket, Worklog
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Subscription, WebhookEvent
@@ -429,6 +429,7 @@ def shared_world(django_db_blocker, media_root) -> Iterator[World]:
     ):
         contracts = {contract.code: contract for contract in load_demo()}
         tenants = {code: build_tenant(contracts[code]) for code in PATIENTS}
+        settle_deferred_checks()
         try:
             yield World(contracts=contracts, tenants=tenants, media_root=str(media_root))
         finally:
