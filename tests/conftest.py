@@ -36,9 +36,9 @@ SESSION_DEMO = SessionDemo()
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # After pytest-django's own (stable) sort, which runs the transactional tests after the
-    # other database tests: among those, the ones without the demo go first, so each process
-    # loads the demo once (tests/session_demo.py).
+    # After pytest-django's own (stable) sort (database tests, transactional ones, those
+    # without a database): the tests that hold the demo go last, so each process loads it
+    # once (tests/session_demo.py).
     items.sort(key=order_key)
 
 

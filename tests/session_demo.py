@@ -7,8 +7,8 @@ savepoint inside it (pytest-django's `db`) and is rolled back to the demo as it 
 A test that does not ask for the demo still finds the database as migrations left it: before
 its database access starts, the held transaction is rolled back (`SessionDemo.release`) and
 the next test that asks for the demo loads it again. Tests are ordered so that this happens
-once per process (`order_key`): the database tests without the demo, then those with it, then
-the transactional ones (pytest-django runs those after every other database test). A
+once per process (`order_key`): every test that does not hold the demo (pytest-django's order:
+the database tests, the transactional ones, those without a database), then those that do. A
 transactional test (`transaction=True`, `transactional_db`, `live_server`) must commit what
 it sees, so it never runs inside the held transaction: its `demo` loads and commits the demo
 itself, and pytest-django empties the tables after it as before.
