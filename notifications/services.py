@@ -54,7 +54,7 @@ def addressees(
             people[person.pk] = person
     if not people:
         return []
-    book = (preferences or Book()).load(people)
+    book = (preferences or Book()).load(people, event=event)
     wanted = {pk: book.media(pk, event) for pk in people}
     bound = [pk for pk, person in people.items() if person.wecom_userid and wanted[pk]]
     by_wecom = WeComApp.objects.reachable(bound) if bound else set()
