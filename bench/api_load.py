@@ -323,7 +323,13 @@ def _unqueue(redis_url: str, queued: dict[str, set[int]], queue: str = "celery")
             args = json.loads(base64.b64decode(message["body"]))[0]
         except (ValueError, KeyError, TypeError, IndexError):
             continue
-        if headers.get("task") in queued and args and args[0] in queued[headers["task"]]:
+        task = headers.get("task")
+        if task == "notifications.deliver_each" and args and isinstance(args[0], list):
+            # One transaction's notifications, handed over as one list.
+            ids, task = args[0], "notifications.deliver"
+        else:
+            ids = args[:1]
+        if task in queued and ids and all(row_id in queued[task] for row_id in ids):
             pipe.lrem(queue, 1, raw)
             removed += 1
     pipe.execute()

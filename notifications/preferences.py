@@ -124,9 +124,40 @@ class Book:
         self._roles: dict[int, set[str]] = defaultdict(set)
         self._chosen: dict[tuple[int, str], frozenset[str]] = {}
         self._read: set[int] = set()
+        # (person, event): the person's choice for this one event is known (see learn()).
+        self._read_for: set[tuple[int, str]] = set()
 
-    def load(self, person_ids: Iterable[int], roles: dict[int, set[str]] | None = None) -> Book:
-        wanted = sorted(set(person_ids) - self._read)
+    def learn(
+        self,
+        person_id: int,
+        roles: Iterable[str],
+        event: str | None = None,
+        chosen: Preference | None = None,
+    ) -> None:
+        """What a caller read with the person (tickets.notices.staff_by_role): their roles,
+        and with `event` their row for it (`chosen`; None: they have none, their roles'
+        default applies), so that media(person_id, event) reads nothing."""
+        self._roles[person_id] |= set(roles)
+        if event is None:
+            return
+        if chosen is not None:
+            self._chosen[(person_id, event)] = _media(chosen)
+        self._read_for.add((person_id, event))
+
+    def load(
+        self,
+        person_ids: Iterable[int],
+        roles: dict[int, set[str]] | None = None,
+        *,
+        event: str | None = None,
+    ) -> Book:
+        """Read these people's roles (unless `roles` has them) and choices for every event;
+        with `event`, not those whose choice for that one event the book already knows."""
+        wanted = sorted(
+            person
+            for person in set(person_ids) - self._read
+            if event is None or (person, event) not in self._read_for
+        )
         if not wanted:
             return self
         if roles is None:
@@ -143,7 +174,7 @@ class Book:
         return self
 
     def media(self, person_id: int, event: str) -> frozenset[str]:
-        self.load([person_id])
+        self.load([person_id], event=event)
         chosen = self._chosen.get((person_id, event))
         if chosen is not None:
             return chosen

@@ -16,7 +16,7 @@ from django.utils import translation
 from notifications.links import ticket_url
 from notifications.models import CHANNEL_LANGUAGE, Channel, Medium, Notification, WeComApp
 from notifications.preferences import Book
-from notifications.tasks import deliver
+from notifications.tasks import deliver, deliver_each
 from opsdesk import outbox
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def addressees(
             people[person.pk] = person
     if not people:
         return []
-    book = (preferences or Book()).load(people)
+    book = (preferences or Book()).load(people, event=event)
     wanted = {pk: book.media(pk, event) for pk in people}
     bound = [pk for pk, person in people.items() if person.wecom_userid and wanted[pk]]
     by_wecom = WeComApp.objects.reachable(bound) if bound else set()
@@ -172,7 +172,7 @@ def active_channels(contract_ids: list[int]) -> dict[int, list[Channel]]:
 
 def enqueue(ids: Iterable[int]) -> int:
     """Hand the rows to the workers now; never raises (see opsdesk.outbox.enqueue)."""
-    return outbox.enqueue(deliver, ids, "notifications")
+    return outbox.enqueue(deliver, ids, "notifications", deliver_each)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -199,4 +199,6 @@ def _key(dedupe: str, target: str) -> str:
 
 
 def _queue(rows: list[Notification], *, new_fact: bool = False) -> list[Notification]:
-    return outbox.queue(Notification, rows, deliver, "notifications", new_fact=new_fact)
+    return outbox.queue(
+        Notification, rows, deliver, "notifications", new_fact=new_fact, task_for_many=deliver_each
+    )

@@ -16,6 +16,15 @@ def deliver(notification_id: int) -> str:
     return deliver_notification(notification_id)
 
 
+@shared_task(name="notifications.deliver_each", ignore_result=True)
+def deliver_each(notification_ids: list[int]) -> list[str]:
+    """Send the notifications one transaction queued (a filing tells two or three people),
+    one after another: one message through the broker rather than one per notification.
+    Each is claimed, sent, and on failure retried by deliver_pending on its own, as
+    deliver() does; one a dead worker never reached is still pending, and sent by it too."""
+    return [deliver_notification(notification_id) for notification_id in notification_ids]
+
+
 @shared_task(name="notifications.deliver_pending", ignore_result=True)
 def deliver_pending() -> dict[str, int]:
     """Every minute: send what is due (retries, and rows the broker never carried), and put

@@ -92,8 +92,8 @@ def insert_once(
     return created
 
 
-# Rows queued inside batched(), by (model, task, what, new_fact), inserted when the block
-# ends.
+# Rows queued inside batched(), by (model, task, what, new_fact, task_for_many), inserted
+# when the block ends.
 _pending: ContextVar[dict | None] = ContextVar("outbox_pending", default=None)
 
 
@@ -111,33 +111,54 @@ def batched() -> Iterator[None]:
         yield
     finally:
         _pending.reset(token)
-    for (model, task, what, new_fact), rows in pending.items():
+    for (model, task, what, new_fact, task_for_many), rows in pending.items():
         created = insert_once(model, rows, new_fact=new_fact)
-        enqueue_after_commit(task, [row.pk for row in created], what)
+        enqueue_after_commit(task, [row.pk for row in created], what, task_for_many)
 
 
 def queue(
-    model: type[models.Model], rows: list[models.Model], task, what: str, *, new_fact: bool = False
+    model: type[models.Model],
+    rows: list[models.Model],
+    task,
+    what: str,
+    *,
+    new_fact: bool = False,
+    task_for_many=None,
 ) -> list:
     """Insert the rows (once per dedupe key) and hand them to `task` after commit; returns
     the rows inserted now, or, inside batched(), the rows as queued (before deduplication).
-    `new_fact`: see insert_once()."""
+    `new_fact`: see insert_once(); `task_for_many`: see enqueue()."""
     pending = _pending.get()
     if pending is not None:
-        pending.setdefault((model, task, what, new_fact), []).extend(rows)
+        pending.setdefault((model, task, what, new_fact, task_for_many), []).extend(rows)
         return rows
     created = insert_once(model, rows, new_fact=new_fact)
-    enqueue_after_commit(task, [row.pk for row in created], what)
+    enqueue_after_commit(task, [row.pk for row in created], what, task_for_many)
     return created
 
 
-def enqueue(task, ids: Iterable[int], what: str) -> int:
-    """Hand the ids to `task` (a Celery task). Never raises; returns how many were handed.
+def enqueue(task, ids: Iterable[int], what: str, task_for_many=None) -> int:
+    """Hand the ids to `task` (a Celery task), or, when there are several and the outbox has
+    one, all of them at once to `task_for_many` (a task taking the list: one message through
+    the broker, not one per row). Never raises; returns how many were handed.
 
     With the broker unreachable the rows simply stay pending: the periodic task sends them
     within a minute or so of the broker (or a worker) coming back.
     """
     ids = list(ids)
+    if task_for_many is not None and len(ids) > 1:
+        try:
+            task_for_many.delay(ids)
+        except Exception as exc:  # as below
+            logger.warning(
+                "Could not enqueue %s %s (%s: %s); deliver_pending will send them.",
+                len(ids),
+                what,
+                type(exc).__name__,
+                exc,
+            )
+            return 0
+        return len(ids)
     for index, row_id in enumerate(ids):
         try:
             task.delay(row_id)
@@ -170,6 +191,6 @@ def held(*whats: str) -> Iterator[None]:
         _held.reset(token)
 
 
-def enqueue_after_commit(task, ids: list[int], what: str) -> None:
+def enqueue_after_commit(task, ids: list[int], what: str, task_for_many=None) -> None:
     if ids and what not in _held.get():
-        transaction.on_commit(partial(enqueue, task, ids, what), robust=True)
+        transaction.on_commit(partial(enqueue, task, ids, what, task_for_many), robust=True)

@@ -78,10 +78,12 @@ def _calendar_years_forgotten():
 @pytest.fixture(autouse=True)
 def enqueued(monkeypatch) -> list[int]:
     """Notification ids handed to the broker: recorded, so no test talks to a real broker."""
-    from notifications.tasks import deliver
+    from notifications.tasks import deliver, deliver_each
 
     sent: list[int] = []
     monkeypatch.setattr(deliver, "delay", sent.append)
+    # Several rows of one transaction go to the broker together, in the order queued.
+    monkeypatch.setattr(deliver_each, "delay", sent.extend)
     return sent
 
 

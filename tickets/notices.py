@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import EscalationTrigger, Membership, Role, escalation_roles
 from notifications.links import ticket_url
-from notifications.models import NotificationEvent
+from notifications.models import NotificationEvent, Preference
 from notifications.preferences import Book
 from notifications.services import (
     Addressee,
@@ -65,12 +65,13 @@ def staff(ticket: Ticket, *roles: str) -> list:
 
 
 def staff_by_role(
-    ticket: Ticket, *roles: str, also: tuple[int, ...] = ()
-) -> tuple[dict[str, list], dict[int, set[str]]]:
-    """people(ticket, role) for each of these organisation roles, and every role each of
-    them (and of the people `also` names) holds anywhere, which their notification defaults
-    follow (notifications.preferences.Book): one query, reading only these people's
-    memberships, not every member of both parties."""
+    ticket: Ticket, *roles: str, also: tuple[int, ...] = (), choices_for: str | None = None
+) -> tuple[dict[str, list], Book]:
+    """people(ticket, role) for each of these organisation roles, and a Book of every role
+    each of them (and of the people `also` names) holds anywhere, which their notification
+    defaults follow (notifications.preferences.Book), with their own choice for the event
+    `choices_for` if one is given: one query, reading only these people's memberships, not
+    every member of both parties."""
     wanted = {(party_holding(ticket, role), role) for role in roles}
     # Anyone holding one of the roles at one of the parties: a few more than wanted at
     # most (a role held at the other party), which the loop below leaves out.
@@ -84,14 +85,42 @@ def staff_by_role(
         .select_related("user")
         .order_by("user_id", "pk")
     )
+    if choices_for is not None:
+        # Each person's row for this one event (at most one: notifications_preference_once)
+        # joined to their memberships, rather than read by a query of its own.
+        memberships = memberships.annotate(
+            choice=FilteredRelation(
+                "user__notification_preferences",
+                condition=Q(user__notification_preferences__event=choices_for),
+            ),
+            choice_id=F("choice__id"),
+            choice_email=F("choice__email"),
+            choice_wecom_app=F("choice__wecom_app"),
+        )
     by_role: dict[str, list] = {role: [] for role in roles}
     roles_of: dict[int, set[str]] = {}
+    choices: dict[int, Preference | None] = {}
     for membership in memberships:
         roles_of.setdefault(membership.user_id, set()).add(membership.role)
+        if choices_for is not None:
+            choices[membership.user_id] = (
+                Preference(
+                    id=membership.choice_id,
+                    person_id=membership.user_id,
+                    event=choices_for,
+                    email=membership.choice_email,
+                    wecom_app=membership.choice_wecom_app,
+                )
+                if membership.choice_id is not None
+                else None
+            )
         key = (membership.organization_id, membership.role)
         if key in wanted and all(p.pk != membership.user_id for p in by_role[key[1]]):
             by_role[membership.role].append(membership.user)
-    return by_role, roles_of
+    book = Book()
+    for person, held in roles_of.items():
+        book.learn(person, held, choices_for, choices.get(person))
+    return by_role, book
 
 
 def _tell_systems(
@@ -127,15 +156,15 @@ def readers_of_new_ticket(ticket: Ticket) -> NewTicketReaders:
     """Everything ticket_created() reads, from the ticket before it is saved (its contract,
     reporter and who entered it): filing calls this before it takes the hospital's number,
     so that the number sequence stays locked for the inserts only, not for these reads.
-    Three queries (four with a WeCom-bound reader), whoever files."""
+    Three queries (four with a WeCom-bound reader), whoever files: the people with their
+    roles and choices, the group channels, the subscribed systems."""
     entered = bool(ticket.entered_by_id)
     also = (ticket.reporter_id,) if entered else ()
-    by_role, roles = staff_by_role(ticket, Role.DISPATCHER, Role.HOSPITAL_IT, also=also)
-    reporter = [ticket.reporter] if entered and ticket.reporter.is_active else []
-    preferences = Book().load(
-        {person.pk for people in by_role.values() for person in people} | set(also), roles
-    )
     event = NotificationEvent.TICKET_CREATED
+    by_role, preferences = staff_by_role(
+        ticket, Role.DISPATCHER, Role.HOSPITAL_IT, also=also, choices_for=event
+    )
+    reporter = [ticket.reporter] if entered and ticket.reporter.is_active else []
     told = [*by_role[Role.DISPATCHER], *([] if entered else by_role[Role.HOSPITAL_IT])]
     return NewTicketReaders(
         staff=addressees(event=event, recipients=told, preferences=preferences),

@@ -80,11 +80,7 @@ def with_list_relations(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return (
         queryset.select_related("contract", "system", "service_class")
         .with_people("reporter", "assignee", "entered_by")
-        .prefetch_related(
-            Prefetch(
-                "clocks", queryset=TicketClock.objects.select_related("calendar").order_by("id")
-            ),
-        )
+        .with_clocks()
     )
 
 

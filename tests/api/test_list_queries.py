@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.api.conftest import file_level1
+from tickets.models import Ticket, TicketClock
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +50,30 @@ def test_a_ticket_with_a_long_history_reads_in_a_fixed_number_of_queries(api, se
         upload = SimpleUploadedFile(f"截图{n}.png", b"\x89PNG", content_type="image/png")
         reporter.post(f"{url}attachments/", {"file": upload}, format="multipart")
     assert queries() == short
+
+
+def test_the_listed_tickets_clocks_come_in_one_query_and_share_each_calendar(
+    api, django_assert_num_queries
+):
+    """A list reads its tickets' clocks in one query and each calendar they count in once,
+    shared by its clocks (a copy per clock was most of the list's ORM work)."""
+    from tickets import selectors
+
+    reporter = api("yn-reporter")
+    for level in (1, 2, 3, 4):
+        file_level1(reporter, level=level)
+    newest = Ticket.objects.order_by("-pk")[:4]
+    # The tickets (with contract, system and SLA row), their people, clocks and calendars.
+    with django_assert_num_queries(4):
+        tickets = list(selectors.with_list_relations(newest))
+    with django_assert_num_queries(0):
+        clocks = [clock for ticket in tickets for clock in ticket.clocks.all()]
+        calendars = {clock.calendar_id: clock.calendar for clock in clocks}
+        assert all(clock.ticket in tickets for clock in clocks)
+    assert len(clocks) >= 4
+    assert all(clock.calendar is calendars[clock.calendar_id] for clock in clocks)
+    # Each ticket's own clocks, in the order they were started.
+    for ticket in tickets:
+        assert [clock.pk for clock in ticket.clocks.all()] == list(
+            TicketClock.objects.filter(ticket=ticket).order_by("pk").values_list("pk", flat=True)
+        )

@@ -39,7 +39,7 @@ def _repoint_broker(app, url: str, transport_options: dict) -> None:
 def on_private_redis(private_redis, settings, monkeypatch):
     """Celery's broker and Django's cache on the private Redis, as production has both on one
     Redis; and the real hand-over to the broker, which the suite's conftest records instead."""
-    from notifications.tasks import deliver
+    from notifications.tasks import deliver, deliver_each
     from opsdesk.celery import app
 
     saved = (app.conf.broker_url, app.conf.broker_transport_options)
@@ -51,6 +51,7 @@ def on_private_redis(private_redis, settings, monkeypatch):
         }
     }
     monkeypatch.delattr(deliver, "delay")  # back to Task.delay: publish to the broker
+    monkeypatch.delattr(deliver_each, "delay")
     yield private_redis
     _repoint_broker(app, *saved)
 

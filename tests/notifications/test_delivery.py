@@ -11,7 +11,7 @@ from django.utils import timezone
 from notifications import channels, delivery
 from notifications.channels import DeliveryError
 from notifications.models import Notification, NotificationStatus
-from notifications.tasks import deliver, deliver_pending
+from notifications.tasks import deliver, deliver_each, deliver_pending
 from tests.factories import UserFactory
 from tests.notifications.factories import ChannelFactory, NotificationFactory
 
@@ -176,3 +176,27 @@ def test_deliver_pending_stops_at_its_batch_size(mailoutbox):
     delivery.deliver_due(batch=2)
     assert len(mailoutbox) == 2
     assert Notification.objects.filter(status=NotificationStatus.PENDING).count() == 1
+
+
+def test_deliver_each_sends_each_row_on_its_own_and_one_failure_stops_none(mailoutbox, monkeypatch):
+    """The task a transaction's several notifications go to the workers with: each claimed,
+    sent or failed (and then retried by deliver_pending) as deliver() would."""
+    first, failing, last = (
+        NotificationFactory(recipient=UserFactory(email=f"p{n}@yn-hospital.cn")) for n in range(3)
+    )
+    real_send = channels.send_email
+
+    def send_email(**kwargs):
+        if kwargs["to"] == ["p1@yn-hospital.cn"]:
+            raise DeliveryError("E-mail not sent: SMTPServerDisconnected")
+        return real_send(**kwargs)
+
+    monkeypatch.setattr(channels, "send_email", send_email)
+    assert deliver_each([first.pk, failing.pk, last.pk, 987654]) == [
+        "sent",
+        "retry",
+        "sent",
+        "skipped",
+    ]
+    assert reload(failing).status == NotificationStatus.PENDING
+    assert len(mailoutbox) == 2

@@ -220,3 +220,30 @@ def test_watchers_through_the_page_and_the_api(demo, client):
         content_type="application/json",
     )
     assert stranger.status_code == 400
+
+
+def test_a_book_told_a_persons_choice_for_one_event_reads_only_for_the_others(
+    demo, django_assert_num_queries
+):
+    """What filing reads with the people (tickets.notices.staff_by_role): their roles and
+    their choice for the one event; the book answers for it without a query of its own."""
+    from notifications.models import NotificationEvent, Preference
+    from notifications.preferences import Book
+
+    dispatcher = demo_user("ny-dispatcher")
+    set_preferences(
+        person=dispatcher,
+        choices={
+            NotificationEvent.TICKET_CREATED: {"email": True, "wecom_app": False},
+            NotificationEvent.COMMENT_ADDED: {"email": False, "wecom_app": False},
+        },
+    )
+    chosen = Preference.objects.get(person=dispatcher, event=NotificationEvent.TICKET_CREATED)
+    book = Book()
+    book.learn(dispatcher.pk, {"dispatcher"}, NotificationEvent.TICKET_CREATED, chosen)
+    with django_assert_num_queries(0):
+        book.load([dispatcher.pk], event=NotificationEvent.TICKET_CREATED)
+        assert book.media(dispatcher.pk, NotificationEvent.TICKET_CREATED) == {"email"}
+    # Another event: the person's choices are read then, and they are still followed.
+    with django_assert_num_queries(2):  # their roles and their choices
+        assert book.media(dispatcher.pk, NotificationEvent.COMMENT_ADDED) == frozenset()

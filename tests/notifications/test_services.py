@@ -14,7 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from notifications.links import ticket_url
 from notifications.models import Notification, NotificationStatus
 from notifications.services import notify_channels, notify_people
-from notifications.tasks import deliver
+from notifications.tasks import deliver, deliver_each
 from tests.factories import UserFactory
 from tests.notifications.factories import ChannelFactory, TicketFactory
 
@@ -208,6 +208,7 @@ def test_a_broken_broker_does_not_break_the_caller(
         raise kombu.exceptions.OperationalError("Error 111 connecting to redis:6379.")
 
     monkeypatch.setattr(deliver, "delay", broker_down)
+    monkeypatch.setattr(deliver_each, "delay", broker_down)
     ticket = TicketFactory()
     with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
         created = people_notice(ticket, [UserFactory(), UserFactory()])
@@ -215,3 +216,19 @@ def test_a_broken_broker_does_not_break_the_caller(
     assert set(Notification.objects.values_list("status", flat=True)) == {"pending"}
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert any("deliver_pending will send them" in r.getMessage() for r in warnings)
+
+
+def test_the_messages_one_transaction_queues_go_to_the_broker_together(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """One message through the broker for a filing's two or three notifications, not one
+    each; a single one goes as before."""
+    handed: list = []
+    monkeypatch.setattr(deliver, "delay", lambda pk: handed.append(pk))
+    monkeypatch.setattr(deliver_each, "delay", lambda pks: handed.append(list(pks)))
+    ticket = TicketFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        several = people_notice(ticket, [UserFactory(), UserFactory(), UserFactory()])
+    with django_capture_on_commit_callbacks(execute=True):
+        [alone] = people_notice(ticket, [UserFactory()])
+    assert handed == [[row.pk for row in several], alone.pk]

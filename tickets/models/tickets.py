@@ -109,6 +109,8 @@ class Satisfaction(models.IntegerChoices):
 class TicketQuerySet(models.QuerySet):
     # The people fields with_people() reads with the tickets (see there).
     _people: tuple[str, ...] = ()
+    # Whether with_clocks() reads the tickets' clocks (see there).
+    _clocks = False
 
     def with_people(self, *fields: str) -> TicketQuerySet:
         """Read the people these foreign keys name (reporter, assignee …) in one query once
@@ -119,16 +121,32 @@ class TicketQuerySet(models.QuerySet):
         clone._people = fields
         return clone
 
+    def with_clocks(self) -> TicketQuerySet:
+        """Read the tickets' clocks in one query once the tickets are read, each calendar
+        they count in once, shared by its clocks; `ticket.clocks.all()` then reads no more.
+        What prefetch_related("clocks") with select_related("calendar") did, without its
+        cost: it built a filtered queryset per ticket and a copy of the calendar per clock
+        (some 150 calendar instances for a page of 50 tickets and five calendars; half of
+        the API list's ORM work)."""
+        clone = self._chain()
+        clone._clocks = True
+        return clone
+
     def _clone(self):
         clone = super()._clone()
         clone._people = self._people
+        clone._clocks = self._clocks
         return clone
 
     def _fetch_all(self) -> None:
         fetched = self._result_cache is not None
         super()._fetch_all()
-        if not fetched and self._people and self._iterable_class is models.query.ModelIterable:
+        if fetched or self._iterable_class is not models.query.ModelIterable:
+            return
+        if self._people:
             _attach_people(self._result_cache, self._people)
+        if self._clocks:
+            _attach_clocks(self._result_cache)
 
     def visible_to(self, user) -> TicketQuerySet:
         """Tickets of contracts the user's organisation is party to."""
@@ -152,6 +170,31 @@ def _attach_people(tickets: list, fields: tuple[str, ...]) -> None:
     for ticket in tickets:
         for field in descriptors:
             field.set_cached_value(ticket, people.get(getattr(ticket, field.attname)))
+
+
+def _attach_clocks(tickets: list) -> None:
+    """Each ticket's clocks by id, cached as prefetch_related("clocks") caches them (a list
+    where it keeps a queryset: only `.all()` is asked of it), each with its ticket and its
+    calendar; the calendars read by id in one query of their own."""
+    if not tickets:
+        return
+    to_ticket = Ticket.clocks.field
+    clock_model = to_ticket.model
+    to_calendar = clock_model.calendar.field
+    tickets_by_id = {ticket.pk: ticket for ticket in tickets}
+    clocks = list(clock_model.objects.filter(ticket_id__in=list(tickets_by_id)).order_by("id"))
+    calendar_ids = {clock.calendar_id for clock in clocks}
+    calendars = to_calendar.related_model.objects.order_by().in_bulk(calendar_ids)
+    by_ticket: dict[int, list] = {ticket_id: [] for ticket_id in tickets_by_id}
+    for clock in clocks:
+        by_ticket[clock.ticket_id].append(clock)
+        to_ticket.set_cached_value(clock, tickets_by_id[clock.ticket_id])
+        to_calendar.set_cached_value(clock, calendars[clock.calendar_id])
+    cache_name = to_ticket.remote_field.cache_name
+    for ticket in tickets:
+        if not hasattr(ticket, "_prefetched_objects_cache"):
+            ticket._prefetched_objects_cache = {}
+        ticket._prefetched_objects_cache[cache_name] = by_ticket[ticket.pk]
 
 
 class Ticket(ConcurrentTransitionMixin, models.Model):
