@@ -33,6 +33,7 @@ STRICT_POLICY = (
 PDF_ONLY_TEMPLATES = {
     "inspections/report_pdf.html",
     "reports/pdf/bound_book.html",
+    "reports/pdf/breach_list.html",
     "reports/pdf/service_report.html",
 }
 
