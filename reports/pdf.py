@@ -10,6 +10,10 @@ slipped into one must not put the server's files into a PDF.
 
 from __future__ import annotations
 
+import functools
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
@@ -86,12 +90,84 @@ def render_pdf(
 
 
 def render_html(html: str, *, extra_css: str = "") -> RenderedPdf:
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS
 
-    document = HTML(
-        string=html, base_url=str(STATIC_ROOT_FOR_PDF) + "/", url_fetcher=pdf_url_fetcher()
-    ).render(stylesheets=[CSS(string=extra_css)] if extra_css else None)
-    return RenderedPdf(content=document.write_pdf(), pages=len(document.pages))
+    with cyclic_collection_paused():
+        document = _report_html_class()(
+            string=html, base_url=str(STATIC_ROOT_FOR_PDF) + "/", url_fetcher=pdf_url_fetcher()
+        ).render(stylesheets=[CSS(string=extra_css)] if extra_css else None)
+        return RenderedPdf(content=document.write_pdf(), pages=len(document.pages))
+
+
+@contextmanager
+def cyclic_collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while WeasyPrint lays out and draws a document:
+    the hundreds of thousands of boxes, styles and text runs it makes live until the document
+    is drawn, and each collection walks all of them again (a tenth of a bound book part's
+    CPU time). They are freed as the document is, by reference counting; what is left in
+    cycles (about 5 MB after a part of the bound book) waits for the next collection."""
+    if not gc.isenabled():  # a caller has it off already: theirs to turn back on
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+# Rules of WeasyPrint's user-agent stylesheet that style a pseudo-element of *every* element:
+# WeasyPrint computes each one's style for each element of the document (six styles an
+# element besides its own: a sixth of a bound book part's CPU time), though a marker is drawn
+# only for a list item and the note and footnote pseudo-elements only for a `float: footnote`
+# or note element, which OpsDesk's stylesheets never make (tests.reports.test_pdf_warm_up).
+UA_RULES_NARROWED = {
+    "::marker {": "li::marker {",  # li is the only list item in HTML's stylesheet and ours
+    "::footnote-call {": None,
+    "::footnote-marker {": None,
+    "::note-call {": None,
+    "::note-marker {": None,
+    "::note-callback {": None,
+}
+
+
+def lean_ua_stylesheet_text(ua: str) -> str | None:
+    """WeasyPrint's user-agent stylesheet `ua` with UA_RULES_NARROWED narrowed or dropped;
+    None if one of them is not there as expected (another WeasyPrint: keep its own)."""
+    lines = ua.splitlines(keepends=True)
+    for start, replacement in UA_RULES_NARROWED.items():
+        found = [index for index, line in enumerate(lines) if line.startswith(start)]
+        if len(found) != 1 or not lines[found[0]].rstrip().endswith("}"):
+            return None  # not the one-line rule this was written for
+        index = found[0]
+        lines[index] = "" if replacement is None else replacement + lines[index][len(start) :]
+    return "".join(lines)
+
+
+@functools.cache
+def _report_html_class():
+    """WeasyPrint's HTML, with its user-agent stylesheet lean (lean_ua_stylesheet_text) when
+    this WeasyPrint's is the one it was written for: the same pages, less work an element."""
+    from weasyprint import CSS, HTML
+    from weasyprint import html as weasyprint_html
+    from weasyprint.css.counters import CounterStyle
+
+    text = lean_ua_stylesheet_text(getattr(weasyprint_html, "UA", ""))
+    if text is None or not hasattr(HTML, "_ua_stylesheets"):
+        return HTML
+    # Its counter styles are the same as the full sheet's, which WeasyPrint registered already
+    # in the counter styles every document starts from: a scratch registry here.
+    lean = CSS(string=text, counter_style=CounterStyle())
+    full = weasyprint_html.UA_STYLESHEET
+
+    class ReportHTML(HTML):
+        def _ua_stylesheets(self, *args, **kwargs):
+            return [
+                lean if sheet is full else sheet
+                for sheet in super()._ua_stylesheets(*args, **kwargs)
+            ]
+
+    return ReportHTML
 
 
 WARM_UP_HTML = """<!DOCTYPE html><html><head><meta charset="utf-8">
