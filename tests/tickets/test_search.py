@@ -298,21 +298,22 @@ def test_several_words_found_more_often_than_counted_give_the_newest_first(desk,
     monkeypatch.setattr(search, "MAX_COUNT", 2)
     days = ("2026-08-01", "2026-09-01", "2026-09-12", "2026-09-13", "2026-09-14")
     found = [reported("yn-his", "接口返回 HTTP 500", when=f"{day} 09:00") for day in days]
-    results = search.search(
-        Ticket.objects.visible_to(demo_user("yn-it")),
-        search.visible_comments(Ticket.objects.all(), demo_user("yn-it")),
-        "http 500",
-    )
+    it = demo_user("yn-it")
+
+    def searched():
+        return search.search(
+            Ticket.objects.visible_to(it),
+            search.visible_comments(Ticket.objects.all(), it),
+            "http 500",
+        )
+
+    results = searched()
     assert results.count == 3
     assert [hit.ticket.number for hit in results.hits] == [
         ticket.number for ticket in reversed(found)
     ]
     monkeypatch.setattr(search, "MAX_COUNT", 4)
-    wider = search.search(
-        Ticket.objects.visible_to(demo_user("yn-it")),
-        search.visible_comments(Ticket.objects.all(), demo_user("yn-it")),
-        "http 500",
-    )
+    wider = searched()
     assert wider.count == 5
     assert [hit.ticket.number for hit in wider.hits] == [
         ticket.number for ticket in reversed(found)
