@@ -16,8 +16,11 @@ from contracts.selectors import contract_for
 from inspections.figures import inspection_figure
 from opsdesk.page_policy import contract_figures_refusal, may_see_contract_figures
 from reports import charts
-from reports.figures import quarter_summary
+from reports.figures import open_breaches_now, quarter_summary
 from reports.periods import SHANGHAI
+
+# The open breaches the dashboard lists, the earliest ("The 50 earliest of …", its template).
+OPEN_BREACHES_SHOWN = 50
 
 
 @login_required
@@ -43,6 +46,7 @@ def contract_dashboard(request, code: str):
         picked = current
     period = picked.period
     summary = quarter_summary(contract, period, now)
+    open_breaches = open_breaches_now(contract, now, first=OPEN_BREACHES_SHOWN)
     inspections = inspection_figure(contract, period.start, period.end, today)
     in_force = period.overlap(contract.starts_on, contract.ends_on)
     next_period = periods.following(contract, picked)
@@ -55,6 +59,7 @@ def contract_dashboard(request, code: str):
             "period": period,
             "picked": picked,
             "summary": summary,
+            "open_breaches": open_breaches,
             "inspections": inspections,
             "now": now,
             "in_force": in_force,

@@ -307,6 +307,29 @@ def test_open_breaches_are_the_running_clocks_past_due_now(yn_quarter):
     ]
 
 
+def test_the_dashboard_reads_the_earliest_open_breaches_and_counts_the_rest(yn_quarter):
+    contract, now, t = yn_quarter.contract, yn_quarter.now, yn_quarter.tickets
+    later = at("2026-09-30 17:00:30")
+    with CaptureQueriesContext(connection) as queries:
+        shown = figures.open_breaches_now(contract, later, first=2)
+    assert shown.total == 5 and shown.more and bool(shown)
+    assert shown.first == figures.open_breaches(contract, later)[:2]
+    assert [(row.ticket_number, row.clock) for row in shown.first] == [
+        (t["T4"].number, "arrive"),
+        (t["T4"].number, "resolve"),
+    ]
+    assert len(queries) == 3  # the two rows, their calendar, the count
+    # Fewer than asked for: all of them, and no count to make.
+    with CaptureQueriesContext(connection) as queries:
+        every = figures.open_breaches_now(contract, now, first=50)
+    assert (
+        every.total == 3 and not every.more and every.first == figures.open_breaches(contract, now)
+    )
+    assert len(queries) == 2
+    nothing = figures.open_breaches_now(contract, at("2026-07-01 00:00"), first=50)
+    assert nothing.total == 0 and not nothing and nothing.first == ()
+
+
 def test_minutes_late_counts_a_part_of_a_minute_and_never_goes_below_zero(demo):
     around_the_clock = working_time(ServiceCalendar.objects.get(code="24x7"))
     due = at("2026-07-01 10:00")
@@ -518,7 +541,7 @@ def test_quarter_summary_bundles_every_figure(yn_quarter):
     summary = quarter_summary(yn_quarter.contract, Q3, yn_quarter.now)
     assert summary.tickets_total == 6
     assert summary.compliance.overall.percent == d("56.3")
-    assert len(summary.breaches) == 7 and len(summary.open_breaches) == 3
+    assert len(summary.breaches) == 7
     assert summary.downtime.downtime_hours == d("3.50")
     assert summary.onsite.days == 3 and summary.person_days.person_days == d("0.88")
     assert summary.satisfaction.mean == d("3.50")
