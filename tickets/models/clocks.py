@@ -93,6 +93,15 @@ class TicketClock(ContractCopy):
                 name="clock_running_due",
                 condition=Q(met_at__isnull=True, is_active=True),
             ),
+            # A contract's clocks running late now (the dashboard's open breaches, earliest
+            # first, and their count per contract on the portfolio): read from the running
+            # clocks alone, not by walking every clock the contract ever had in due order
+            # (78 000 skipped rows, 60-100 ms at 1M tickets).
+            models.Index(
+                fields=["contract", "due_at"],
+                name="clock_contract_running_due",
+                condition=Q(met_at__isnull=True, is_active=True),
+            ),
             # A contract's period figures (reports.figures): clocks due, or met, in a period.
             models.Index(fields=["contract", "due_at"], name="clock_contract_due"),
             models.Index(fields=["contract", "met_at"], name="clock_contract_met"),
