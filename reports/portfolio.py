@@ -84,7 +84,8 @@ def portfolio(user, now: dt.datetime) -> Portfolio:
         .open()
         .order_by()
         .values_list("contract_id")
-        .annotate(n=Count("id"))
+        # COUNT(*): counted from the (contract, state) index alone, not from the rows.
+        .annotate(n=Count("*"))
     )
     compliance = overall_compliance_by_contract(
         {contract: quarter.period for contract, quarter in quarters.items()}, now
