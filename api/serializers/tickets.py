@@ -452,17 +452,16 @@ class TicketCreateSerializer(serializers.Serializer):
 
     @staticmethod
     def _row_of_contract(contracts, attrs: dict) -> ServiceClass | None:
-        """The SLA row asked for, with its contract and hospital, if the caller may file
-        under that contract and it has that row; None otherwise."""
+        """The SLA row asked for, with its contract, hospital and clock targets, if the
+        caller may file under that contract and it has that row; None otherwise."""
         code = attrs.get("service_class")
         if not code and attrs.get("level") is None:
             return None
+        # Its clock targets come along: filing starts the ticket's clocks from them.
         return (
             ServiceClass.objects.sla_row(code=code, level=None if code else attrs["level"])
             .filter(contract__in=contracts.filter(code=attrs["contract"]).values("pk"))
-            .select_related("contract__hospital")
-            .order_by()
-            .first()
+            .first_with_clocks("contract__hospital")
         )
 
     @staticmethod
