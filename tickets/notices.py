@@ -89,11 +89,9 @@ def staff_by_role(
         role__in=roles,
     ).values("user_id")
     whose = Q(user__in=holders) | Q(user_id__in=also) if also else Q(user__in=holders)
-    memberships = (
-        Membership.objects.filter(whose, user__is_active=True)
-        .select_related("user")
-        .order_by("user_id", "pk")
-    )
+    # Unordered: sorted below (an ORDER BY would cost Django more than sorting these few
+    # rows: it hashes every column selected, the person's too, to match it against them).
+    memberships = Membership.objects.filter(whose, user__is_active=True).select_related("user")
     if choices_for is not None:
         # Each person's row for this one event (at most one: notifications_preference_once)
         # joined to their memberships, rather than read by a query of its own.
@@ -113,7 +111,7 @@ def staff_by_role(
     roles_of: dict[int, set[str]] = {}
     choices: dict[int, Preference | None] = {}
     answers = None
-    for membership in memberships:
+    for membership in sorted(memberships, key=lambda row: (row.user_id, row.pk)):
         if ask and answers is None:
             answers = {name: getattr(membership, f"asked_{name}") for name in ask}
         roles_of.setdefault(membership.user_id, set()).add(membership.role)
