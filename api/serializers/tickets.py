@@ -374,7 +374,7 @@ class CallerField(serializers.Field):
         )
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(Serializer):
     """What a hospital system sends to file a ticket (报修), or the vendor's desk to file
     one for the hospital (with `caller`, `channel` and `reported_at`)."""
 
@@ -434,12 +434,16 @@ class TicketCreateSerializer(serializers.Serializer):
                 {"contract": [_("No contract of yours has this code.")]}
             )
         # The parents make the system's path; whether the contract covers it comes along.
-        system = (
-            CoveredSystem.objects.select_related("parent__parent")
-            .with_coverage_by(contract)
-            .filter(pk=attrs["system"], hospital_id=contract.hospital_id)
-            .order_by()
-            .first()
+        # Sliced, not first(): the id is unique, and first() would order by it (Django
+        # hashes every column selected to match an ordering against them).
+        system = next(
+            iter(
+                CoveredSystem.objects.select_related("parent__parent")
+                .with_coverage_by(contract)
+                .filter(pk=attrs["system"], hospital_id=contract.hospital_id)
+                .order_by()[:1]
+            ),
+            None,
         )
         if system is None:
             raise serializers.ValidationError(
