@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
@@ -21,6 +22,12 @@ def memberships_of(user) -> tuple[tuple[int, str], ...]:
         )
         user._memberships_read = cached
     return cached
+
+
+def know_memberships(user, memberships: Iterable[tuple[int, str]]) -> None:
+    """Let memberships_of(user) answer from these (organization id, role) pairs, read with
+    the user by a query of the caller's (an API token's, which reads them with its person)."""
+    user._memberships_read = tuple(memberships)
 
 
 def contracts_for(user) -> QuerySet[Contract]:

@@ -158,14 +158,17 @@ def notify_channels(
     return _queue(rows, new_fact=new_fact)
 
 
+def channels_of(contract_ids: list[int]):
+    """The active group channels of these contracts, as a queryset (unordered)."""
+    return Channel.objects.filter(contract_id__in=contract_ids, is_active=True)
+
+
 def active_channels(contract_ids: list[int]) -> dict[int, list[Channel]]:
     """The active group channels of each of these contracts (an empty list if none)."""
     channels: dict[int, list[Channel]] = {contract_id: [] for contract_id in contract_ids}
     # Each contract's channels by name, as the model orders them, without joining the
     # contracts to order by their codes.
-    for channel in Channel.objects.filter(contract_id__in=contract_ids, is_active=True).order_by(
-        "contract_id", "name", "pk"
-    ):
+    for channel in channels_of(contract_ids).order_by("contract_id", "name", "pk"):
         channels[channel.contract_id].append(channel)
     return channels
 

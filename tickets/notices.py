@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import Exists, F, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from notifications.services import (
     Addressee,
     active_channels,
     addressees,
+    channels_of,
     notify_channels,
     notify_people,
 )
@@ -30,7 +31,7 @@ from tickets.models import Event, State, Ticket, TicketClock
 from tickets.policy import HOSPITAL_STAFF, readers
 from webhooks.models import WebhookEvent
 from webhooks.payloads import clock_payload, ticket_payload
-from webhooks.services import active_subscriptions, publish
+from webhooks.services import active_subscriptions, publish, subscriptions_covering
 
 
 def party_holding(ticket: Ticket, role: str) -> int:
@@ -60,18 +61,26 @@ def people(ticket: Ticket, role: str):
 
 def staff(ticket: Ticket, *roles: str) -> list:
     """people(ticket, role) for each of these organisation roles in turn, in one query."""
-    by_role, _roles = staff_by_role(ticket, *roles)
+    by_role, _roles, _answers = staff_by_role(ticket, *roles)
     return [person for role in roles for person in by_role[role]]
 
 
 def staff_by_role(
-    ticket: Ticket, *roles: str, also: tuple[int, ...] = (), choices_for: str | None = None
-) -> tuple[dict[str, list], Book]:
+    ticket: Ticket,
+    *roles: str,
+    also: tuple[int, ...] = (),
+    choices_for: str | None = None,
+    ask: dict[str, Exists] | None = None,
+) -> tuple[dict[str, list], Book, dict[str, bool] | None]:
     """people(ticket, role) for each of these organisation roles, and a Book of every role
     each of them (and of the people `also` names) holds anywhere, which their notification
     defaults follow (notifications.preferences.Book), with their own choice for the event
     `choices_for` if one is given: one query, reading only these people's memberships, not
-    every member of both parties."""
+    every member of both parties.
+
+    `ask`: questions about the ticket that do not depend on the person (is there any row
+    of …), answered by the same query, each under its name; the answers are None when the
+    query found nobody to answer them with."""
     wanted = {(party_holding(ticket, role), role) for role in roles}
     # Anyone holding one of the roles at one of the parties: a few more than wanted at
     # most (a role held at the other party), which the loop below leaves out.
@@ -80,11 +89,9 @@ def staff_by_role(
         role__in=roles,
     ).values("user_id")
     whose = Q(user__in=holders) | Q(user_id__in=also) if also else Q(user__in=holders)
-    memberships = (
-        Membership.objects.filter(whose, user__is_active=True)
-        .select_related("user")
-        .order_by("user_id", "pk")
-    )
+    # Unordered: sorted below (an ORDER BY would cost Django more than sorting these few
+    # rows: it hashes every column selected, the person's too, to match it against them).
+    memberships = Membership.objects.filter(whose, user__is_active=True).select_related("user")
     if choices_for is not None:
         # Each person's row for this one event (at most one: notifications_preference_once)
         # joined to their memberships, rather than read by a query of its own.
@@ -97,10 +104,16 @@ def staff_by_role(
             choice_email=F("choice__email"),
             choice_wecom_app=F("choice__wecom_app"),
         )
+    if ask:
+        # The same for every row: PostgreSQL works each out once (an InitPlan).
+        memberships = memberships.annotate(**{f"asked_{name}": ask[name] for name in ask})
     by_role: dict[str, list] = {role: [] for role in roles}
     roles_of: dict[int, set[str]] = {}
     choices: dict[int, Preference | None] = {}
-    for membership in memberships:
+    answers = None
+    for membership in sorted(memberships, key=lambda row: (row.user_id, row.pk)):
+        if ask and answers is None:
+            answers = {name: getattr(membership, f"asked_{name}") for name in ask}
         roles_of.setdefault(membership.user_id, set()).add(membership.role)
         if choices_for is not None:
             choices[membership.user_id] = (
@@ -120,7 +133,7 @@ def staff_by_role(
     book = Book()
     for person, held in roles_of.items():
         book.learn(person, held, choices_for, choices.get(person))
-    return by_role, book
+    return by_role, book, answers
 
 
 def _tell_systems(
@@ -156,14 +169,25 @@ def readers_of_new_ticket(ticket: Ticket) -> NewTicketReaders:
     """Everything ticket_created() reads, from the ticket before it is saved (its contract,
     reporter and who entered it): filing calls this before it takes the hospital's number,
     so that the number sequence stays locked for the inserts only, not for these reads.
-    Three queries (four with a WeCom-bound reader), whoever files: the people with their
-    roles and choices, the group channels, the subscribed systems."""
+    One query (two with a WeCom-bound reader), whoever files: the people with their roles
+    and choices, and whether the contract has any group channel or subscribed system; each
+    of those it has is one query more, as is each when nobody is there to be told."""
     entered = bool(ticket.entered_by_id)
     also = (ticket.reporter_id,) if entered else ()
     event = NotificationEvent.TICKET_CREATED
-    by_role, preferences = staff_by_role(
-        ticket, Role.DISPATCHER, Role.HOSPITAL_IT, also=also, choices_for=event
+    contract = ticket.contract
+    by_role, preferences, listening = staff_by_role(
+        ticket,
+        Role.DISPATCHER,
+        Role.HOSPITAL_IT,
+        also=also,
+        choices_for=event,
+        ask={
+            "channels": Exists(channels_of([contract.pk])),
+            "subscriptions": Exists(subscriptions_covering([contract])),
+        },
     )
+    listening = listening or {"channels": True, "subscriptions": True}
     reporter = [ticket.reporter] if entered and ticket.reporter.is_active else []
     told = [*by_role[Role.DISPATCHER], *([] if entered else by_role[Role.HOSPITAL_IT])]
     return NewTicketReaders(
@@ -175,8 +199,10 @@ def readers_of_new_ticket(ticket: Ticket) -> NewTicketReaders:
         )
         if entered
         else None,
-        channels=active_channels([ticket.contract_id])[ticket.contract_id],
-        subscriptions=active_subscriptions([ticket.contract])[ticket.contract_id],
+        channels=active_channels([contract.pk])[contract.pk] if listening["channels"] else [],
+        subscriptions=active_subscriptions([contract])[contract.pk]
+        if listening["subscriptions"]
+        else [],
     )
 
 

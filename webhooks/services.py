@@ -88,17 +88,22 @@ def publish(
     return _queue(rows)
 
 
+def subscriptions_covering(contracts: list[Contract]):
+    """The active subscriptions of these contracts' hospitals and vendors for all their
+    contracts or one of these, as a queryset (unordered): a few more than cover each
+    contract when there are several, which active_subscriptions() then sorts out."""
+    organizations = {c.hospital_id for c in contracts} | {c.vendor_id for c in contracts}
+    return Subscription.objects.filter(
+        Q(contract__isnull=True) | Q(contract_id__in=[c.pk for c in contracts]),
+        organization_id__in=organizations,
+        is_active=True,
+    )
+
+
 def active_subscriptions(contracts: list[Contract]) -> dict[int, list[Subscription]]:
     """For each contract, the active subscriptions of its hospital and vendor that cover it
     (all their contracts, or this one); one query however many contracts."""
-    organizations = {c.hospital_id for c in contracts} | {c.vendor_id for c in contracts}
-    found = list(
-        Subscription.objects.filter(
-            Q(contract__isnull=True) | Q(contract_id__in=[c.pk for c in contracts]),
-            organization_id__in=organizations,
-            is_active=True,
-        ).order_by("pk")
-    )
+    found = list(subscriptions_covering(contracts).order_by("pk"))
     return {
         contract.pk: [
             s

@@ -374,7 +374,7 @@ class CallerField(serializers.Field):
         )
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(Serializer):
     """What a hospital system sends to file a ticket (报修), or the vendor's desk to file
     one for the hospital (with `caller`, `channel` and `reported_at`)."""
 
@@ -434,12 +434,16 @@ class TicketCreateSerializer(serializers.Serializer):
                 {"contract": [_("No contract of yours has this code.")]}
             )
         # The parents make the system's path; whether the contract covers it comes along.
-        system = (
-            CoveredSystem.objects.select_related("parent__parent")
-            .with_coverage_by(contract)
-            .filter(pk=attrs["system"], hospital_id=contract.hospital_id)
-            .order_by()
-            .first()
+        # Sliced, not first(): the id is unique, and first() would order by it (Django
+        # hashes every column selected to match an ordering against them).
+        system = next(
+            iter(
+                CoveredSystem.objects.select_related("parent__parent")
+                .with_coverage_by(contract)
+                .filter(pk=attrs["system"], hospital_id=contract.hospital_id)
+                .order_by()[:1]
+            ),
+            None,
         )
         if system is None:
             raise serializers.ValidationError(
@@ -452,17 +456,16 @@ class TicketCreateSerializer(serializers.Serializer):
 
     @staticmethod
     def _row_of_contract(contracts, attrs: dict) -> ServiceClass | None:
-        """The SLA row asked for, with its contract and hospital, if the caller may file
-        under that contract and it has that row; None otherwise."""
+        """The SLA row asked for, with its contract, hospital and clock targets, if the
+        caller may file under that contract and it has that row; None otherwise."""
         code = attrs.get("service_class")
         if not code and attrs.get("level") is None:
             return None
+        # Its clock targets come along: filing starts the ticket's clocks from them.
         return (
             ServiceClass.objects.sla_row(code=code, level=None if code else attrs["level"])
             .filter(contract__in=contracts.filter(code=attrs["contract"]).values("pk"))
-            .select_related("contract__hospital")
-            .order_by()
-            .first()
+            .first_with_clocks("contract__hospital")
         )
 
     @staticmethod

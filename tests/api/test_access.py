@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from api.models import ApiToken
-from api.tokens import create_integration_account, issue_token, revoke
-from contracts.models import Organization
+from api.tokens import create_integration_account, issue_token, revoke, token_for
+from contracts.models import Membership, Organization, Role
+from contracts.selectors import memberships_of
 from tests.api.conftest import file_level1, file_via_api, token_client
 from tests.factories import demo_user
 
@@ -40,6 +41,20 @@ def test_a_revoked_token_stops_working_at_once(api):
     assert client.get("/api/v1/contracts/").status_code == 200
     revoke(token, by=user)
     assert client.get("/api/v1/contracts/").status_code == 401
+
+
+def test_a_token_comes_with_every_role_its_person_holds(api, django_assert_num_queries):
+    """The roles nearly every request asks about are read with the token, in its query."""
+    user = demo_user("yn-it")
+    hospital = user.memberships.get().organization
+    Membership.objects.create(user=user, organization=hospital, role=Role.REPORTER)
+    _token, raw = issue_token(user=user, organization=hospital, name="OA")
+    token_for(raw)  # the first use records when the token was last used
+    with django_assert_num_queries(1):
+        token = token_for(raw)
+        held = memberships_of(token.user)
+    assert sorted(held) == sorted(user.memberships.values_list("organization_id", "role"))
+    assert {role for _organization, role in held} == {Role.HOSPITAL_IT, Role.REPORTER}
 
 
 def test_only_a_digest_of_the_token_is_stored(api):

@@ -9,7 +9,12 @@ from rest_framework import serializers
 from rest_framework.test import APIRequestFactory
 
 from api.serializers import base
-from api.serializers.tickets import AttachmentSerializer, TicketDetailSerializer, TicketSerializer
+from api.serializers.tickets import (
+    AttachmentSerializer,
+    TicketCreateSerializer,
+    TicketDetailSerializer,
+    TicketSerializer,
+)
 from contracts.models import Contract, TicketKind
 from tests.api.conftest import file_level1, file_via_api
 from tests.api.test_consents import post
@@ -32,6 +37,9 @@ def as_drf_writes_it(monkeypatch) -> None:
         base.ModelSerializer,
         "get_fields",
         lambda self: serializers.ModelSerializer.get_fields(self),
+    )
+    monkeypatch.setattr(
+        base.Serializer, "get_fields", lambda self: serializers.Serializer.get_fields(self)
     )
 
 
@@ -97,3 +105,55 @@ def test_fields_built_once_per_class_still_answer_each_request_for_itself(demo):
     assert first.data["download_url"].startswith("http://localhost/")
     assert second.data["download_url"].startswith("http://127.0.0.1/")
     assert first.fields["download_url"] is not second.fields["download_url"]
+
+
+def filings_checked() -> list:
+    """What the filing serializer makes of requests good and bad, from a hospital and
+    from the vendor's desk."""
+    contract = Contract.objects.get(code="yn-his")
+    good = {
+        "contract": contract.code,
+        "system": contract.systems.first().pk,
+        "level": 2,
+        "title": "门诊收费系统无法登录",
+        "description": "门诊收费窗口全部无法登录 HIS。",
+    }
+    bodies = [
+        {},
+        good,
+        {**good, "contact_phone": "13726380001"},
+        {**good, "contact_phone": "13726380001", "level": 9},
+        {**good, "level": "一级", "channel": "telegram", "caller": "someone"},
+        {**good, "contact_phone": "x" * 21, "reported_at": "2026-09-15T09:12:00"},
+        {**good, "contact_phone": "110", "caller": {"name": "护士", "phone": "8123"}},
+    ]
+    checked = []
+    for for_caller in (False, True):
+        for body in bodies:
+            incoming = TicketCreateSerializer(
+                data=body, context={"contracts": Contract.objects.all(), "for_caller": for_caller}
+            )
+            valid = incoming.is_valid()
+            checked.append((valid, incoming.validated_data if valid else incoming.errors))
+    return checked
+
+
+def test_a_filing_is_checked_as_drf_checks_it(demo, monkeypatch):
+    fast = filings_checked()
+    assert [valid for valid, _answer in fast].count(True) >= 3
+    as_drf_writes_it(monkeypatch)
+    assert fast == filings_checked()
+
+
+def test_declared_fields_copied_per_instance_are_each_instances_own(demo):
+    """The call-back phone is required of a hospital, not of the vendor's desk: each
+    serializer changes its own copy of the field, never the class's or another's."""
+    hospital, desk, hospital_again = (
+        TicketCreateSerializer(data={}, context={"contracts": None, "for_caller": for_caller})
+        for for_caller in (False, True, False)
+    )
+    assert hospital.fields["contact_phone"].required
+    assert not desk.fields["contact_phone"].required
+    assert hospital_again.fields["contact_phone"].required
+    assert hospital.fields["contact_phone"] is not hospital_again.fields["contact_phone"]
+    assert not TicketCreateSerializer._declared_fields["contact_phone"].required

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.models import Contract
+from contracts.models import Contract, Membership, Role
 from tests.factories import demo_user
+from tests.notifications.factories import ChannelFactory
 from tests.tickets.conftest import REPORTERS, at
+from tests.webhooks.factories import SubscriptionFactory
 from tickets import clocks, notices, services
 from tickets.models import Ticket, TicketClock
 
@@ -86,3 +88,52 @@ def test_a_filing_that_fails_after_taking_its_number_leaves_no_gap(demo, monkeyp
     first = file(contract, row, "2026-09-15 10:05").ticket
     second = file(contract, row, "2026-09-15 10:06").ticket
     assert (first.number, second.number) == ("YN-2026-00001", "YN-2026-00002")
+
+
+def new_ticket(contract: Contract) -> Ticket:
+    """A ticket as filing has it before saving it, when it reads who hears of it."""
+    return Ticket(
+        contract=contract,
+        system=contract.systems.first(),
+        service_class=contract.sla_row(level=2),
+        title="系统故障",
+        reporter=demo_user(REPORTERS[contract.code]),
+    )
+
+
+def test_who_hears_of_a_new_ticket_is_one_query_where_no_group_or_system_listens(
+    demo, django_assert_num_queries
+):
+    ticket = new_ticket(demo["yn-his"])
+    with django_assert_num_queries(1):
+        readers = notices.readers_of_new_ticket(ticket)
+    assert {addressee.person.username for addressee in readers.staff} == {"ny-dispatcher", "yn-it"}
+    assert (readers.channels, readers.subscriptions) == ([], [])
+
+
+def test_a_new_tickets_group_channels_and_subscribed_systems_are_read_where_there_are_some(
+    demo, django_assert_num_queries
+):
+    contract = demo["yn-his"]
+    channel = ChannelFactory(contract=contract)
+    ChannelFactory(contract=contract, is_active=False)
+    ChannelFactory(contract=demo["zj-einvoice"])
+    subscription = SubscriptionFactory(organization=contract.hospital)
+    SubscriptionFactory(organization=demo["zj-einvoice"].hospital)
+    ticket = new_ticket(contract)
+    with django_assert_num_queries(3):
+        readers = notices.readers_of_new_ticket(ticket)
+    assert (readers.channels, readers.subscriptions) == ([channel], [subscription])
+
+
+def test_a_new_tickets_listeners_are_read_even_with_no_dispatcher_or_hospital_it(demo):
+    contract = demo["yn-his"]
+    Membership.objects.filter(
+        role__in=[Role.DISPATCHER, Role.HOSPITAL_IT],
+        organization__in=[contract.hospital_id, contract.vendor_id],
+    ).delete()
+    channel = ChannelFactory(contract=contract)
+    subscription = SubscriptionFactory(organization=contract.vendor)
+    readers = notices.readers_of_new_ticket(new_ticket(contract))
+    assert readers.staff == []
+    assert (readers.channels, readers.subscriptions) == ([channel], [subscription])

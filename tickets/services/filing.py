@@ -352,13 +352,14 @@ def _clocks_to_start(
     """The new ticket's clocks, unsaved, deadlines counted: what clocks.apply_service_class()
     makes of a ticket that has no clocks and no holds yet, without its reads and writes
     back (tests/tickets/test_filing.py holds the two to the same result)."""
-    # By clock name, so unordered: the model's ordering would join the row and its contract.
-    targets = {
-        target.clock: target
-        for target in service_class.clocks.select_related(
-            "calendar", "due_by_opening_of"
-        ).order_by()
-    }
+    if "clocks" in getattr(service_class, "_prefetched_objects_cache", {}):
+        # Read with the row (ServiceClassQuerySet.first_with_clocks: the API's filing).
+        read = service_class.clocks.all()
+    else:
+        # By clock name, so unordered: the model's ordering would join the row and its
+        # contract.
+        read = service_class.clocks.select_related("calendar", "due_by_opening_of").order_by()
+    targets = {target.clock: target for target in read}
     started = []
     for name in ClockName.values:
         target = targets.get(name)
