@@ -10,6 +10,10 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
+from tests.sqlite_files import copy_of, migrated
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -21,16 +25,20 @@ User.objects.create_superuser("root", "root@example.org", "x")
 """
 
 
-def test_a_real_worker_runs_the_holiday_check_sent_through_the_broker(tmp_path):
+@pytest.fixture
+def worker_database(tmp_path_factory, worker_id, tmp_path) -> Path:
+    """The worker's database is its own file: the test database is not visible to it."""
+    return copy_of(migrated(tmp_path_factory, worker_id), tmp_path / "worker.sqlite3")
+
+
+def test_a_real_worker_runs_the_holiday_check_sent_through_the_broker(tmp_path, worker_database):
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
         "OPSDESK_VAR_DIR": str(tmp_path),
-        # The worker's database is its own file: the test database is not visible to it.
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{worker_database}",
     }
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)
     subprocess.run([*manage, "shell", "-c", SETUP], cwd=ROOT, env=env, check=True, timeout=60)
 
     log_path = tmp_path / "worker.log"

@@ -2,42 +2,30 @@
 
 from __future__ import annotations
 
-import fcntl
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.faults.servers import REDIS_SERVER, RedisServer, django_env, manage
+from tests.faults.servers import REDIS_SERVER, RedisServer, manage
+from tests.sqlite_files import copy_of, made_once, migrated
 
 
 @pytest.fixture(scope="session")
 def seeded_database(tmp_path_factory, worker_id) -> Path:
-    """A SQLite file with OpsDesk migrated and the demo loaded, made once per run (by the
-    first pytest-xdist worker that needs it, in the run's shared temporary directory); each
+    """A SQLite file with OpsDesk migrated and the demo loaded, made once per run; each
     scenario that runs its own processes (workers, scripts) works on a copy of it."""
-    if worker_id == "master":
-        root = tmp_path_factory.mktemp("faults-seed")
-    else:
-        root = tmp_path_factory.getbasetemp().parent / "faults-seed"
-        root.mkdir(exist_ok=True)
-    database = root / "seed.sqlite3"
-    with (root / "seed.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker waits for the one seeding
-        if not database.exists():
-            partial = root / "seed.partial.sqlite3"
-            env = django_env(root / "var", DATABASE_URL=f"sqlite:///{partial}")
-            manage(env, "migrate", "--noinput", "-v0")
-            manage(env, "load_demo", "--no-history")
-            partial.rename(database)
-    return database
+    schema = migrated(tmp_path_factory, worker_id)
+
+    def seed(path: Path, env: dict[str, str]) -> None:
+        copy_of(schema, path)
+        manage(env, "load_demo", "--no-history")
+
+    return made_once(tmp_path_factory, worker_id, "faults-seed", seed)
 
 
 @pytest.fixture
 def scenario_database(seeded_database, tmp_path) -> Path:
-    copy = tmp_path / "scenario.sqlite3"
-    shutil.copyfile(seeded_database, copy)
-    return copy
+    return copy_of(seeded_database, tmp_path / "scenario.sqlite3")
 
 
 @pytest.fixture
