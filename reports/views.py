@@ -19,7 +19,7 @@ from reports import charts
 from reports.figures import open_breaches_now, quarter_summary
 from reports.periods import SHANGHAI
 
-# The open breaches the dashboard lists, the earliest ("The 50 earliest of …", its template).
+# How many open breaches the dashboard lists, the earliest first (it says how many more).
 OPEN_BREACHES_SHOWN = 50
 
 

@@ -94,6 +94,26 @@ def test_the_dashboard_shows_the_figures_of_the_asked_quarter(yn_quarter):
     assert "Noto Sans CJK SC" in page
 
 
+def test_a_long_list_of_open_breaches_shows_the_earliest_and_says_how_many_in_all(
+    yn_quarter, monkeypatch
+):
+    """A busy contract may have thousands of clocks running late: the page lists the
+    earliest few and names the total, in the reader's language."""
+    monkeypatch.setattr("reports.views.OPEN_BREACHES_SHOWN", 2)
+    t = yn_quarter.tickets
+    english_page = content(get(english("ny-manager"), URL + "?quarter=2026-Q3"))
+    open_section = english_page.split('id="open-breaches"', 1)[1].split("</section>", 1)[0]
+    assert open_section.count(f'href="/tickets/{t["T4"].number}/"') == 2
+    assert f'href="/tickets/{t["T5"].number}/"' not in open_section
+    assert "The 2 earliest of 3; the queue lists every open ticket by its deadline." in (
+        open_section
+    )
+    card = english_page.split("Open breaches now</h3>", 1)[1].split("</section>", 1)[0]
+    assert '<p class="rp-value">3</p>' in card
+    chinese_page = content(get(login("ny-manager"), URL + "?quarter=2026-Q3"))
+    assert "仅列出最早的 2 条（共 3 条）" in chinese_page
+
+
 def test_the_quarter_picker_links_the_previous_and_next_quarters(demo):
     # ?quarter= still works; the picker's links name the period (contracts.periods).
     page = content(get(login("ny-manager"), URL + "?quarter=2026-Q2"))
