@@ -542,6 +542,8 @@ def test_quarter_summary_bundles_every_figure(yn_quarter):
     assert summary.tickets_total == 6
     assert summary.compliance.overall.percent == d("56.3")
     assert len(summary.breaches) == 7
+    # The open breaches now are the dashboard's own (open_breaches_now), not the period's.
+    assert len(figures.open_breaches(yn_quarter.contract, yn_quarter.now)) == 3
     assert summary.downtime.downtime_hours == d("3.50")
     assert summary.onsite.days == 3 and summary.person_days.person_days == d("0.88")
     assert summary.satisfaction.mean == d("3.50")
