@@ -19,8 +19,13 @@ from tickets.models.tickets import Ticket
 
 
 class TicketClock(ContractCopy):
+    # Looked up by the unique (ticket, name) index, which leads with it.
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="clocks", verbose_name=_("ticket")
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="clocks",
+        verbose_name=_("ticket"),
+        db_index=False,
     )
     name = models.CharField(_("clock"), max_length=10, choices=ClockName.choices)
     target_minutes = models.PositiveIntegerField(_("target (working minutes)"))

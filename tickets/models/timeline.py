@@ -122,8 +122,13 @@ class Event(models.Model):
     `tickets.clock.extended`; `data` holds what the line needs to be read later.
     """
 
+    # Looked up by the timeline's (ticket, at) index, which leads with it.
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("ticket"),
+        db_index=False,
     )
     action = models.CharField(_("action"), max_length=60)
     actor = models.ForeignKey(

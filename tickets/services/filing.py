@@ -169,15 +169,17 @@ def file_ticket(
             "invalid", _("Please correct the ticket: %(errors)s"), errors="; ".join(exc.messages)
         ) from exc
     started = _clocks_to_start(ticket, service_class, at)
+    # The database's trigger (tickets/0003) keeps a ticket's next deadline from its clocks;
+    # written with the ticket by the same rule, it finds nothing to change. Otherwise it
+    # would update the row just inserted: a second version of it, with an entry in each of
+    # the table's twenty indexes, three of them trigram indexes of its text.
+    ticket.next_due_at, ticket.next_warn_at = next_deadline(started)
     # Who hears of it, read now: from the number on, the transaction only writes.
     readers = notices.readers_of_new_ticket(ticket)
     with transaction.atomic():
         ticket.number = next_number(contract.hospital, reported)
         ticket.save()
         started = TicketClock.objects.bulk_create(started)
-        # The database's trigger (tickets/0003) has just set the ticket's next deadline from
-        # these clocks; the same rule here keeps the object in step without reading it back.
-        ticket.next_due_at, ticket.next_warn_at = next_deadline(started)
         event = _log(
             ticket,
             "ticket.reported",
