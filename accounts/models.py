@@ -17,6 +17,13 @@ def person_name(full_name: str | None, username: str | None) -> str | None:
     return full_name or username
 
 
+def full_name_of(full_name: str, first_name: str, last_name: str, username: str) -> str:
+    """How a person signs in the API's JSON (User.get_full_name()): their full name, else
+    their first and last names, else their login; from the columns alone, for a list that
+    reads them without the User."""
+    return full_name or f"{first_name} {last_name}".strip() or username
+
+
 def person_name_column() -> Coalesce:
     """person_name() as a column of the user table, for a query that reads the name alone."""
     return Coalesce(NullIf("full_name", Value("")), "username")
@@ -73,7 +80,7 @@ class User(AbstractUser):
         return person_name(self.full_name, self.username)
 
     def get_full_name(self) -> str:
-        return self.full_name or super().get_full_name() or self.username
+        return full_name_of(self.full_name, self.first_name, self.last_name, self.username)
 
     def save(self, *args, **kwargs) -> None:
         # set_password() leaves the raw password in `_password` until the row is saved; a hash

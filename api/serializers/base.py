@@ -58,7 +58,7 @@ def _plain_getter(field: serializers.Field) -> Callable[[Any], Any]:
     return get
 
 
-def _datetime_writer(field: serializers.Field) -> Callable[[Any], Any] | None:
+def datetime_writer(field: serializers.Field) -> Callable[[Any], Any] | None:
     """DateTimeField.to_representation() for an aware datetime in ISO 8601, with the
     current time zone read once per row rather than once per value; None where DRF's own is
     needed (another format, a time zone of the field's own)."""
@@ -92,7 +92,7 @@ class FastRowsMixin:
         if plan is None:
             plan = (
                 [
-                    (field.field_name, _plain_getter(field), _datetime_writer(field), field)
+                    (field.field_name, _plain_getter(field), datetime_writer(field), field)
                     for field in self._readable_fields
                 ],
                 timezone.get_current_timezone(),

@@ -15,6 +15,7 @@ from api.authentication import token_of
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import create_once
 from api.scoping import within_token_organization
+from api.serializers.ticket_rows import ticket_list_columns, write_ticket_rows
 from api.serializers.tickets import (
     TicketCreateSerializer,
     TicketDetailSerializer,
@@ -22,7 +23,6 @@ from api.serializers.tickets import (
     TicketPageSerializer,
     TicketSearchPageSerializer,
     TicketSearchQuerySerializer,
-    TicketSerializer,
     TicketUpdateSerializer,
 )
 from api.views.contracts import visible_contracts
@@ -145,20 +145,19 @@ class TicketListView(APIView):
     def get(self, request):
         query = TicketListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        tickets = selectors.with_list_relations(visible_tickets(request))
-        tickets = selectors.filtered(tickets, query.to_filter(request.user))
+        tickets = selectors.filtered(visible_tickets(request), query.to_filter(request.user))
         tickets = desk_filtered(request, tickets)
         try:
             rows, next_url = paginate(
                 request,
-                tickets,
+                ticket_list_columns(tickets),
                 ORDERINGS[query.validated_data["ordering"]],
                 query.validated_data["page_size"],
                 query.validated_data.get("cursor"),
             )
         except InvalidCursor as exc:
             raise serializers.ValidationError({"cursor": [exc.message]}) from exc
-        return Response({"next": next_url, "results": TicketSerializer(rows, many=True).data})
+        return Response({"next": next_url, "results": write_ticket_rows(rows)})
 
     @extend_schema(
         summary="File a ticket (报修)",

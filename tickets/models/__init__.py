@@ -29,6 +29,7 @@ from tickets.models.tickets import (
     State,
     Ticket,
     TicketSequence,
+    caller_of,
 )
 from tickets.models.timeline import Attachment, Event, Outage, Worklog, WorkMode
 from tickets.models.watching import Watch
@@ -70,5 +71,6 @@ __all__ = [
     "Watch",
     "WorkMode",
     "Worklog",
+    "caller_of",
     "next_deadline",
 ]

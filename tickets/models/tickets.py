@@ -197,6 +197,11 @@ def _attach_clocks(tickets: list) -> None:
         ticket._prefetched_objects_cache[cache_name] = by_ticket[ticket.pk]
 
 
+def caller_of(caller_name: str, reporter_name: str) -> str:
+    """Ticket.caller from the columns alone, for a list that reads them without the ticket."""
+    return caller_name or reporter_name
+
+
 class Ticket(ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
     contract = models.ForeignKey(
@@ -373,7 +378,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     @property
     def caller(self) -> str:
         """Who reported it: the caller's name as they gave it, else the reporter."""
-        return self.caller_name or str(self.reporter)
+        return caller_of(self.caller_name, str(self.reporter))
 
     @property
     def late_minutes(self) -> int:
