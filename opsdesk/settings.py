@@ -273,7 +273,7 @@ if not DEBUG:
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "opsdesk.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": _REDIS_TIMEOUTS,
         }

@@ -46,7 +46,7 @@ def on_private_redis(private_redis, settings, monkeypatch):
     _repoint_broker(app, private_redis.url(0), {"visibility_timeout": 3600})
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "opsdesk.cache.RedisCache",  # as production runs it
             "LOCATION": private_redis.url(1),
         }
     }
