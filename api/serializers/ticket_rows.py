@@ -69,8 +69,11 @@ CLOCK_COLUMNS = (
 )
 PERSON_COLUMNS = ("id", "full_name", "first_name", "last_name", "username")
 
-# DateTimeField.to_representation() as TicketSerializer's fields write each time.
-_write_time = datetime_writer(serializers.DateTimeField())
+# DateTimeField.to_representation(), as TicketSerializer's fields write a time.
+_time_field = serializers.DateTimeField()
+_write_time = datetime_writer(_time_field) or (
+    lambda value, _zone: _time_field.to_representation(value)  # another format configured
+)
 
 
 def ticket_list_columns(tickets: QuerySet[Ticket]) -> QuerySet:
