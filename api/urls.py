@@ -24,6 +24,7 @@ from api.views.outages import (
     RecurrenceCandidatesView,
     TicketOutagesView,
 )
+from api.views.portfolio import PortfolioView
 from api.views.records import AttachmentDownloadView, AttachmentsView, CommentsView, WorklogsView
 from api.views.reports import (
     ReportAcceptView,
@@ -115,6 +116,7 @@ v1 = [
         name="holiday-notice-read",
     ),
     path("checklists/<int:pk>/", ChecklistDetailView.as_view(), name="checklist-detail"),
+    path("portfolio/", PortfolioView.as_view(), name="portfolio"),
     path("reports/", ReportListView.as_view(), name="report-list"),
     path("reports/<int:pk>/", ReportDetailView.as_view(), name="report-detail"),
     path("reports/<int:pk>/final/", ReportFinalView.as_view(), name="report-final"),

@@ -25,6 +25,7 @@ from contracts.models import Role
 from contracts.selectors import memberships_of
 from inspections import policy as inspection_policy
 from intake.policy import TRIAGE_ROLES
+from reports import policy as report_policy
 from reports.policy import may_see_dashboard
 from tickets.policy import ACTION_ROLES, VENDOR_STAFF
 
@@ -75,7 +76,7 @@ def may_see_hospital_desk(user) -> bool:
 
 def may_see_portfolio(user) -> bool:
     """The overview of a vendor's contracts (/portfolio/): vendor managers."""
-    return _holds(user, frozenset({Role.VENDOR_MANAGER}))
+    return report_policy.may_see_portfolio(user)
 
 
 def may_read_inspections(user) -> bool:

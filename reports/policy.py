@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts.models import Contract, Role
+from contracts.selectors import memberships_of
 from tickets.policy import VENDOR_STAFF, roles_on_contract
 
 DASHBOARD_ROLES = VENDOR_STAFF | {Role.HOSPITAL_IT}
@@ -11,6 +12,20 @@ DASHBOARD_ROLES = VENDOR_STAFF | {Role.HOSPITAL_IT}
 def may_see_dashboard(user, contract: Contract) -> bool:
     """Vendor staff of the contract's vendor and hospital IT of its hospital; not reporters."""
     return user.is_superuser or bool(DASHBOARD_ROLES & roles_on_contract(user, contract))
+
+
+def may_see_portfolio(user, organization_id: int | None = None) -> bool:
+    """The overview of a vendor's contracts (reports/portfolio.py): the vendor's managers
+    (of `organization_id`, an API token's organisation, when given) and platform
+    administrators."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return any(
+        role == Role.VENDOR_MANAGER and organization_id in (None, organization)
+        for organization, role in memberships_of(user)
+    )
 
 
 # Either side may ask for a report (the vendor for its meeting, the hospital for its files);

@@ -57,10 +57,12 @@ class Portfolio:
     rows: list[PortfolioRow]
 
 
-def managed_contracts(user, today: dt.date) -> QuerySet[Contract]:
+def managed_contracts(user, today: dt.date, vendors: list[int] | None = None) -> QuerySet[Contract]:
     """Contracts in force today whose vendor the user manages (a platform administrator:
-    every contract)."""
+    every contract); `vendors` narrows them to these vendors (an API token's organisation)."""
     contracts = contracts_for(user).in_force_on(today)
+    if vendors is not None:
+        contracts = contracts.filter(vendor_id__in=vendors)
     if user.is_superuser:
         return contracts
     managed = Membership.objects.filter(user=user, role=Role.VENDOR_MANAGER).values(
@@ -69,11 +71,14 @@ def managed_contracts(user, today: dt.date) -> QuerySet[Contract]:
     return contracts.filter(vendor_id__in=managed)
 
 
-def portfolio(user, now: dt.datetime) -> Portfolio:
+def portfolio(user, now: dt.datetime, vendors: list[int] | None = None) -> Portfolio:
+    """The overview of the contracts managed_contracts() gives, as of `now`."""
     today = now.astimezone(SHANGHAI).date()
     # A row names the contract and its hospital; the vendor (the manager's own) and the
     # calendar (working days are read by its id) are not read with each of hundreds.
-    contracts = list(managed_contracts(user, today).select_related(None).select_related("hospital"))
+    contracts = list(
+        managed_contracts(user, today, vendors).select_related(None).select_related("hospital")
+    )
     quarters = {
         contract: periods.period_at(contract, periods.default_kind(contract), today)
         for contract in contracts
