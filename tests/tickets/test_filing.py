@@ -5,6 +5,7 @@ returns must be what the database holds; numbers stay gap-free."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from contracts.models import Contract, Membership, Role
 from tests.factories import demo_user
@@ -137,3 +138,27 @@ def test_a_new_tickets_listeners_are_read_even_with_no_dispatcher_or_hospital_it
     readers = notices.readers_of_new_ticket(new_ticket(contract))
     assert readers.staff == []
     assert (readers.channels, readers.subscriptions) == ([channel], [subscription])
+
+
+def ticket_row_updates() -> int:
+    """Row updates of the tickets table in this transaction so far (PostgreSQL's own count:
+    the clocks' trigger's updates too, which no captured query shows)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(n_tup_upd), 0) FROM pg_stat_xact_user_tables"
+            " WHERE relname = 'tickets_ticket'"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+def test_a_new_ticket_is_written_once_with_its_next_deadline_the_clocks_trigger_keeps(demo):
+    contract = demo["yn-his"]
+    before = ticket_row_updates()
+    filed = file(contract, contract.sla_row(level=1), "2026-09-15 10:00")
+    # The trigger of tickets/0003 found the deadline already written: no second version of
+    # the row (with an entry in each of the table's indexes).
+    assert ticket_row_updates() == before
+    stored = Ticket.objects.get(pk=filed.ticket.pk)
+    earliest = min(filed.clocks, key=lambda clock: (clock.due_at, clock.pk))
+    assert (stored.next_due_at, stored.next_warn_at) == (earliest.due_at, earliest.warn_at)
