@@ -6,8 +6,9 @@ kind the demo has). A page of 50 tickets read as instances built some 320 of the
 ticket, its contract, system, level, people and clocks, each with its state machine) and
 then wrote every field through DRF; these columns make the same JSON in less than half the
 CPU. The few rules a row needs beyond its columns are the models' own functions, asked of
-the columns: a person's name (full_name_of), who called (caller_of), which clocks apply
-(is_active, as Ticket.active_clocks).
+the columns: a person's name (full_name_of), who called and with which account (caller_of,
+caller_account_of), whether a clock's breach is recorded (breach_recorded), which clocks
+apply (is_active, as Ticket.active_clocks).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from rest_framework import serializers
 from accounts.models import full_name_of, person_name
 from api.serializers.base import datetime_writer
 from contracts.models import CoveredSystem, ServiceClass
-from tickets.models import Ticket, TicketClock, caller_of
+from tickets.models import Ticket, TicketClock, breach_recorded, caller_account_of, caller_of
 
 # The ticket's columns (and its contract's code) a row is written from.
 TICKET_COLUMNS = (
@@ -139,8 +140,7 @@ def write_ticket_rows(tickets: list[dict]) -> list[dict]:
                 "satisfaction": ticket["satisfaction"],
                 "channel": ticket["channel"],
                 "caller": {
-                    # CallerSerializer: no account behind a name the caller only gave.
-                    "id": None if ticket["caller_name"] else ticket["reporter_id"],
+                    "id": caller_account_of(ticket["caller_name"], ticket["reporter_id"]),
                     "name": caller_of(ticket["caller_name"], reporter.shown),
                 },
                 "reported_at": created_at,
@@ -211,8 +211,7 @@ def _active_clocks_of(tickets: list[dict], time) -> dict[int, list[dict]]:
                 "due_at": time(clock["due_at"]),
                 "met_at": time(clock["met_at"]),
                 "paused": clock["is_paused"],
-                # TicketClock.breached: a breach is recorded.
-                "breached": clock["breached_at"] is not None,
+                "breached": breach_recorded(clock["breached_at"]),
                 "warned_at": time(clock["warned_at"]),
                 "breached_at": time(clock["breached_at"]),
                 "breach_reason": clock["breach_reason"],

@@ -83,7 +83,7 @@ class CallerSerializer(Serializer):
     name = serializers.CharField(source="caller", read_only=True)
 
     def get_id(self, ticket: Ticket) -> int | None:
-        return None if ticket.caller_name else ticket.reporter_id
+        return ticket.caller_account
 
 
 @extend_schema_field(

@@ -5,7 +5,14 @@ from tickets.models.agreements import (
     ChangeWindow,
     Side,
 )
-from tickets.models.clocks import Extension, Pause, PauseReason, TicketClock, next_deadline
+from tickets.models.clocks import (
+    Extension,
+    Pause,
+    PauseReason,
+    TicketClock,
+    breach_recorded,
+    next_deadline,
+)
 from tickets.models.consent import (
     RECORDED_CHANNELS,
     ConsentChannel,
@@ -29,6 +36,7 @@ from tickets.models.tickets import (
     State,
     Ticket,
     TicketSequence,
+    caller_account_of,
     caller_of,
 )
 from tickets.models.timeline import Attachment, Event, Outage, Worklog, WorkMode
@@ -71,6 +79,8 @@ __all__ = [
     "Watch",
     "WorkMode",
     "Worklog",
+    "breach_recorded",
+    "caller_account_of",
     "caller_of",
     "next_deadline",
 ]

@@ -7,6 +7,8 @@ fact changes: a hold, an extension, a level change, a calendar edit.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -131,7 +133,7 @@ class TicketClock(ContractCopy):
 
     @property
     def breached(self) -> bool:
-        return self.breached_at is not None
+        return breach_recorded(self.breached_at)
 
     def missed_by(self, now) -> bool:
         """Whether the clock missed its deadline by `now`: a recorded breach, met late, or
@@ -141,6 +143,12 @@ class TicketClock(ContractCopy):
         if self.due_at is None:
             return False
         return self.met_at > self.due_at if self.met_at else self.due_at <= now
+
+
+def breach_recorded(breached_at: dt.datetime | None) -> bool:
+    """TicketClock.breached from the column alone: a breach of the clock is on record
+    (breached_at, with its reason)."""
+    return breached_at is not None
 
 
 def next_deadline(clocks) -> tuple:

@@ -202,6 +202,11 @@ def caller_of(caller_name: str, reporter_name: str) -> str:
     return caller_name or reporter_name
 
 
+def caller_account_of(caller_name: str, reporter_id: int) -> int | None:
+    """Ticket.caller_account from the columns alone."""
+    return None if caller_name else reporter_id
+
+
 class Ticket(ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
     contract = models.ForeignKey(
@@ -379,6 +384,12 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     def caller(self) -> str:
         """Who reported it: the caller's name as they gave it, else the reporter."""
         return caller_of(self.caller_name, str(self.reporter))
+
+    @property
+    def caller_account(self) -> int | None:
+        """The id of the caller's account: the reporter's, or None for a caller known only
+        by the name they gave (the reporter is then the hospital IT person following it)."""
+        return caller_account_of(self.caller_name, self.reporter_id)
 
     @property
     def late_minutes(self) -> int:
