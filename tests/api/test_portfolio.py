@@ -106,3 +106,36 @@ def test_a_manager_elsewhere_is_refused_for_an_organisation_they_do_not_manage(d
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
     assert client.get("/api/v1/portfolio/").status_code == 403
+
+
+def test_the_overview_costs_the_same_queries_however_many_contracts(demo, at_now):
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import WorkdayCalendarFactory
+
+    client = token_client("ny-manager")
+
+    def rows_and_queries() -> tuple[int, int]:
+        client.get("/api/v1/portfolio/")  # the token's first use of the minute is recorded
+        with CaptureQueriesContext(connection) as captured:
+            answer = client.get("/api/v1/portfolio/")
+        assert answer.status_code == 200
+        return len(answer.json()["contracts"]), len(captured)
+
+    few, queries_for_few = rows_and_queries()
+    calendar = WorkdayCalendarFactory()
+    for month in range(1, 6):  # each with its own service year, on-site minimum and quota
+        ContractFactory(
+            vendor=Organization.objects.get(code="NYYX"),
+            starts_on=dt.date(2025, month, 1),
+            ends_on=dt.date(2027, 12, 31),
+            calendar=calendar,
+            min_onsite_days=10,
+            person_day_quota=15,
+        )
+    more, queries_for_more = rows_and_queries()
+    assert more == few + 5
+    assert queries_for_more == queries_for_few
