@@ -27,6 +27,7 @@ from tickets.models import (
     Ticket,
     TicketClock,
 )
+from tickets.models.timeline import Reader
 from tickets.policy import (
     ACTION_ROLES,
     HOSPITAL_STAFF,
@@ -89,8 +90,9 @@ def with_timeline(
 ) -> QuerySet[Ticket]:
     """The tickets with the timeline and files `viewer` may read: the vendor's internal
     notes only for its staff (`organizations`: an API token's, see Event.objects.visible_to)."""
-    events = Event.objects.visible_to(viewer, organizations=organizations)
-    files = Attachment.objects.visible_to(viewer, organizations=organizations)
+    reader = Reader.of(viewer, organizations)
+    events = Event.objects.readable_by(reader)
+    files = Attachment.objects.readable_by(reader)
     return queryset.prefetch_related(
         Prefetch("events", queryset=events.select_related("actor").order_by("at", "id")),
         Prefetch("attachments", queryset=files.select_related("uploaded_by")),

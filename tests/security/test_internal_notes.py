@@ -159,3 +159,30 @@ def test_the_vendors_staff_read_their_internal_notes(world: World, username, url
     response = client.get(url.format(number=tenant.ticket.number, pk=tenant.ticket.pk))
     assert response.status_code == 200
     assert found_in(response.content.decode(), [internal_marker(tenant.code)])
+
+
+@pytest.mark.parametrize("url", ["/tickets/{number}/", "/api/v1/tickets/{pk}/"])
+def test_a_ticket_shown_asks_once_whom_its_reader_works_for(world: World, url, monkeypatch):  # noqa: F811
+    """The timeline and the files follow one answer to "which vendors does the reader work
+    for" (one query, not one for each), and the vendor's staff still read both the internal
+    note and the internal file."""
+    from tickets.models import timeline
+
+    asked = []
+    real = timeline.vendor_organizations
+
+    def counted(*args, **kwargs):
+        asked.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(timeline, "vendor_organizations", counted)
+    tenant = world.tenants["yn-his"]
+    client = Client()
+    client.force_login(User.objects.get(username="ny-engineer"))
+    response = client.get(url.format(number=tenant.ticket.number, pk=tenant.ticket.pk))
+
+    assert response.status_code == 200
+    assert len(asked) == 1
+    text = response.content.decode()
+    assert found_in(text, [internal_marker(tenant.code)])
+    assert found_in(text, [tenant.extra["internal_file"].original_name])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -93,14 +94,37 @@ class VisibilityQuerySet(models.QuerySet):
         """What `user` may read (rows of tickets they may see are the caller's to choose).
         `organizations`: the ids an API token acts for; a token of a hospital never reads
         internal notes, even when its person also works for a vendor."""
-        if not getattr(user, "is_authenticated", False):
+        return self.readable_by(Reader.of(user, organizations))
+
+    def readable_by(self, reader: Reader):
+        """visible_to() for a reader already worked out: a ticket's page reads its timeline
+        and its files for the same person, and asks who they work for once."""
+        if reader.sees_nothing:
             return self.none()
-        if user.is_superuser and organizations is None:
+        if reader.sees_everything:
             return self
-        vendors = vendor_organizations(user, organizations)
-        if not vendors:
+        if not reader.vendors:
             return self.public()
-        return self.filter(Q(internal=False) | Q(ticket__contract__vendor_id__in=vendors))
+        return self.filter(Q(internal=False) | Q(ticket__contract__vendor_id__in=reader.vendors))
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads a timeline, as the rule of internal notes sees them: nobody (signed out), a
+    platform administrator (everything), or the vendors they work for (none: the hospital's
+    side, which reads no internal note)."""
+
+    vendors: tuple[int, ...] = ()
+    sees_everything: bool = False
+    sees_nothing: bool = False
+
+    @classmethod
+    def of(cls, user, organizations=None) -> Reader:
+        if not getattr(user, "is_authenticated", False):
+            return cls(sees_nothing=True)
+        if user.is_superuser and organizations is None:
+            return cls(sees_everything=True)
+        return cls(vendors=tuple(vendor_organizations(user, organizations)))
 
 
 def vendor_organizations(user, organizations=None) -> list[int]:
