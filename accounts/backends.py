@@ -11,6 +11,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
 from accounts import lockout
+from contracts.selectors import learn_memberships, with_memberships
 
 LOCK_ATTRIBUTE = "login_lock"
 
@@ -35,6 +36,19 @@ class LockoutModelBackend(ModelBackend):
             _remember(request, lockout.lock_for(username=username, address=address))
         else:
             lockout.reset(username=username)
+        return user
+
+    def get_user(self, user_id):
+        """A signed-in request's person, with the roles nearly every page asks about read in
+        the same query (a row per membership, one of nulls if none), as an API token reads
+        its person's (api.tokens.token_for): contracts.selectors.memberships_of() then
+        answers from them rather than by a query of its own."""
+        people = get_user_model()._default_manager.filter(pk=user_id)
+        rows = list(with_memberships(people).order_by())  # unordered: one person
+        if not rows or not self.user_can_authenticate(rows[0]):
+            return None
+        user = rows[0]
+        learn_memberships(user, rows)
         return user
 
 

@@ -8,13 +8,12 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiToken
 from contracts.models import Membership, Organization
-from contracts.selectors import know_memberships
+from contracts.selectors import learn_memberships, with_memberships
 
 # "odk_" + 8 characters shown in lists to tell tokens apart + the secret.
 TOKEN_PREFIX = "odk_"
@@ -68,26 +67,17 @@ def token_for(raw: str) -> ApiToken | None:
     # the roles nearly every API request asks about come with the token instead of by a
     # query of their own (contracts.selectors.memberships_of).
     rows = list(
-        ApiToken.objects.usable()
-        .select_related("user", "organization")
-        .filter(digest=digest(raw))
-        .annotate(
-            membership_organization=F("user__memberships__organization_id"),
-            membership_role=F("user__memberships__role"),
-        )
-        .order_by()  # the digest is unique
+        with_memberships(
+            ApiToken.objects.usable()
+            .select_related("user", "organization")
+            .filter(digest=digest(raw)),
+            "user",
+        ).order_by()  # the digest is unique
     )
     if not rows or not rows[0].user.is_active:
         return None
     token = rows[0]
-    know_memberships(
-        token.user,
-        [
-            (row.membership_organization, row.membership_role)
-            for row in rows
-            if row.membership_organization is not None
-        ],
-    )
+    learn_memberships(token.user, rows)
     now = timezone.now()
     if (
         token.last_used_at is None

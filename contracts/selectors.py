@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from contracts.models import Contract, ContractContact, CoveredSystem, Membership
@@ -28,6 +28,30 @@ def know_memberships(user, memberships: Iterable[tuple[int, str]]) -> None:
     """Let memberships_of(user) answer from these (organization id, role) pairs, read with
     the user by a query of the caller's (an API token's, which reads them with its person)."""
     user._memberships_read = tuple(memberships)
+
+
+def with_memberships(queryset: QuerySet, person: str = "") -> QuerySet:
+    """`queryset` (of people, or of rows naming one through `person`: "user") read with a row
+    per membership of the person, one of nulls if they hold none: the roles nearly every
+    request asks about, read with the person rather than by a query of their own. Give the
+    rows to learn_memberships()."""
+    path = f"{person}__memberships" if person else "memberships"
+    return queryset.annotate(
+        membership_organization=F(f"{path}__organization_id"),
+        membership_role=F(f"{path}__role"),
+    )
+
+
+def learn_memberships(user, rows) -> None:
+    """know_memberships() from the rows of a with_memberships() query about this user."""
+    know_memberships(
+        user,
+        [
+            (row.membership_organization, row.membership_role)
+            for row in rows
+            if row.membership_organization is not None
+        ],
+    )
 
 
 def contracts_for(user) -> QuerySet[Contract]:

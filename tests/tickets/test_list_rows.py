@@ -172,13 +172,13 @@ def test_a_list_renders_its_rows_without_a_template_or_a_ticket_instance_per_row
     assert tickets_of_few == tickets_of_many == 0
 
 
-def test_the_unfiltered_queue_costs_four_queries(desk, django_assert_num_queries):
+def test_the_unfiltered_queue_costs_three_queries(desk, django_assert_num_queries):
     client = login("ny-engineer")
     for _ in range(5):
         reported()
     client.get("/queue/")
-    # The session, the user, the user's memberships, one page of tickets.
-    with django_assert_num_queries(4):
+    # The session, the user with their memberships (accounts.backends), one page of tickets.
+    with django_assert_num_queries(3):
         assert client.get("/queue/").status_code == 200
 
 
