@@ -203,6 +203,39 @@ def deadline_per_call() -> dict:
     return {row["case"]: row for row in rows}
 
 
+def ticket_page_case(engineer, runs: int) -> dict:
+    """The ticket page of the engineer's busiest system: its latest open ticket, whose page
+    compares its title with every earlier ticket of that system in the contract's recurrence
+    window (tickets.recurrence_candidates), the most there are to compare."""
+    from django.db.models import Count
+
+    from tickets.models import Ticket
+    from tickets.recurrence_candidates import DEFAULT_WINDOW_DAYS
+    from tickets.selectors import vendor_queue
+
+    queue = vendor_queue(engineer).select_related(None)
+    busiest = queue.values("system").order_by().annotate(n=Count("id")).order_by("-n").first()
+    ticket = (
+        queue.filter(system=busiest["system"], recurrence_of=None)
+        .select_related("contract")
+        .order_by("-created_at")
+        .first()
+    )
+    window = dt.timedelta(days=ticket.contract.recurrence_window_days or DEFAULT_WINDOW_DAYS)
+    earlier = Ticket.objects.filter(
+        contract_id=ticket.contract_id,
+        kind=ticket.kind,
+        system_id=ticket.system_id,
+        created_at__gte=ticket.created_at - window,
+        created_at__lt=ticket.created_at,
+    ).count()
+    return {
+        **measure_page(engineer, ticket.get_absolute_url(), runs),
+        "number": ticket.number,
+        "earlier_in_window": earlier,
+    }
+
+
 def api_create_case(runs: int) -> dict:
     """POST /api/v1/tickets/ in-process, as a hospital system files a fault with its token:
     wall and CPU time (time.process_time: this process only, not PostgreSQL) and the
@@ -277,7 +310,8 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument(
-        "--cases", default="queue,dashboard,portfolio,sweep,deadline,search,api_create"
+        "--cases",
+        default="queue,ticket,dashboard,portfolio,sweep,deadline,search,api_create",
     )
     args = parser.parse_args(argv)
     cases = set(args.cases.split(","))
@@ -309,6 +343,8 @@ def main(argv: list[str]) -> None:
         result["queue"] = measure_page(engineer, "/queue/", args.runs)
         result["queue_api"] = measure_page(engineer, "/api/v1/tickets/?open=true", args.runs)
         result["queue_40_pages"] = deep_pages(engineer, "/queue/", 40)
+    if "ticket" in cases:
+        result["ticket"] = ticket_page_case(engineer, args.runs)
     if "dashboard" in cases:
         busiest = (
             Ticket.objects.values("contract")

@@ -254,6 +254,19 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
             _beside(api_list, big),
         )
     )
+    if "ticket" in big:
+        page = big["ticket"]
+        out.append(
+            (
+                f"ticket page, latest open ticket of the busiest system "
+                f"({page['earlier_in_window']:,} earlier in its recurrence window)",
+                f"median {page['median_ms']:.1f} ms, p95 {page['p95_ms']:.1f} ms, "
+                f"{page['queries']} queries",
+                "",
+                "",
+                _beside(page, big),
+            )
+        )
     dashboard = big["dashboard"]
     out.append(
         (

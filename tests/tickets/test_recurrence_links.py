@@ -3,14 +3,21 @@ and the candidates OpsDesk suggests."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
+from django.db.models.signals import post_init
 
 from tests.factories import demo_user
 from tests.tickets.conftest import at, file_ticket, local
 from tickets.errors import TicketError
 from tickets.models import Event, Ticket
 from tickets.recurrence import mark_recurrence, unlink_recurrence
-from tickets.recurrence_candidates import recurrence_candidates, title_similarity
+from tickets.recurrence_candidates import (
+    NEITHER_LETTER_NOR_NUMBER,
+    recurrence_candidates,
+    title_similarity,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +40,45 @@ def test_a_reworded_title_of_the_same_problem_stays_similar():
     assert title_similarity("扫码支付失败", "门诊扫码支付又失败了") == pytest.approx(8 / 14)
 
 
+def test_a_title_keeps_exactly_what_unicode_calls_letters_and_numbers():
+    # The pattern that strips the rest, held to Unicode's categories (L*, N*) character by
+    # character: every Chinese, Latin and full-width one, and the supplementary ideographs.
+    for code in range(0x30000):
+        char = chr(code)
+        kept = NEITHER_LETTER_NOR_NUMBER.sub("", char) == char
+        assert kept == (unicodedata.category(char)[0] in "LN"), hex(code)
+
+
+def test_shared_bigrams_count_as_often_as_both_titles_have_them():
+    # 失败 twice in each: both shared; 失败 twice against once: one shared.
+    assert title_similarity("失败又失败", "失败再失败") == pytest.approx(2 * 2 / 8)
+    assert title_similarity("失败又失败", "登录失败") == pytest.approx(2 * 1 / 7)
+
+
 # --- candidates ------------------------------------------------------------------------------
+
+
+def test_of_many_earlier_tickets_only_the_suggested_are_read_whole(demo):
+    """A busy system has a thousand tickets in a window: their titles are compared as plain
+    columns, and only the tickets suggested are built (the ticket page asks every time)."""
+    contract = demo["fd-internet"]
+    for day in range(1, 13):
+        file_ticket(contract, "level-2", f"2026-08-{day:02d} 10:00", title=f"打印机卡纸{day}号机")
+    similar = file_ticket(contract, "level-2", "2026-08-13 10:00", title="扫码支付失败")
+    later = file_ticket(contract, "level-2", "2026-08-20 10:00", title="门诊扫码支付又失败了")
+    built = []
+
+    def count(sender, instance, **kwargs):
+        built.append(instance)
+
+    post_init.connect(count, sender=Ticket)
+    try:
+        candidates = recurrence_candidates(later)
+    finally:
+        post_init.disconnect(count, sender=Ticket)
+
+    assert [c.ticket.pk for c in candidates] == [similar.pk]
+    assert len(built) == 1
 
 
 def test_c4_candidates_are_earlier_tickets_of_the_same_system_with_a_similar_title(demo):
