@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from api.authentication import token_of
+from contracts.models import Contract
 
 
 def within_token_organization(queryset: QuerySet, request, contract_path: str) -> QuerySet:
@@ -16,9 +17,16 @@ def within_token_organization(queryset: QuerySet, request, contract_path: str) -
     token = token_of(request)
     if token is None:
         return queryset
+    own = Q(hospital_id=token.organization_id) | Q(vendor_id=token.organization_id)
+    if not contract_path:
+        return queryset.filter(own)
+    # The rows' contract among the organisation's contracts, by id: PostgreSQL then counts
+    # on the rows' own contract column. Asked of the contract's hospital and vendor across
+    # the join, it guessed that most open tickets qualify, and for a hospital with none
+    # open walked every open ticket of every hospital by deadline (55 ms, not 1, at the
+    # bench's million).
     return queryset.filter(
-        Q(**{f"{contract_path}hospital_id": token.organization_id})
-        | Q(**{f"{contract_path}vendor_id": token.organization_id})
+        **{f"{contract_path.removesuffix('__')}__in": Contract.objects.filter(own).values("pk")}
     )
 
 

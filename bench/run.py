@@ -254,6 +254,19 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
             _beside(api_list, big),
         )
     )
+    if "hospital_api_list" in big:
+        polled = big["hospital_api_list"]
+        out.append(
+            (
+                f"API: a hospital system's most urgent open ticket (token, page_size=1), "
+                f"the hospital with the fewest open ({polled['open_tickets']:,})",
+                f"median {polled['median_ms']:.1f} ms, p95 {polled['p95_ms']:.1f} ms, "
+                f"{polled['queries']} queries",
+                "",
+                "",
+                _beside(polled, big),
+            )
+        )
     if "ticket" in big:
         page = big["ticket"]
         out.append(
