@@ -173,6 +173,18 @@ def _beside(figure: dict, result: dict) -> str:
     )
 
 
+def _page_row(label: str, page: dict, result: dict) -> tuple:
+    """A page measured without a target of its own: its median, p95 and queries."""
+    return (
+        label,
+        f"median {page['median_ms']:.1f} ms, p95 {page['p95_ms']:.1f} ms, "
+        f"{page['queries']} queries",
+        "",
+        "",
+        _beside(page, result),
+    )
+
+
 def _load(figure: dict, step: dict | None) -> str:
     """The 1-minute load average while the figure was measured: its own reading where it
     has one, else the step's before → after."""
@@ -257,27 +269,21 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
     if "hospital_api_list" in big:
         polled = big["hospital_api_list"]
         out.append(
-            (
-                f"API: a hospital system's most urgent open ticket (token, page_size=1), "
+            _page_row(
+                "API: a hospital system's most urgent open ticket (token, page_size=1), "
                 f"the hospital with the fewest open ({polled['open_tickets']:,})",
-                f"median {polled['median_ms']:.1f} ms, p95 {polled['p95_ms']:.1f} ms, "
-                f"{polled['queries']} queries",
-                "",
-                "",
-                _beside(polled, big),
+                polled,
+                big,
             )
         )
     if "ticket" in big:
         page = big["ticket"]
         out.append(
-            (
-                f"ticket page, latest open ticket of the busiest system "
+            _page_row(
+                "ticket page, latest open ticket of the busiest system "
                 f"({page['earlier_in_window']:,} earlier in its recurrence window)",
-                f"median {page['median_ms']:.1f} ms, p95 {page['p95_ms']:.1f} ms, "
-                f"{page['queries']} queries",
-                "",
-                "",
-                _beside(page, big),
+                page,
+                big,
             )
         )
     dashboard = big["dashboard"]
@@ -295,13 +301,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str]]:
     if "portfolio" in big:
         portfolio = big["portfolio"]
         out.append(
-            (
-                f"portfolio: a vendor manager's {portfolio['contracts']} contracts",
-                f"median {portfolio['median_ms']:.1f} ms, p95 {portfolio['p95_ms']:.1f} ms, "
-                f"{portfolio['queries']} queries",
-                "",
-                "",
-                _beside(portfolio, big),
+            _page_row(
+                f"portfolio: a vendor manager's {portfolio['contracts']} contracts", portfolio, big
             )
         )
         if "portfolio" in small:
