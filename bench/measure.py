@@ -209,8 +209,7 @@ def ticket_page_case(engineer, runs: int) -> dict:
     window (tickets.recurrence_candidates), the most there are to compare."""
     from django.db.models import Count
 
-    from tickets.models import Ticket
-    from tickets.recurrence_candidates import DEFAULT_WINDOW_DAYS
+    from tickets.recurrence_candidates import earlier_in_window
     from tickets.selectors import vendor_queue
 
     queue = vendor_queue(engineer).select_related(None)
@@ -221,18 +220,10 @@ def ticket_page_case(engineer, runs: int) -> dict:
         .order_by("-created_at")
         .first()
     )
-    window = dt.timedelta(days=ticket.contract.recurrence_window_days or DEFAULT_WINDOW_DAYS)
-    earlier = Ticket.objects.filter(
-        contract_id=ticket.contract_id,
-        kind=ticket.kind,
-        system_id=ticket.system_id,
-        created_at__gte=ticket.created_at - window,
-        created_at__lt=ticket.created_at,
-    ).count()
     return {
         **measure_page(engineer, ticket.get_absolute_url(), runs),
         "number": ticket.number,
-        "earlier_in_window": earlier,
+        "earlier_in_window": earlier_in_window(ticket).count(),
     }
 
 

@@ -17,7 +17,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from tickets.models import Ticket
 
@@ -60,12 +60,12 @@ class Candidate:
     occurrences: int  # tickets of that problem so far (its first ticket and links to it)
 
 
-def recurrence_candidates(ticket: Ticket, *, limit: int = MAX_CANDIDATES) -> list[Candidate]:
-    """Earlier tickets that may be the same problem, most similar first; one per problem
-    (the most similar of its tickets), none of the ticket's own problem."""
+def earlier_in_window(ticket: Ticket) -> QuerySet[Ticket]:
+    """The tickets a candidate is drawn from: of the ticket's contract, kind and system,
+    reported before it within the contract's recurrence window, none of its own problem."""
     window = dt.timedelta(days=ticket.contract.recurrence_window_days or DEFAULT_WINDOW_DAYS)
     own_problem = ticket.recurrence_of_id or ticket.pk
-    earlier = (
+    return (
         Ticket.objects.filter(
             contract_id=ticket.contract_id,
             kind=ticket.kind,
@@ -75,6 +75,14 @@ def recurrence_candidates(ticket: Ticket, *, limit: int = MAX_CANDIDATES) -> lis
         )
         .exclude(pk=own_problem)
         .exclude(recurrence_of_id=own_problem)
+    )
+
+
+def recurrence_candidates(ticket: Ticket, *, limit: int = MAX_CANDIDATES) -> list[Candidate]:
+    """Earlier tickets that may be the same problem, most similar first; one per problem
+    (the most similar of its tickets), none of the ticket's own problem."""
+    earlier = (
+        earlier_in_window(ticket)
         .order_by("-created_at")
         .values_list("pk", "recurrence_of_id", "title", "created_at")
     )
