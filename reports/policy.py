@@ -14,6 +14,13 @@ def may_see_dashboard(user, contract: Contract) -> bool:
     return user.is_superuser or bool(DASHBOARD_ROLES & roles_on_contract(user, contract))
 
 
+def managed_vendors(user) -> list[int]:
+    """The vendors whose contracts the user oversees as their manager (the portfolio)."""
+    return sorted(
+        {organization for organization, role in memberships_of(user) if role == Role.VENDOR_MANAGER}
+    )
+
+
 def may_see_portfolio(user, organization_id: int | None = None) -> bool:
     """The overview of a vendor's contracts (reports/portfolio.py): the vendor's managers
     (of `organization_id`, an API token's organisation, when given) and platform
@@ -22,10 +29,8 @@ def may_see_portfolio(user, organization_id: int | None = None) -> bool:
         return False
     if user.is_superuser:
         return True
-    return any(
-        role == Role.VENDOR_MANAGER and organization_id in (None, organization)
-        for organization, role in memberships_of(user)
-    )
+    managed = managed_vendors(user)
+    return bool(managed) if organization_id is None else organization_id in managed
 
 
 # Either side may ask for a report (the vendor for its meeting, the hospital for its files);

@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet
 
 from contracts import periods
-from contracts.models import Contract, Membership, Role
+from contracts.models import Contract
 from contracts.selectors import contracts_for
 from reports.figures import (
     OnsiteDays,
@@ -30,6 +30,7 @@ from reports.figures import (
     person_days_by_contract,
 )
 from reports.periods import SHANGHAI
+from reports.policy import managed_vendors
 from tickets.models import Ticket
 
 
@@ -65,10 +66,7 @@ def managed_contracts(user, today: dt.date, vendors: list[int] | None = None) ->
         contracts = contracts.filter(vendor_id__in=vendors)
     if user.is_superuser:
         return contracts
-    managed = Membership.objects.filter(user=user, role=Role.VENDOR_MANAGER).values(
-        "organization_id"
-    )
-    return contracts.filter(vendor_id__in=managed)
+    return contracts.filter(vendor_id__in=managed_vendors(user))
 
 
 def portfolio(user, now: dt.datetime, vendors: list[int] | None = None) -> Portfolio:
